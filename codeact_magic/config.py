@@ -1,0 +1,119 @@
+"""Every setting of codeact-magic, as traitlets with defaults and help.
+
+Set them for the session with ``%config CodeActMagics.max_steps = 10`` (or ``CodeActConfig``), for every session in
+``ipython_config.py`` (``c.CodeActMagics.model = "..."``); override the common ones for one run with the options of
+``%%codeact``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from traitlets import Bool, Dict, Enum, Float, Int, Unicode
+from traitlets.config import Configurable
+
+__all__ = ["CodeActConfig", "RunOptions", "DEFAULT_MODEL"]
+
+#: The default model id. Checked against ``anthropic.types.Model`` of the installed SDK by the tests.
+DEFAULT_MODEL = "claude-sonnet-5-5"
+
+
+class CodeActConfig(Configurable):
+    """The settings of a ``%%codeact`` run (traitlets, all ``config=True``)."""
+
+    model = Unicode(DEFAULT_MODEL, help="Claude model id used for runs (Messages API `model`).").tag(config=True)
+    max_steps = Int(20, min=1, help="Most code steps (tool_use blocks executed) in one run.").tag(config=True)
+    timeout = Float(
+        180.0, min=0.0, help="Seconds one code step may run before it is interrupted; 0 means no limit."
+    ).tag(config=True)
+    max_tokens = Int(8192, min=1, help="`max_tokens` of each model turn (output tokens).").tag(config=True)
+    max_run_tokens = Int(
+        0, min=0, help="Budget of tokens (input, cache and output, summed) for one run; 0 means no limit."
+    ).tag(config=True)
+    max_cost_usd = Float(0.0, min=0.0, help="Budget in USD for one run; 0 means no limit.").tag(config=True)
+    observation_max_chars = Int(
+        10_000, min=200, help="Characters of a step's output sent back to the model; longer output keeps a head and a tail."
+    ).tag(config=True)
+    context_max_chars = Int(
+        6_000, min=200, help="Characters of the kernel-variable summary sent with the task."
+    ).tag(config=True)
+    context_time_budget = Float(
+        0.1, min=0.0, help="Seconds the kernel-variable summary may take; names left are counted, not described."
+    ).tag(config=True)
+    insert_mode = Enum(
+        ["replace", "append", "none"],
+        "replace",
+        help="How the JupyterLab extension inserts a run's cells when the same %%codeact cell runs again: "
+        "'replace' the earlier run's cells, 'append' after them, or 'none' (no cells inserted).",
+    ).tag(config=True)
+    max_retries = Int(2, min=0, help="Retries of the anthropic SDK for 408/409/429/5xx and connection errors.").tag(
+        config=True
+    )
+    request_timeout = Float(600.0, min=1.0, help="Seconds the anthropic SDK waits for one request.").tag(config=True)
+    prices = Dict(
+        help="USD per million tokens by model id, overriding the built-in table: "
+        "{'model': {'input': 2.0, 'output': 10.0, 'cache_write': 2.5, 'cache_read': 0.2}}."
+    ).tag(config=True)
+    instructions = Unicode("", help="Extra instructions appended to the system prompt.").tag(config=True)
+    display = Enum(
+        ["auto", "rich", "text"],
+        "auto",
+        help="How the %%codeact cell shows a run: 'rich' (display updates, Markdown), 'text' (plain text, for "
+        "terminals), or 'auto' (rich in a kernel, text in terminal IPython).",
+    ).tag(config=True)
+    widgets = Bool(
+        True, help="Use an ipywidgets progress bar for the status line when the JupyterLab extension is connected."
+    ).tag(config=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunOptions:
+    """The settings of one run: configuration overridden by the cell's options.
+
+    Attributes
+    ----------
+    model : str
+        Model id.
+    max_steps : int
+        Most steps.
+    timeout : float
+        Seconds per step, 0 for none.
+    max_tokens : int
+        Output tokens per model turn.
+    max_run_tokens : int
+        Token budget of the run, 0 for none.
+    max_cost_usd : float
+        USD budget of the run, 0 for none.
+    observation_max_chars : int
+        Characters of output fed back per step.
+    insert_mode : str
+        'replace', 'append' or 'none'.
+    """
+
+    model: str = DEFAULT_MODEL
+    max_steps: int = 20
+    timeout: float = 180.0
+    max_tokens: int = 8192
+    max_run_tokens: int = 0
+    max_cost_usd: float = 0.0
+    observation_max_chars: int = 10_000
+    insert_mode: str = "replace"
+
+    @classmethod
+    def from_config(cls, config: CodeActConfig, **overrides: object) -> "RunOptions":
+        """Build options from ``config``, then apply the non-``None`` ``overrides``.
+
+        Parameters
+        ----------
+        config : CodeActConfig
+            The session's settings.
+        **overrides
+            Field values from the cell's options; ``None`` means "not given".
+
+        Returns
+        -------
+        RunOptions
+        """
+        values = {f.name: getattr(config, f.name) for f in dataclasses.fields(cls)}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)

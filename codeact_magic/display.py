@@ -1,0 +1,205 @@
+"""What the ``%%codeact`` cell shows while a run goes on and after: streamed reasoning, each step's code (its
+outputs appear below it as the code runs), a status line and the final answer.
+
+Two forms: :class:`RichDisplay` for Jupyter front ends (display updates by ``display_id``, Markdown, and an
+ipywidgets progress bar when the codeact JupyterLab extension is connected) and :class:`TextDisplay` for terminal
+IPython. Both are :class:`~codeact_magic.agent.RunObserver` objects.
+"""
+
+from __future__ import annotations
+
+import html
+import sys
+import time
+from typing import Any, TextIO
+
+from IPython.display import display, update_display
+from markdown_it import MarkdownIt
+
+from .agent import RunObserver
+from .records import Run, Step, Turn
+
+__all__ = ["RichDisplay", "TextDisplay", "status_line", "make_display"]
+
+_MD = MarkdownIt("commonmark", {"html": False}).enable("table")
+_STATUS_WORDS = {"running": "running", "done": "done", "stopped": "stopped", "failed": "failed",
+                 "step_limit": "step limit", "budget": "budget reached"}
+
+
+def status_line(run: Run, step: int | None = None) -> str:
+    """One line: status, step k of N, tokens in and out, cost in USD, elapsed seconds.
+
+    Parameters
+    ----------
+    run : Run
+    step : int, optional
+        The step running now (defaults to the steps done).
+
+    Returns
+    -------
+    str
+        For example ``running · step 3 of 20 · 12,345 in / 678 out tokens · $0.0312 · 14.2 s``.
+    """
+    k = step if step is not None else len(run.steps)
+    cost = "cost unknown" if run.cost_usd is None else f"${run.cost_usd:.4f}"
+    tokens = f"{run.usage.total_input:,} in / {run.usage.output_tokens:,} out tokens"
+    if run.usage.cache_read_input_tokens:
+        tokens += f" ({run.usage.cache_read_input_tokens:,} from cache)"
+    return f"{_STATUS_WORDS.get(run.status, run.status)} · step {k} of {run.max_steps} · {tokens} · {cost} · {run.elapsed_s:.1f} s"
+
+
+def _markdown(text: str) -> dict[str, str]:
+    return {"text/markdown": text, "text/html": _MD.render(text), "text/plain": text}
+
+
+def _code_bundle(index: int, code: str) -> dict[str, str]:
+    return {
+        "text/markdown": f"**Step {index}**\n\n```python\n{code}\n```",
+        "text/html": f"<div class='codeact-step'><b>Step {index}</b><pre><code class='language-python'>"
+        f"{html.escape(code)}</code></pre></div>",
+        "text/plain": f"--- Step {index} ---\n{code}",
+    }
+
+
+class RichDisplay(RunObserver):
+    """Run display for Jupyter front ends, built from display messages updated in place.
+
+    Parameters
+    ----------
+    use_widgets : bool
+        Show the status as an ipywidgets progress bar while running (replaced by static HTML at the end, so the
+        saved notebook keeps it).
+    throttle_s : float
+        Seconds between two updates of the streamed reasoning.
+    """
+
+    def __init__(self, use_widgets: bool = False, throttle_s: float = 0.1) -> None:
+        self.use_widgets = use_widgets
+        self.throttle_s = throttle_s
+        self._status: Any = None
+        self._widgets: tuple[Any, Any] | None = None
+        self._text: Any = None
+        self._last_text = 0.0
+        self._pending = ""
+
+    def _status_bundle(self, run: Run, step: int | None = None) -> dict[str, str]:
+        line = status_line(run, step)
+        colour = {"done": "var(--jp-success-color1, green)", "running": "var(--jp-brand-color1, #1976d2)"}.get(
+            run.status, "var(--jp-warn-color1, #f57c00)")
+        return {"text/plain": line,
+                "text/html": f"<div class='codeact-status' style='font-family:var(--jp-ui-font-family);"
+                f"border-left:3px solid {colour};padding:2px 8px'>{html.escape(line)}</div>"}
+
+    def _update_status(self, run: Run, step: int | None = None) -> None:
+        if self._widgets is not None:
+            bar, label = self._widgets
+            bar.value = step if step is not None else len(run.steps)
+            label.value = html.escape(status_line(run, step))
+        elif self._status is not None:
+            self._status.update(self._status_bundle(run, step), raw=True)
+
+    def run_started(self, run: Run) -> None:
+        if self.use_widgets:
+            try:
+                import ipywidgets as w
+
+                bar = w.IntProgress(value=0, min=0, max=run.max_steps, layout=w.Layout(width="160px"))
+                label = w.HTML(html.escape(status_line(run)))
+                self._widgets = (bar, label)
+                self._status = display(w.HBox([bar, label]), display_id=True)
+            except Exception:  # noqa: BLE001 - widgets are a nicety; fall back to the plain status
+                self._widgets = None
+        if self._status is None:
+            self._status = display(self._status_bundle(run), raw=True, display_id=True)
+
+    def text(self, run: Run, text: str) -> None:
+        self._pending = text
+        now = time.monotonic()
+        if self._text is None:
+            self._text = display(_markdown(text), raw=True, display_id=True)
+            self._last_text = now
+        elif now - self._last_text >= self.throttle_s:
+            self._text.update(_markdown(text), raw=True)
+            self._last_text = now
+
+    def turn_finished(self, run: Run, turn: Turn) -> None:
+        if self._text is not None:
+            self._text.update(_markdown(turn.text or self._pending), raw=True)
+        self._text, self._pending = None, ""
+        self._update_status(run)
+
+    def step_started(self, run: Run, index: int, code: str) -> None:
+        display(_code_bundle(index, code), raw=True)
+        self._update_status(run, index)
+
+    def step_finished(self, run: Run, step: Step) -> None:
+        self._update_status(run)
+
+    def run_finished(self, run: Run) -> None:
+        if self._text is not None and self._pending:
+            self._text.update(_markdown(self._pending), raw=True)
+        if run.status != "done" and run.end_reason:
+            display({"text/plain": run.end_reason,
+                     "text/html": f"<div class='codeact-end' style='color:var(--jp-warn-color1, #f57c00)'>"
+                     f"{html.escape(run.end_reason)}</div>"}, raw=True)
+        if self._widgets is not None:
+            for widget in self._widgets:
+                widget.close()
+            self._widgets = None
+        if self._status is not None:
+            self._status.update(self._status_bundle(run), raw=True)
+
+
+class TextDisplay(RunObserver):
+    """Plain-text run display for terminal IPython: text streamed as it comes, one status line per step.
+
+    Parameters
+    ----------
+    stream : file-like, optional
+        Where to write (default ``sys.stdout`` at call time).
+    """
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+        self._shown = 0
+
+    @property
+    def out(self) -> TextIO:
+        return self._stream or sys.stdout
+
+    def _line(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def run_started(self, run: Run) -> None:
+        self._line(f"[codeact] run {run.run_id} with {run.model}, up to {run.max_steps} steps")
+
+    def text(self, run: Run, text: str) -> None:
+        self.out.write(text[self._shown:])
+        self.out.flush()
+        self._shown = len(text)
+
+    def turn_finished(self, run: Run, turn: Turn) -> None:
+        if self._shown:
+            self.out.write("\n")
+        self._shown = 0
+
+    def step_started(self, run: Run, index: int, code: str) -> None:
+        self._line(f"--- Step {index} " + "-" * 40)
+        self._line(code)
+        self._line("--- output " + "-" * 44)
+
+    def step_finished(self, run: Run, step: Step) -> None:
+        self._line(f"[codeact] {status_line(run)}")
+
+    def run_finished(self, run: Run) -> None:
+        if run.end_reason:
+            self._line(f"[codeact] {run.end_reason}")
+        self._line(f"[codeact] {status_line(run)}")
+
+
+def make_display(mode: str, shell: Any, use_widgets: bool) -> RunObserver:
+    """The display for ``mode`` ('auto', 'rich' or 'text'); 'auto' is rich inside a kernel, text in a terminal."""
+    if mode == "auto":
+        mode = "rich" if getattr(shell, "kernel", None) is not None else "text"
+    return RichDisplay(use_widgets=use_widgets) if mode == "rich" else TextDisplay()

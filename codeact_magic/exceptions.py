@@ -1,0 +1,60 @@
+"""Errors raised by codeact-magic.
+
+Failures of the *generated* code are not errors here: they are data, recorded on the step and fed back to the model.
+These exceptions describe why a run could not start or could not go on. Each carries one line that says the cause
+and the fix; the magic shows only that line, never a traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CodeActError",
+    "OptionsError",
+    "MissingAPIKeyError",
+    "ModelError",
+    "ReplayError",
+]
+
+
+class CodeActError(Exception):
+    """Base class of every error codeact-magic raises on purpose.
+
+    ``str(error)`` is one line meant for the user: the cause, then the fix.
+    """
+
+
+class OptionsError(CodeActError):
+    """The ``%%codeact`` line or body cannot be used (unknown option, bad value, empty task)."""
+
+
+class MissingAPIKeyError(CodeActError):
+    """``ANTHROPIC_API_KEY`` is not set, so no request is sent."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "ANTHROPIC_API_KEY is not set. Set it in the kernel's environment (for example "
+            "`%env ANTHROPIC_API_KEY=...` or before starting Jupyter), or use `--replay RUN.ipynb`."
+        )
+
+
+class ModelError(CodeActError):
+    """A model call failed in a way the SDK's own retries could not fix.
+
+    Parameters
+    ----------
+    message : str
+        One line naming the cause and the fix.
+    status_code : int or None
+        The HTTP status of the failed request (``None`` for a connection failure or a broken stream).
+    request_id : str or None
+        The API's ``request-id``, when it sent one, for support requests.
+    """
+
+    def __init__(self, message: str, *, status_code: int | None = None, request_id: str | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.request_id = request_id
+
+
+class ReplayError(CodeActError):
+    """A ``--replay`` notebook is missing, unreadable, or holds no recorded run."""

@@ -1,0 +1,189 @@
+"""The ``%%codeact`` cell magic and the ``%codeact`` line magic."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from .agent import build_system, run_agent
+from .config import CodeActConfig, RunOptions
+from .context import summarize
+from .display import make_display, status_line
+from .exceptions import CodeActError
+from .execution import LiveExecutor
+from .frontend import FrontendChannel
+from .model import ClaudeModel, ReplayModel
+from .records import Run, new_run_id
+from .trajectory import load_run, write_notebook
+
+__all__ = ["CodeActMagics"]
+
+_HELP = """\
+%%codeact [options]      run the cell's task with Claude in this kernel (see %%codeact? for the options)
+%codeact export PATH     write the last run (or --run ID) as a notebook
+%codeact runs            list this kernel's runs: status, steps, tokens, cost
+%codeact                 this help
+Settings: %config CodeActMagics   (model, max_steps, timeout, prices, ...)"""
+
+_EXAMPLE = "For example:\n%%codeact\nWhich product sold best in `df`, by revenue?"
+
+
+def _cell_id(shell: Any) -> str | None:
+    """The executing cell's id, as JupyterLab sends it in the execute_request's ``metadata.cellId``."""
+    try:
+        parent = shell.get_parent() if hasattr(shell, "get_parent") else shell.kernel.get_parent()
+        return (parent or {}).get("metadata", {}).get("cellId")
+    except Exception:  # noqa: BLE001 - no kernel, no cell id
+        return None
+
+
+@magics_class
+class CodeActMagics(Magics, CodeActConfig):
+    """``%%codeact``: a CodeAct run with Claude in the user's live kernel. Settings are this class's traits."""
+
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        self.runs: list[Run] = []
+        self.frontend = FrontendChannel(lambda: self.runs)
+        if getattr(shell, "kernel", None) is not None:
+            self.frontend.register()
+
+    # -- %%codeact --------------------------------------------------------------------------------------------------
+    @magic_arguments()
+    @argument("-m", "--model", help="Claude model id for this run (default: CodeActMagics.model).")
+    @argument("-n", "--max-steps", type=int, help="Most code steps in this run (default 20).")
+    @argument("-t", "--timeout", type=float, help="Seconds a step may run before it is interrupted (default 180).")
+    @argument("--max-cost", type=float, help="Stop the run once it has cost this many USD.")
+    @argument("--replay", metavar="RUN.ipynb",
+              help="Re-run a recorded run (a notebook from %%codeact export) without a model: the code runs for real.")
+    @argument("--no-insert", action="store_true", help="Do not insert this run's cells into the notebook.")
+    @argument("--insert", choices=["replace", "append"],
+              help="When this cell runs again: 'replace' its earlier run's cells (default) or 'append' after them.")
+    @argument("--run", metavar="ID", help="With `export`: the run to export (default: the last).")
+    @argument("command", nargs="*", help="Line form only: `export PATH` or `runs`.")
+    @line_cell_magic
+    def codeact(self, line: str = "", cell: str | None = None) -> None:
+        """Solve the task in the cell body with Claude, by writing and running Python in this kernel.
+
+        Each code step runs in your namespace (its variables stay yours) and its outputs are fed back to the model
+        until it answers, the step limit is hit or you interrupt the kernel. The run is recorded; export it as a
+        notebook with ``%codeact export PATH``. The API key comes from ``ANTHROPIC_API_KEY``.
+
+        Examples
+        --------
+        ::
+
+            %%codeact --max-steps 10
+            Total revenue, best-selling product and average order value of `orders`.
+
+            %codeact export analysis.ipynb
+            %codeact runs
+        """
+        try:
+            args = parse_argstring(self.codeact, line)
+        except UsageError:
+            raise
+        if cell is None:
+            return self._line(args)
+        return self._run(args, cell)
+
+    def _options(self, args: Any) -> RunOptions:
+        for name in ("max_steps", "timeout", "max_cost"):
+            value = getattr(args, name)
+            if value is not None and (value < 0 or (name == "max_steps" and value < 1)):
+                raise UsageError(f"--{name.replace('_', '-')} must be {'at least 1' if name == 'max_steps' else 'positive'}, not {value}.")
+        insert = "none" if args.no_insert else (args.insert or self.insert_mode)
+        return RunOptions.from_config(self, model=args.model, max_steps=args.max_steps, timeout=args.timeout,
+                                      max_cost_usd=args.max_cost, insert_mode=insert)
+
+    def _run(self, args: Any, cell: str) -> None:
+        if args.command:
+            raise UsageError(f"Unexpected words on the %%codeact line: {' '.join(args.command)!r}. The task goes in "
+                             "the cell body.")
+        options = self._options(args)
+        task = cell.strip()
+        if args.replay:
+            try:
+                recorded = load_run(args.replay)
+            except CodeActError as error:
+                raise UsageError(str(error)) from None
+            task = task or recorded.task
+            model: Any = ReplayModel(recorded.turns, source=args.replay)
+            model_name = recorded.model
+            print(f"Replaying the recorded run {recorded.run_id} from {args.replay} (no model calls; the code runs for real).")
+        else:
+            if not task:
+                raise UsageError("The task is empty: write what you want done in the cell, below the %%codeact line. "
+                                 + _EXAMPLE.replace("\n", " | "))
+            try:
+                model = ClaudeModel(model=options.model, max_tokens=options.max_tokens,
+                                    max_retries=self.max_retries, timeout=self.request_timeout)
+            except CodeActError as error:
+                raise UsageError(str(error)) from None
+            model_name = options.model
+        if not task:
+            raise UsageError("The task is empty. " + _EXAMPLE.replace("\n", " | "))
+        summary = summarize(self.shell.user_ns, hidden=getattr(self.shell, "user_ns_hidden", {}),
+                            max_chars=self.context_max_chars, time_budget_s=self.context_time_budget)
+        run = Run(run_id=new_run_id(), task=task, model=model_name, context=summary.text,
+                  system=build_system(self.instructions), max_steps=options.max_steps, cell_id=_cell_id(self.shell),
+                  insert_mode=options.insert_mode, replayed_from=args.replay)
+        self.runs.append(run)
+        use_widgets = self.widgets and self.frontend.frontends > 0
+        observers = [make_display(self.display, self.shell, use_widgets), self.frontend]
+        run_agent(run, model, LiveExecutor(self.shell), options, observers, prices=self.prices)
+        if run.status == "failed":
+            raise CodeActError(run.end_reason or "The run failed.")
+
+    # -- %codeact -------------------------------------------------------------------------------------------------
+    def _line(self, args: Any) -> None:
+        words = args.command
+        if not words:
+            print(_HELP)
+            return
+        verb = words[0]
+        if verb == "runs":
+            if len(words) > 1:
+                raise UsageError("`%codeact runs` takes no argument.")
+            self._print_runs()
+        elif verb == "export":
+            if len(words) != 2:
+                raise UsageError("Usage: %codeact export PATH  (for example: %codeact export analysis.ipynb)")
+            run = self._find_run(args.run)
+            try:
+                path = write_notebook(run, os.path.expanduser(words[1]))
+            except OSError as error:
+                raise UsageError(f"Cannot write {words[1]}: {error.strerror or error}.") from None
+            print(f"Exported run {run.run_id} ({len(run.steps)} steps, {run.status}) to {path}")
+        else:
+            raise UsageError(f"Unknown %codeact command {verb!r}.\n{_HELP}")
+
+    def _find_run(self, run_id: str | None) -> Run:
+        if not self.runs:
+            raise UsageError("No run yet in this kernel: run a %%codeact cell first.")
+        if run_id is None:
+            return self.runs[-1]
+        for run in self.runs:
+            if run.run_id == run_id:
+                return run
+        raise UsageError(f"No run {run_id!r}; `%codeact runs` lists them.")
+
+    def _print_runs(self) -> None:
+        if not self.runs:
+            print("No run yet in this kernel.")
+            return
+        for run in self.runs:
+            task = " ".join(run.task.split())
+            task = task if len(task) <= 50 else task[:49] + "…"
+            print(f"{run.run_id}  {status_line(run)}  {task}")
+
+
+def _show_codeact_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> None:
+    """Show a :class:`CodeActError` as one line, not a traceback."""
+    shell._showtraceback(etype, value, [f"{etype.__name__}: {value}"])
+
+

@@ -1,0 +1,248 @@
+"""Typed records of a run: usage, model turns, steps and the run itself, with their JSON form.
+
+These are what the run record, the notebook metadata (under the ``codeact`` key) and the frontend messages are built
+from. ``to_json``/``from_json`` are the one place where they become plain dicts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import uuid
+from typing import Any
+
+__all__ = ["Usage", "Turn", "Step", "Run", "RunStatus", "new_run_id", "utcnow"]
+
+#: Run status values, as shown in ``%codeact runs`` and the sidebar panel.
+RunStatus = ("running", "done", "stopped", "failed", "step_limit", "budget")
+
+
+def new_run_id() -> str:
+    """A short unique run id such as ``r-3f9c2a1b``."""
+    return "r-" + uuid.uuid4().hex[:8]
+
+
+def utcnow() -> str:
+    """Now, in UTC, as ISO 8601 with a ``Z``."""
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclasses.dataclass
+class Usage:
+    """Token counts of one model turn or a sum of them (Messages API ``usage``), in tokens."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+
+    def __add__(self, other: "Usage") -> "Usage":
+        return Usage(*(a + b for a, b in zip(dataclasses.astuple(self), dataclasses.astuple(other))))
+
+    @property
+    def total_input(self) -> int:
+        """Input tokens billed in any form: plain, cache writes and cache reads."""
+        return self.input_tokens + self.cache_creation_input_tokens + self.cache_read_input_tokens
+
+    @property
+    def total(self) -> int:
+        """All tokens: :attr:`total_input` plus output."""
+        return self.total_input + self.output_tokens
+
+    def to_json(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> "Usage":
+        data = data or {}
+        return cls(**{f.name: int(data.get(f.name) or 0) for f in dataclasses.fields(cls)})
+
+    @classmethod
+    def from_api(cls, usage: Any) -> "Usage":
+        """From an SDK ``Usage`` object (fields may be ``None``)."""
+        return cls(**{f.name: int(getattr(usage, f.name, 0) or 0) for f in dataclasses.fields(cls)})
+
+
+@dataclasses.dataclass
+class Turn:
+    """One assistant message.
+
+    Attributes
+    ----------
+    content : list of dict
+        The content blocks as sent back to the API (``text``, ``tool_use``, ``thinking``...).
+    stop_reason : str or None
+        Messages API ``stop_reason``.
+    usage : Usage
+        Tokens of this turn.
+    latency_s : float
+        Seconds from the request to the end of the stream.
+    message_id : str or None
+        The API's message id.
+    """
+
+    content: list[dict[str, Any]]
+    stop_reason: str | None = None
+    usage: Usage = dataclasses.field(default_factory=Usage)
+    latency_s: float = 0.0
+    message_id: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The turn's text blocks, joined by blank lines."""
+        return "\n\n".join(b["text"] for b in self.content if b.get("type") == "text" and b.get("text", "").strip())
+
+    @property
+    def tool_uses(self) -> list[dict[str, Any]]:
+        """The turn's ``tool_use`` blocks, in order."""
+        return [b for b in self.content if b.get("type") == "tool_use"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "content": self.content,
+            "stop_reason": self.stop_reason,
+            "usage": self.usage.to_json(),
+            "latency_s": round(self.latency_s, 4),
+            "message_id": self.message_id,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Turn":
+        return cls(
+            content=list(data.get("content") or []),
+            stop_reason=data.get("stop_reason"),
+            usage=Usage.from_json(data.get("usage")),
+            latency_s=float(data.get("latency_s") or 0.0),
+            message_id=data.get("message_id"),
+        )
+
+
+@dataclasses.dataclass
+class Step:
+    """One code action: a ``tool_use`` block executed in the kernel.
+
+    Attributes
+    ----------
+    index : int
+        1-based step number in the run.
+    turn : int
+        0-based index of the model turn that asked for it.
+    tool_use_id : str
+        The ``tool_use`` block's id.
+    code : str
+        The Python source that ran.
+    outputs : list of dict
+        nbformat v4 outputs (stream, display_data, execute_result, error).
+    execution_count : int or None
+        The kernel's execution count for this step.
+    status : str
+        ``ok``, ``error``, ``timeout`` or ``interrupted``.
+    observation : str
+        The text sent back in the ``tool_result``.
+    duration_s : float
+        Seconds the code ran.
+    """
+
+    index: int
+    turn: int
+    tool_use_id: str
+    code: str
+    outputs: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    execution_count: int | None = None
+    status: str = "ok"
+    observation: str = ""
+    duration_s: float = 0.0
+
+    @property
+    def is_error(self) -> bool:
+        return self.status != "ok"
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["duration_s"] = round(self.duration_s, 4)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Step":
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclasses.dataclass
+class Run:
+    """The record of one ``%%codeact`` run. Whatever ended it, it holds every step done so far.
+
+    Attributes
+    ----------
+    run_id, task, model : str
+        Identity, the user's task and the model id.
+    context : str
+        The variable summary sent with the task.
+    max_steps : int
+        The step limit in force.
+    status : str
+        One of :data:`RunStatus`.
+    end_reason : str or None
+        One line saying why the run ended.
+    turns : list of Turn
+        The model's turns, in order.
+    steps : list of Step
+        The executed steps, in order.
+    usage : Usage
+        Sum over turns.
+    cost_usd : float or None
+        USD, ``None`` when the model's price is unknown.
+    started_at, ended_at : str or None
+        ISO 8601 UTC.
+    elapsed_s : float
+        Seconds from start to end (or to now while running).
+    cell_id : str or None
+        The ``%%codeact`` cell's id as the frontend sent it.
+    insert_mode : str
+        How the JupyterLab extension inserts the cells.
+    replayed_from : str or None
+        The notebook a ``--replay`` run came from.
+    """
+
+    run_id: str
+    task: str
+    model: str
+    context: str = ""
+    system: str = ""
+    max_steps: int = 20
+    status: str = "running"
+    end_reason: str | None = None
+    turns: list[Turn] = dataclasses.field(default_factory=list)
+    steps: list[Step] = dataclasses.field(default_factory=list)
+    usage: Usage = dataclasses.field(default_factory=Usage)
+    cost_usd: float | None = 0.0
+    started_at: str = dataclasses.field(default_factory=utcnow)
+    ended_at: str | None = None
+    elapsed_s: float = 0.0
+    cell_id: str | None = None
+    insert_mode: str = "replace"
+    replayed_from: str | None = None
+
+    @property
+    def answer(self) -> str:
+        """The final answer: the text of the last turn when it asked for no code, else ``""``."""
+        if self.turns and not self.turns[-1].tool_uses:
+            return self.turns[-1].text
+        return ""
+
+    def to_json(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        data["turns"] = [t.to_json() for t in self.turns]
+        data["steps"] = [s.to_json() for s in self.steps]
+        data["usage"] = self.usage.to_json()
+        data["elapsed_s"] = round(self.elapsed_s, 3)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Run":
+        names = {f.name for f in dataclasses.fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in names}
+        kwargs["turns"] = [Turn.from_json(t) for t in data.get("turns") or []]
+        kwargs["steps"] = [Step.from_json(s) for s in data.get("steps") or []]
+        kwargs["usage"] = Usage.from_json(data.get("usage"))
+        return cls(**kwargs)

@@ -1,0 +1,186 @@
+"""A run record as notebook cells: live cells for the frontend, an exported notebook, and a recording for replay.
+
+Cells follow the trajectory in order: the model's text blocks as Markdown (``role`` ``reasoning``), each executed
+``tool_use`` as a code cell with its outputs and execution count (``step``), the final text as Markdown (``answer``),
+and a short note when the run ended early (``note``). Every cell carries provenance in ``metadata.codeact``; an
+exported notebook also carries the whole record (turns included, outputs left to the cells) in its
+``metadata.codeact``, which ``--replay`` reads back. Format: nbformat v4.5
+(https://nbformat.readthedocs.io/en/latest/format_description.html).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat import v4
+
+from .exceptions import ReplayError
+from .records import Run
+
+__all__ = ["SCHEMA_VERSION", "run_cells", "run_to_notebook", "write_notebook", "load_run"]
+
+#: Version of the ``codeact`` metadata written here.
+SCHEMA_VERSION = 1
+
+_STATUS_NOTE = {
+    "stopped": "Run stopped",
+    "failed": "Run failed",
+    "step_limit": "Run stopped at the step limit",
+    "budget": "Run stopped at its budget",
+}
+
+
+def _meta(run: Run, index: int, role: str, **extra: Any) -> dict[str, Any]:
+    meta = {"run_id": run.run_id, "key": f"{run.run_id}:{index}", "role": role, "source_cell_id": run.cell_id}
+    meta.update(extra)
+    return {"codeact": meta}
+
+
+def _code_cell(run: Run, index: int, step: Any, usage: dict) -> nbformat.NotebookNode:
+    meta = _meta(run, index, "step", step=step.index, tool_use_id=step.tool_use_id, status=step.status,
+                 duration_s=round(step.duration_s, 4), turn=step.turn, turn_usage=usage)
+    if step.status != "ok":
+        # the run fed this error back to the model; re-executing the notebook must not stop here
+        meta["tags"] = ["raises-exception"]
+    outputs = [nbformat.from_dict(o) for o in step.outputs]
+    for output in outputs:
+        if output.get("output_type") == "execute_result":
+            output["execution_count"] = step.execution_count
+    return v4.new_code_cell(step.code, outputs=outputs, execution_count=step.execution_count, metadata=meta)
+
+
+def run_cells(run: Run, *, include_task: bool = False) -> list[nbformat.NotebookNode]:
+    """The run's cells, in trajectory order.
+
+    Parameters
+    ----------
+    run : Run
+        A record, running or ended. For the turn in progress, cells stop before its first step not yet run.
+    include_task : bool
+        Start with the task (and a note of the variable summary) as a Markdown cell, as an export does.
+
+    Returns
+    -------
+    list of NotebookNode
+        nbformat v4 cells; ``metadata.codeact.key`` is ``<run_id>:<index>`` with ``index`` the position among the
+        run's cells without the task cell, the same live and in an export.
+    """
+    cells: list[nbformat.NotebookNode] = []
+    if include_task:
+        model = run.model if not run.replayed_from else f"replay of {run.replayed_from}"
+        cells.append(v4.new_markdown_cell(f"**Task** ({model}, run `{run.run_id}`)\n\n{run.task.strip()}",
+                                          metadata={"codeact": {"run_id": run.run_id, "role": "task"}}))
+    index = 0
+    steps = {s.tool_use_id: s for s in run.steps}
+    last = len(run.turns) - 1
+    for t, turn in enumerate(run.turns):
+        final = t == last and not turn.tool_uses
+        for block in turn.content:
+            kind = block.get("type")
+            if kind == "text" and block.get("text", "").strip():
+                role = "answer" if final else "reasoning"
+                cells.append(v4.new_markdown_cell(block["text"].strip(), metadata=_meta(run, index, role, turn=t)))
+                index += 1
+            elif kind == "tool_use":
+                step = steps.get(block.get("id"))
+                if step is None:
+                    if t == last:
+                        break
+                    continue
+                cells.append(_code_cell(run, index, step, turn.usage.to_json()))
+                index += 1
+    if run.status in _STATUS_NOTE:
+        text = f"*{_STATUS_NOTE[run.status]}: {run.end_reason}*" if run.end_reason else f"*{_STATUS_NOTE[run.status]}.*"
+        cells.append(v4.new_markdown_cell(text, metadata=_meta(run, index, "note", status=run.status)))
+    return cells
+
+
+def run_to_notebook(run: Run) -> nbformat.NotebookNode:
+    """The run as a whole notebook: cells, kernelspec, language_info and the record under ``metadata.codeact``.
+
+    Parameters
+    ----------
+    run : Run
+
+    Returns
+    -------
+    NotebookNode
+        A valid nbformat v4.5 notebook (``nbformat.validate`` passes).
+    """
+    record = run.to_json()
+    for step in record["steps"]:
+        step.pop("outputs", None)  # the cells hold them
+    notebook = v4.new_notebook(
+        cells=run_cells(run, include_task=True),
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
+            "language_info": {"name": "python", "version": platform.python_version(), "mimetype": "text/x-python",
+                              "file_extension": ".py", "pygments_lexer": "ipython3",
+                              "codemirror_mode": {"name": "ipython", "version": 3}},
+            "codeact": {"schema_version": SCHEMA_VERSION, "run": record},
+        },
+    )
+    return notebook
+
+
+def write_notebook(run: Run, path: str | os.PathLike) -> Path:
+    """Validate the run's notebook and write it to ``path`` (parents created; ``.ipynb`` added if missing).
+
+    Returns
+    -------
+    Path
+        Where it was written.
+
+    Raises
+    ------
+    nbformat.ValidationError
+        If the notebook is not valid (a bug: it always should be).
+    OSError
+        If the file cannot be written.
+    """
+    target = Path(path).expanduser()
+    if target.suffix != ".ipynb":
+        target = target.with_name(target.name + ".ipynb")
+    notebook = run_to_notebook(run)
+    nbformat.validate(notebook)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    nbformat.write(notebook, str(tmp))
+    os.replace(tmp, target)
+    return target
+
+
+def load_run(path: str | os.PathLike) -> Run:
+    """Read back the run recorded in an exported notebook (for ``--replay``).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A notebook written by :func:`write_notebook`.
+
+    Returns
+    -------
+    Run
+        The record, turns included; steps without outputs.
+
+    Raises
+    ------
+    ReplayError
+        If the file is missing, is not a notebook, or has no ``metadata.codeact.run``.
+    """
+    source = Path(path).expanduser()
+    try:
+        notebook = nbformat.read(str(source), as_version=4)
+    except FileNotFoundError:
+        raise ReplayError(f"No such notebook: {source}. Give the path of a notebook written by %codeact export.") from None
+    except (OSError, ValueError, json.JSONDecodeError, nbformat.reader.NotJSONError) as error:
+        raise ReplayError(f"Cannot read {source} as a notebook ({error}).") from None
+    record = notebook.get("metadata", {}).get("codeact", {}).get("run")
+    if not record or not record.get("turns"):
+        raise ReplayError(f"{source} holds no recorded codeact run (no metadata.codeact.run with turns).")
+    return Run.from_json(record)
