@@ -60,6 +60,8 @@ class CodeActMagics(Magics, CodeActConfig):
     @argument("--max-cost", type=float, help="Stop the run once it has cost this many USD.")
     @argument("--replay", metavar="RUN.ipynb",
               help="Re-run a recorded run (a notebook from %%codeact export) without a model: the code runs for real.")
+    @argument("--replay-if-no-key", metavar="RUN.ipynb",
+              help="Replay RUN.ipynb when ANTHROPIC_API_KEY is not set; use Claude when it is (offline demos).")
     @argument("--no-insert", action="store_true", help="Do not insert this run's cells into the notebook.")
     @argument("--insert", choices=["replace", "append"],
               help="When this cell runs again: 'replace' its earlier run's cells (default) or 'append' after them.")
@@ -106,6 +108,11 @@ class CodeActMagics(Magics, CodeActConfig):
                              "the cell body.")
         options = self._options(args)
         task = cell.strip()
+        why = "Replaying"
+        if args.replay_if_no_key and not args.replay:
+            if not (os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_AUTH_TOKEN")):
+                why = "No ANTHROPIC_API_KEY is set: replaying"
+                args.replay = args.replay_if_no_key
         if args.replay:
             try:
                 recorded = load_run(args.replay)
@@ -114,7 +121,7 @@ class CodeActMagics(Magics, CodeActConfig):
             task = task or recorded.task
             model: Any = ReplayModel(recorded.turns, source=args.replay)
             model_name = recorded.model
-            print(f"Replaying the recorded run {recorded.run_id} from {args.replay} (no model calls; the code runs for real).")
+            print(f"{why} the recorded run {recorded.run_id} from {args.replay} (no model calls; the code runs for real).")
         else:
             if not task:
                 raise UsageError("The task is empty: write what you want done in the cell, below the %%codeact line. "

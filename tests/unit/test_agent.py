@@ -1,0 +1,143 @@
+"""The loop's stop rules and message building, with a scripted model and a recording executor (no kernel)."""
+
+import pytest
+
+from codeact_magic.agent import RunObserver, first_message, run_agent
+from codeact_magic.config import RunOptions
+from codeact_magic.exceptions import ModelError
+from codeact_magic.execution import ExecutionResult
+from codeact_magic.records import Run, Turn, Usage
+
+
+def code_turn(code, text="Thinking.", usage=Usage(100, 10)):
+    return Turn([{"type": "text", "text": text},
+                 {"type": "tool_use", "id": f"toolu_{abs(hash(code))}", "name": "python", "input": {"code": code}}],
+                "tool_use", usage)
+
+
+def answer(text="Done: 42.", stop_reason="end_turn"):
+    return Turn([{"type": "text", "text": text}], stop_reason, Usage(120, 5))
+
+
+class Scripted:
+    def __init__(self, *turns, fail_at=None):
+        self.turns, self.fail_at, self.requests = list(turns), fail_at, []
+
+    def turn(self, system, messages, on_text=None):
+        self.requests.append([dict(m) for m in messages])
+        if self.fail_at is not None and len(self.requests) - 1 == self.fail_at:
+            raise ModelError("Claude rejected the API key (401 authentication_error: invalid x-api-key). Check ANTHROPIC_API_KEY.", status_code=401)
+        turn = self.turns.pop(0)
+        if on_text:
+            on_text(turn.text[:3])
+            on_text(turn.text[3:])
+        return turn
+
+
+class Executor:
+    def __init__(self, statuses=None):
+        self.ran, self.statuses = [], dict(statuses or {})
+
+    def execute(self, code, timeout=0.0):
+        self.ran.append((code, timeout))
+        status = self.statuses.get(code, "ok")
+        outputs = [{"output_type": "stream", "name": "stdout", "text": f"ran {code}\n"}]
+        error_text = "Traceback ...\nZeroDivisionError: division by zero" if status == "error" else ""
+        return ExecutionResult(outputs, len(self.ran), status, None, 0.01, error_text)
+
+
+class Events(RunObserver):
+    def __init__(self):
+        self.log = []
+
+    def __getattribute__(self, name):
+        if name in ("run_started", "text", "turn_finished", "step_started", "step_finished", "run_finished"):
+            return lambda *args: object.__getattribute__(self, "log").append(name)
+        return object.__getattribute__(self, name)
+
+
+def new_run(**kw):
+    return Run(run_id="r-test", task="Compute 6*7", model="claude-sonnet-5-5", context="x: int = 1", **kw)
+
+
+def test_answer_ends_the_run_and_results_go_back_as_tool_result():
+    model = Scripted(code_turn("a = 6*7"), code_turn("1/0"), answer())
+    ex = Executor({"1/0": "error"})
+    events = Events()
+    run = run_agent(new_run(), model, ex, RunOptions(timeout=5), [events])
+    assert run.status == "done" and run.end_reason == "The model answered after 2 steps."
+    assert [s.status for s in run.steps] == ["ok", "error"]
+    assert ex.ran == [("a = 6*7", 5), ("1/0", 5)]
+    # second request: the first tool_result, not an error; third: the error fed back with is_error
+    first = model.requests[1][-1]["content"][0]
+    assert first["type"] == "tool_result" and first["is_error"] is False and first["content"] == "ran a = 6*7"
+    second = model.requests[2][-1]["content"][0]
+    assert second["is_error"] is True and second["content"].endswith("ZeroDivisionError: division by zero")
+    assert second["tool_use_id"] == model.requests[2][-2]["content"][1]["id"]
+    assert run.answer == "Done: 42."
+    assert run.usage.input_tokens == 320 and run.cost_usd > 0
+    assert events.log[0] == "run_started" and events.log[-1] == "run_finished"
+    assert events.log.count("step_finished") == 2 and "text" in events.log
+
+
+def test_step_limit_is_said_plainly():
+    model = Scripted(*(code_turn(f"x = {i}") for i in range(5)))
+    run = run_agent(new_run(max_steps=3), model, Executor(), RunOptions(max_steps=3))
+    assert run.status == "step_limit" and len(run.steps) == 3
+    assert "step limit (3 steps)" in run.end_reason and "--max-steps" in run.end_reason
+    assert len(model.requests) == 3
+
+
+def test_model_error_keeps_the_steps_done():
+    model = Scripted(code_turn("a = 1"), fail_at=1)
+    run = run_agent(new_run(), model, Executor(), RunOptions())
+    assert run.status == "failed" and "401" in run.end_reason and len(run.steps) == 1
+    assert run.ended_at is not None
+
+
+def test_interrupt_in_a_step_stops_the_run_and_keeps_the_record():
+    model = Scripted(code_turn("a = 1"), code_turn("sleep"), answer())
+    run = run_agent(new_run(), model, Executor({"sleep": "interrupted"}), RunOptions())
+    assert run.status == "stopped" and run.end_reason == "Stopped by the user after 2 steps."
+    assert [s.status for s in run.steps] == ["ok", "interrupted"]
+
+
+def test_keyboard_interrupt_while_streaming_is_a_stop():
+    class Interrupting(Scripted):
+        def turn(self, system, messages, on_text=None):
+            if len(self.requests) == 1:
+                raise KeyboardInterrupt
+            return super().turn(system, messages, on_text)
+
+    run = run_agent(new_run(), Interrupting(code_turn("a = 1")), Executor(), RunOptions())
+    assert run.status == "stopped" and len(run.steps) == 1
+
+
+def test_budget_stops_the_run():
+    model = Scripted(*(code_turn(f"x = {i}", usage=Usage(600_000, 0)) for i in range(5)))
+    run = run_agent(new_run(), model, Executor(), RunOptions(max_cost_usd=2.0))
+    assert run.status == "budget" and len(run.steps) == 2  # $1.20 per turn at $2/MTok input
+    assert "cost budget" in run.end_reason
+
+
+def test_missing_code_is_fed_back_as_an_error_not_run():
+    bad = Turn([{"type": "tool_use", "id": "toolu_bad", "name": "python", "input": {}}], "tool_use", Usage(1, 1))
+    model = Scripted(bad, answer())
+    ex = Executor()
+    run = run_agent(new_run(), model, ex, RunOptions())
+    assert ex.ran == [] and run.status == "done"
+    result = model.requests[1][-1]["content"][0]
+    assert result["is_error"] is True and "code" in result["content"]
+
+
+def test_first_message_holds_task_and_variables():
+    msg = first_message("  Sum df  ", "df: pandas.DataFrame shape=(3, 2)")
+    text = msg["content"][0]["text"]
+    assert msg["role"] == "user"
+    assert "<task>\nSum df\n</task>" in text and "df: pandas.DataFrame" in text
+
+
+@pytest.mark.parametrize("reason,status", [("refusal", "failed"), ("max_tokens", "done")])
+def test_other_stop_reasons(reason, status):
+    run = run_agent(new_run(), Scripted(answer("Partial", reason)), Executor(), RunOptions())
+    assert run.status == status

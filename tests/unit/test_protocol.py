@@ -1,0 +1,96 @@
+"""The kernel<->frontend messages: fixtures and what FrontendChannel sends both validate against the one schema."""
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from codeact_magic.frontend import PROTOCOL_VERSION, FrontendChannel, load_schema
+from codeact_magic.records import Step
+
+from test_trajectory import recorded_run
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "messages"
+VALIDATOR = jsonschema.Draft202012Validator(load_schema())
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.json")), ids=lambda p: p.name)
+def test_fixture_is_valid(path):
+    VALIDATOR.validate(json.loads(path.read_text()))
+
+
+@pytest.mark.parametrize("path", sorted((FIXTURES / "invalid").glob("*.json")), ids=lambda p: p.name)
+def test_invalid_fixture_is_rejected(path):
+    assert not VALIDATOR.is_valid(json.loads(path.read_text()))
+
+
+class FakeComm:
+    def __init__(self):
+        self.sent = []
+
+    def send(self, data):
+        self.sent.append(json.loads(json.dumps(data)))
+
+
+def channel_for(runs):
+    channel = FrontendChannel(lambda: runs, text_interval_s=0)
+    channel._registered = True
+    channel._comm = FakeComm()
+    return channel
+
+
+def test_a_run_sends_schema_valid_messages_and_each_cell_once():
+    run = recorded_run()
+    run.status = "running"
+    steps, turns = list(run.steps), list(run.turns)
+    run.steps, run.turns = [], []
+    channel = channel_for([run])
+    channel.run_started(run)
+    for i, turn in enumerate(turns):
+        channel.text(run, turn.text)
+        run.turns.append(turn)
+        channel.turn_finished(run, turn)
+        if i < len(steps):
+            channel.step_started(run, i + 1, steps[i].code)
+            run.steps.append(steps[i])
+            channel.step_finished(run, steps[i])
+    run.status, run.end_reason = "done", "The model answered after 2 steps."
+    channel.run_finished(run)
+    sent = channel._comm.sent
+    for message in sent:
+        VALIDATOR.validate(message)
+        assert message["version"] == PROTOCOL_VERSION
+    cells = [m for m in sent if m["type"] == "cell"]
+    assert [m["index"] for m in cells] == [0, 1, 2, 3, 4]
+    assert [m["cell"]["metadata"]["codeact"]["role"] for m in cells] == ["reasoning", "step", "reasoning", "step", "answer"]
+    assert all("id" not in m["cell"] for m in cells)
+    assert sent[-1]["type"] == "run" and sent[-1]["run"]["status"] == "done"
+    running = [m for m in sent if m["type"] == "run" and m["run"]["current_code"]]
+    assert running and running[0]["run"]["current_code"] == "df.head()"
+
+
+def test_no_insert_sends_no_cells():
+    run = recorded_run()
+    run.insert_mode = "none"
+    channel = channel_for([run])
+    channel.run_finished(run)
+    assert [m["type"] for m in channel._comm.sent] == ["run"]
+
+
+def test_requests_are_answered_and_version_mismatch_is_explained():
+    run = recorded_run()
+    channel = channel_for([run])
+    comm = FakeComm()
+    envelope = {"protocol": "codeact", "version": 1}
+    channel._on_msg(comm, {"content": {"data": dict(envelope, type="sync")}})
+    channel._on_msg(comm, {"content": {"data": dict(envelope, type="export_request", run_id="r-abc")}})
+    channel._on_msg(comm, {"content": {"data": dict(envelope, type="export_request", run_id="nope")}})
+    channel._on_msg(comm, {"content": {"data": {"protocol": "codeact", "version": 2, "type": "sync"}}})
+    kinds = [m["type"] for m in comm.sent]
+    assert kinds == ["runs", "export", "error", "error"]
+    for message in comm.sent:
+        VALIDATOR.validate(message)
+    assert comm.sent[0]["runs"][0]["run_id"] == "r-abc"
+    assert comm.sent[1]["notebook"]["metadata"]["codeact"]["run"]["run_id"] == "r-abc"
+    assert "protocol v1" in comm.sent[3]["message"] and "v2" in comm.sent[3]["message"]

@@ -1,0 +1,93 @@
+import json
+
+import nbformat
+import pytest
+
+from codeact_magic.exceptions import ReplayError
+from codeact_magic.records import Run, Step, Turn, Usage
+from codeact_magic.trajectory import load_run, run_cells, run_to_notebook, write_notebook
+
+
+def recorded_run(status="done"):
+    turns = [
+        Turn([{"type": "text", "text": "Look at the data."},
+              {"type": "tool_use", "id": "toolu_1", "name": "python", "input": {"code": "df.head()"}}],
+             "tool_use", Usage(100, 20, 80, 0)),
+        Turn([{"type": "text", "text": "Group by region."},
+              {"type": "tool_use", "id": "toolu_2", "name": "python", "input": {"code": "df.groupby('Region')"}}],
+             "tool_use", Usage(30, 20, 40, 80)),
+        Turn([{"type": "text", "text": "The **North** sells most."}], "end_turn", Usage(20, 15, 0, 120)),
+    ]
+    steps = [
+        Step(1, 0, "toolu_1", "df.head()", [{"output_type": "execute_result", "execution_count": 7,
+                                             "data": {"text/plain": "   a\n0  1"}, "metadata": {}}], 7),
+        Step(2, 1, "toolu_2", "df.groupby('Region')",
+             [{"output_type": "error", "ename": "KeyError", "evalue": "'Region'", "traceback": ["KeyError: 'Region'"]}],
+             8, "error", "KeyError: 'Region'"),
+    ]
+    if status != "done":
+        turns = turns[:2]
+    return Run(run_id="r-abc", task="Which region sells most?", model="claude-sonnet-5-5", turns=turns, steps=steps,
+               status=status, end_reason=None if status == "done" else "Stopped by the user after 2 steps.",
+               cell_id="cell-1", usage=Usage(150, 55, 120, 200))
+
+
+def test_cells_follow_the_trajectory_with_provenance():
+    cells = run_cells(recorded_run())
+    assert [(c.cell_type, c.metadata["codeact"]["role"]) for c in cells] == [
+        ("markdown", "reasoning"), ("code", "step"), ("markdown", "reasoning"), ("code", "step"), ("markdown", "answer")]
+    assert [c.metadata["codeact"]["key"] for c in cells] == [f"r-abc:{i}" for i in range(5)]
+    step = cells[1]
+    assert step.execution_count == 7 and step.outputs[0]["data"]["text/plain"] == "   a\n0  1"
+    assert step.metadata["codeact"]["turn_usage"]["input_tokens"] == 100
+    assert cells[3].metadata["tags"] == ["raises-exception"]
+    assert all(c.metadata["codeact"]["source_cell_id"] == "cell-1" for c in cells)
+
+
+def test_a_stopped_run_ends_with_a_note():
+    cells = run_cells(recorded_run("stopped"))
+    assert cells[-1].metadata["codeact"]["role"] == "note"
+    assert "Stopped by the user after 2 steps." in cells[-1].source
+
+
+def test_live_cells_stop_before_a_step_not_yet_run():
+    run = recorded_run()
+    run.steps = run.steps[:1]
+    run.turns = run.turns[:2]
+    run.status = "running"
+    roles = [c.metadata["codeact"]["role"] for c in run_cells(run)]
+    assert roles == ["reasoning", "step", "reasoning"]
+
+
+def test_export_is_valid_nbformat_and_replays(tmp_path):
+    path = write_notebook(recorded_run(), tmp_path / "sub" / "run")
+    assert path.name == "run.ipynb"
+    notebook = nbformat.read(str(path), as_version=4)
+    nbformat.validate(notebook)
+    assert notebook.metadata.kernelspec.name == "python3"
+    assert notebook.metadata.language_info.name == "python"
+    assert notebook.cells[0].metadata["codeact"]["role"] == "task"
+    assert "Which region sells most?" in notebook.cells[0].source
+    record = notebook.metadata["codeact"]["run"]
+    assert record["run_id"] == "r-abc" and len(record["turns"]) == 3
+    assert "outputs" not in record["steps"][0]  # outputs live in the cells only
+    back = load_run(path)
+    assert back.turns[0].content == recorded_run().turns[0].content
+    assert back.usage == Usage(150, 55, 120, 200)
+
+
+def test_load_run_errors_are_one_line(tmp_path):
+    with pytest.raises(ReplayError, match="No such notebook"):
+        load_run(tmp_path / "missing.ipynb")
+    (tmp_path / "junk.ipynb").write_text("not json")
+    with pytest.raises(ReplayError, match="Cannot read"):
+        load_run(tmp_path / "junk.ipynb")
+    plain = nbformat.v4.new_notebook()
+    nbformat.write(plain, str(tmp_path / "plain.ipynb"))
+    with pytest.raises(ReplayError, match="no recorded codeact run"):
+        load_run(tmp_path / "plain.ipynb")
+
+
+def test_record_json_round_trip():
+    run = recorded_run()
+    assert Run.from_json(json.loads(json.dumps(run.to_json()))).to_json() == run.to_json()
