@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import anthropic
+import httpx2
 
 from .exceptions import MissingAPIKeyError, ModelError, ReplayError
 from .records import Turn, Usage
@@ -125,6 +126,11 @@ def _api_message(error: anthropic.APIStatusError) -> str:
 
 def _wrap(error: Exception, model: str, retries: int, base_url: str) -> ModelError:
     """One clear line for a failed model call: what failed and what to do."""
+    if isinstance(error, anthropic.APIStatusError) and error.status_code < 400:
+        # an `event: error` inside a 200 stream: not retried by the SDK
+        kind = getattr(error, "type", None) or "error"
+        return ModelError(f"The response stream from Claude broke off with an error event ({kind}: "
+                          f"{_api_message(error)}). Run the cell again.", request_id=error.request_id)
     if isinstance(error, anthropic.APIStatusError):
         status, rid = error.status_code, error.request_id
         detail = _api_message(error)
@@ -218,7 +224,9 @@ class ClaudeModel:
                 message = stream.get_final_message()
         except anthropic.APIError as error:
             raise _wrap(error, self.model, self.max_retries, str(self.client.base_url)) from error
-        except (AssertionError, ValueError, RuntimeError) as error:  # the SDK's complaints about a malformed stream
+        except (httpx2.HTTPError, AssertionError, ValueError, RuntimeError) as error:
+            # a connection dropped mid-stream surfaces as the transport's own error, not an anthropic.APIError;
+            # the others are the SDK's complaints about a malformed stream
             raise _wrap(error, self.model, self.max_retries, str(self.client.base_url)) from error
         return Turn(
             content=[_block_param(b) for b in message.content],

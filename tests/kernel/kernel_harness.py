@@ -1,0 +1,120 @@
+"""A real ipykernel driven through jupyter_client, with its iopub messages collected per execute."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import queue
+import time
+from typing import Any
+
+from jupyter_client.manager import KernelManager
+
+
+@dataclasses.dataclass
+class Executed:
+    reply: dict[str, Any]
+    messages: list[dict[str, Any]]
+
+    @property
+    def status(self) -> str:
+        return self.reply["content"]["status"]
+
+    def outputs(self, kind: str | None = None) -> list[dict[str, Any]]:
+        kinds = ("stream", "display_data", "execute_result", "error", "update_display_data")
+        return [m for m in self.messages if m["msg_type"] in kinds and (kind is None or m["msg_type"] == kind)]
+
+    @property
+    def stdout(self) -> str:
+        return "".join(m["content"]["text"] for m in self.outputs("stream") if m["content"]["name"] == "stdout")
+
+    @property
+    def stderr(self) -> str:
+        return "".join(m["content"]["text"] for m in self.outputs("stream") if m["content"]["name"] == "stderr")
+
+    @property
+    def text(self) -> str:
+        """Every text the cell showed: streams, text/plain of displays and results, error lines."""
+        parts = []
+        for m in self.outputs():
+            c = m["content"]
+            if m["msg_type"] == "stream":
+                parts.append(c["text"])
+            elif m["msg_type"] == "error":
+                parts.append("\n".join(c["traceback"]))
+            else:
+                parts.append(str(c.get("data", {}).get("text/plain", "")))
+        return "\n".join(parts)
+
+    def codeact(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """The codeact protocol messages (comm_open/comm_msg data) published during the execute."""
+        found = []
+        for m in self.messages:
+            if m["msg_type"] in ("comm_msg", "comm_open"):
+                data = m["content"].get("data") or {}
+                if data.get("protocol") == "codeact" and (kind is None or data.get("type") == kind):
+                    found.append(data)
+        return found
+
+
+class Kernel:
+    """Start an ipykernel with ``env`` added to this process's environment (``None`` values remove a variable)."""
+
+    def __init__(self, env: dict[str, str | None] | None = None, cwd: str | None = None) -> None:
+        full = dict(os.environ)
+        for key, value in (env or {}).items():
+            if value is None:
+                full.pop(key, None)
+            else:
+                full[key] = value
+        self.km = KernelManager(kernel_name="python3")
+        self.km.start_kernel(env=full, cwd=cwd)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=60)
+
+    def execute(self, code: str, timeout: float = 120, metadata: dict | None = None, on_message=None) -> Executed:
+        msg = self.kc.session.msg("execute_request", {"code": code, "silent": False, "store_history": True,
+                                                       "user_expressions": {}, "allow_stdin": False,
+                                                       "stop_on_error": False})
+        if metadata:
+            msg["metadata"].update(metadata)
+        self.kc.shell_channel.send(msg)
+        msg_id = msg["header"]["msg_id"]
+        messages = []
+        deadline = time.monotonic() + timeout
+        idle = False
+        while not idle:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no idle after {timeout} s; got {[m['msg_type'] for m in messages]}")
+            try:
+                m = self.kc.get_iopub_msg(timeout=min(remaining, 1))
+            except queue.Empty:
+                continue
+            if m["parent_header"].get("msg_id") != msg_id:
+                continue
+            m["msg_type"] = m["header"]["msg_type"]
+            messages.append(m)
+            if on_message:
+                on_message(m)
+            if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+                idle = True
+        reply = self.kc.get_shell_msg(timeout=timeout)
+        while reply["parent_header"].get("msg_id") != msg_id:
+            reply = self.kc.get_shell_msg(timeout=timeout)
+        return Executed(reply, messages)
+
+    def value(self, expression: str) -> Any:
+        import json
+
+        result = self.execute(f"import json as _j; print(_j.dumps({expression}))")
+        assert result.status == "ok", result.text
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    def interrupt(self) -> None:
+        self.km.interrupt_kernel()
+
+    def shutdown(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)

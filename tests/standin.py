@@ -1,0 +1,658 @@
+"""A local stand-in for the Anthropic Messages API, for tests.
+
+It answers ``POST /v1/messages`` (one JSON message, or SSE when the request says ``"stream": true``) and
+``POST /v1/messages/count_tokens`` on 127.0.0.1 over real HTTP, so the real ``anthropic`` SDK can be pointed at it
+with ``ANTHROPIC_BASE_URL`` or ``base_url=``. Answers come from a FIFO queue (`StandIn.enqueue`) or, statelessly,
+from scripts matched on the first user message. Requests are validated like the real API, so client bugs answer 400.
+
+Usage is estimated, not tokenized: a block costs ``ceil(len(canonical JSON) / 4)`` tokens, and prompt caching follows
+the documented rules (prefix order tools, system, messages; at most 4 breakpoints; a hit is looked for at each
+breakpoint and up to `LOOKBACK` blocks before it). The minimum cacheable prefix (1,024 tokens and more, per model) is
+ignored, so small test prompts cache too. Run as a script it serves scripts from a JSON file::
+
+    python tests/standin.py --script SCRIPT.json [--port 0] [--port-file PATH] [--latency S]
+
+Stdlib only.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import json
+import math
+import os
+import secrets
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections import deque
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Mapping, Sequence, Union
+from urllib.parse import urlsplit
+
+__all__ = ["StandIn", "Recorded", "Turn", "ErrorReply", "Broken", "Responder",
+           "turn", "error", "broken", "responder", "estimate_tokens", "main"]
+
+NO_SAMPLING_VERSION = "2026-10-21"
+"""The ``anthropic-version`` that rejects ``temperature``, ``top_p`` and ``top_k``."""
+MAX_BREAKPOINTS = 4
+"""Most ``cache_control`` breakpoints the API accepts in one request."""
+LOOKBACK = 20
+"""Blocks before a breakpoint where a cache hit is also looked for (the docs say "about 20")."""
+_ERRORS = {  # status -> (error type, default message)
+    400: ("invalid_request_error", "Invalid request."), 401: ("authentication_error", "invalid x-api-key"),
+    402: ("billing_error", "Your credit balance is too low."), 403: ("permission_error", "Permission denied."),
+    404: ("not_found_error", "Not found."), 413: ("request_too_large", "Request exceeds the maximum size."),
+    429: ("rate_limit_error", "Rate limited."), 500: ("api_error", "Internal server error."),
+    529: ("overloaded_error", "Overloaded"),
+}
+
+
+@dataclass(frozen=True)
+class Turn:
+    """An assistant message to answer with; build it with `turn`."""
+
+    text: str | None
+    codes: tuple[str, ...]
+    thinking: str | None
+    stop_reason: str
+    usage: Mapping[str, int] | None  # None: estimated
+    chunks: int
+
+
+@dataclass(frozen=True)
+class ErrorReply:
+    """An HTTP error answer; build it with `error`."""
+
+    status: int
+    type: str
+    message: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Broken:
+    """A stream that starts a text block and breaks off; build it with `broken`."""
+
+    text: str
+    mode: str
+
+
+@dataclass(frozen=True)
+class Responder:
+    """A response computed per request by ``fn(request_body)``; build it with `responder`."""
+
+    fn: Callable[[dict], Any]
+
+
+Response = Union[Turn, ErrorReply, Broken, Responder]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One ``POST /v1/messages`` as received: JSON ``body`` (``{}`` if unparsable) and lower-cased ``headers``."""
+
+    body: dict
+    headers: dict
+
+
+def turn(text: str | None = None, code: str | None = None, *, tool_uses: Sequence[str] | None = None,
+         thinking: str | None = None, stop_reason: str | None = None, usage: str | Mapping[str, int] = "auto",
+         chunks: int = 3) -> Turn:
+    """Build an assistant message: [thinking] [text] then one ``python`` tool_use per code string.
+
+    Parameters
+    ----------
+    text : str, optional
+        Text block content, streamed as `chunks` ``text_delta`` pieces.
+    code : str, optional
+        Code of one ``tool_use`` block named ``python`` with input ``{"code": code}``.
+    tool_uses : sequence of str, optional
+        Codes of several ``tool_use`` blocks in one turn (instead of `code`).
+    thinking : str, optional
+        Content of a leading thinking block (with a made-up signature).
+    stop_reason : str, optional
+        Defaults to ``"tool_use"`` when there is a tool_use block, else ``"end_turn"``.
+    usage : "auto" or mapping, default "auto"
+        Token counts overriding the estimate, e.g. ``dict(output_tokens=500)``; keys not given stay estimated.
+    chunks : int, default 3
+        Number of text/thinking deltas when streamed.
+
+    Returns
+    -------
+    Turn
+
+    Raises
+    ------
+    ValueError
+        If both `code` and `tool_uses` are given, or `chunks` < 1.
+    """
+    if code is not None and tool_uses is not None:
+        raise ValueError("give code or tool_uses, not both")
+    if chunks < 1:
+        raise ValueError("chunks must be >= 1")
+    if usage != "auto" and not isinstance(usage, Mapping):
+        raise TypeError("usage must be 'auto' or a mapping of token counts")
+    codes = tuple(tool_uses or ()) + (() if code is None else (code,))
+    return Turn(text, codes, thinking, stop_reason or ("tool_use" if codes else "end_turn"),
+                None if usage == "auto" else dict(usage), chunks)
+
+
+def error(status: int, type: str | None = None, message: str | None = None, *, retry_after: float | None = None,
+          headers: Mapping[str, str] | None = None) -> ErrorReply:
+    """Build an error answer ``{"type": "error", "error": {"type", "message"}, "request_id"}``.
+
+    Parameters
+    ----------
+    status : int
+        HTTP status; the error type defaults per status as the API does (529 ``overloaded_error``, ...).
+    type, message : str, optional
+        Override the error type and message.
+    retry_after : float, optional
+        Seconds, sent as ``retry-after``. The SDK ignores a value <= 0 and backs off instead (about 0.5 s).
+    headers : mapping, optional
+        Extra response headers, e.g. ``{"x-should-retry": "false"}``.
+
+    Returns
+    -------
+    ErrorReply
+    """
+    default_type, default_message = _ERRORS.get(
+        status, ("api_error" if status >= 500 else "invalid_request_error", f"HTTP {status}"))
+    extra = dict(headers or {})
+    if retry_after is not None:
+        extra["retry-after"] = f"{retry_after:g}"
+    return ErrorReply(status, type or default_type, message or default_message, tuple(extra.items()))
+
+
+def broken(text: str = "Let me", *, mode: str = "error_event") -> Broken:
+    """Build a stream that starts a text block with `text` and breaks off before ``message_stop``.
+
+    Parameters
+    ----------
+    text : str, default "Let me"
+    mode : {"error_event", "disconnect"}
+        ``"error_event"`` sends an ``event: error`` (overloaded_error) inside the 200 stream; ``"disconnect"``
+        closes the connection mid-body. To a non-streaming request they answer 529, resp. close without answering.
+
+    Returns
+    -------
+    Broken
+    """
+    if mode not in ("error_event", "disconnect"):
+        raise ValueError(f"mode must be 'error_event' or 'disconnect', not {mode!r}")
+    return Broken(text, mode)
+
+
+def responder(fn: Callable[[dict], Any]) -> Responder:
+    """Wrap ``fn(request_body) -> response`` (a response object or a turn-spec dict), called per request."""
+    return Responder(fn)
+
+
+def _from_spec(spec: Any) -> Response:
+    """A response object from itself or a script turn-spec dict (``text``/``code``/..., ``error``, ``broken``)."""
+    if isinstance(spec, (Turn, ErrorReply, Broken, Responder)):
+        return spec
+    if not isinstance(spec, Mapping):
+        raise TypeError(f"not a response or turn-spec: {spec!r}")
+    for key in ("error", "broken"):
+        if key in spec and len(spec) > 1:
+            raise ValueError(f"a {key!r} turn-spec takes no other keys: {dict(spec)!r}")
+    if "error" in spec:
+        return error(**spec["error"])
+    if "broken" in spec:
+        value = spec["broken"]
+        return broken(**value) if isinstance(value, Mapping) else broken(mode=value)
+    return turn(**spec)
+
+
+def _blocks(content: Any) -> list[dict]:
+    """Content as a list of block dicts (a string is one text block)."""
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    return [b for b in content or () if isinstance(b, Mapping)] if isinstance(content, list) else []
+
+
+def _strip(obj: Any) -> tuple[Any, int]:
+    """`obj` without ``cache_control`` keys (at any depth) and how many it had."""
+    if isinstance(obj, Mapping):
+        pairs = [(k, _strip(v)) for k, v in obj.items() if k != "cache_control"]
+        found = int(obj.get("cache_control") is not None) + sum(n for _, (_, n) in pairs)
+        return {k: v for k, (v, _) in pairs}, found
+    if isinstance(obj, list):
+        pairs = [_strip(v) for v in obj]
+        return [v for v, _ in pairs], sum(n for _, n in pairs)
+    return obj, 0
+
+
+def _prompt(body: dict) -> list[tuple[str, str, int]]:
+    """The prompt as ``(where, canonical JSON, breakpoints)`` per block, in prefix order tools, system, messages."""
+    system = body.get("system")
+    parts = [("tool", t) for t in body.get("tools") or () if isinstance(t, Mapping)]
+    parts += [("system", b) for b in _blocks(system)]
+    parts += [(m.get("role", "?"), b) for m in body.get("messages") or () if isinstance(m, Mapping)
+              for b in _blocks(m.get("content"))]
+    items = []
+    for where, block in parts:
+        clean, found = _strip(block)
+        items.append((where, json.dumps(clean, sort_keys=True, separators=(",", ":"), ensure_ascii=False), found))
+    if body.get("cache_control") is not None and items:  # automatic caching: a breakpoint on the last block
+        items[-1] = items[-1][:2] + (items[-1][2] + 1,)
+    return items
+
+
+def estimate_tokens(body: dict) -> int:
+    """Estimated input tokens of a request body: sum of ``ceil(len(canonical JSON) / 4)`` over its blocks."""
+    return sum(math.ceil(len(canon) / 4) for _, canon, _ in _prompt(body))
+
+
+def _invalid(body: Any, headers: Mapping[str, str], count_only: bool = False) -> str | None:
+    """Why the real API would answer 400 to this request, or None."""
+    if not isinstance(body, dict):
+        return "There was an error parsing the body of your request: it must be a JSON object."
+    for key in ("model", "messages") if count_only else ("model", "max_tokens", "messages"):
+        if key not in body:
+            return f"{key}: Field required"
+    messages = body["messages"]
+    if not isinstance(messages, list) or not messages:
+        return "messages: at least one message is required"
+    for i, m in enumerate(messages):
+        role = m.get("role") if isinstance(m, dict) else None
+        if role not in ("user", "assistant"):
+            return f"messages.{i}.role: Input should be 'user' or 'assistant'"
+        if i == 0 and role != "user":
+            return 'messages: first message must use the "user" role'
+        if i and role == messages[i - 1]["role"]:
+            return ('messages: roles must alternate between "user" and "assistant", '
+                    f'but found multiple "{role}" roles in a row')
+        if not m.get("content") and not (i == len(messages) - 1 and role == "assistant"):
+            return (f"messages.{i}: all messages must have non-empty content except for the optional final "
+                    "assistant message")
+    if headers.get("anthropic-version") == NO_SAMPLING_VERSION:
+        for key in ("temperature", "top_p", "top_k"):
+            if key in body:
+                return f"{key}: not supported with anthropic-version {NO_SAMPLING_VERSION}; remove it"
+    for j, tool in enumerate(body.get("tools") or ()):
+        for key in ("name", "description", "input_schema"):
+            if isinstance(tool, dict) and tool.get("type", "custom") == "custom" and key not in tool:
+                return f"tools.{j}.{key}: Field required"
+    found = sum(n for _, _, n in _prompt(body))
+    if found > MAX_BREAKPOINTS:
+        return f"A maximum of {MAX_BREAKPOINTS} blocks with cache_control may be provided. Found {found}."
+    expected: list[str] = []  # tool_use ids of the previous assistant message
+    for i, m in enumerate(messages):
+        blocks = _blocks(m.get("content"))
+        if m["role"] == "assistant":
+            expected = [b.get("id") for b in blocks if b.get("type") == "tool_use"]
+            continue
+        results = [b.get("tool_use_id") for b in blocks if b.get("type") == "tool_result"]
+        leading = [b.get("tool_use_id") for b in itertools.takewhile(lambda b: b.get("type") == "tool_result", blocks)]
+        if missing := [x for x in expected if x not in leading]:
+            return (f"messages.{i}: `tool_use` ids were found without `tool_result` blocks immediately after: "
+                    f"{', '.join(map(str, missing))}. Each `tool_use` block must have a corresponding `tool_result` "
+                    "block at the start of the next message.")
+        if unexpected := [x for x in results if x not in expected]:
+            return (f"messages.{i}.content: unexpected `tool_use_id` found in `tool_result` blocks: "
+                    f"{', '.join(map(str, unexpected))}. Each `tool_result` block must have a corresponding "
+                    "`tool_use` block in the previous message.")
+        if leading != expected:
+            return (f"messages.{i}.content: `tool_result` blocks must come first, one per `tool_use` of the "
+                    f"previous message, in the same order: expected {expected}, found {leading}")
+        expected = []
+    if expected:
+        return (f"messages.{len(messages) - 1}: `tool_use` ids were found without `tool_result` blocks immediately "
+                f"after: {', '.join(map(str, expected))}")
+    return None
+
+
+def _first_user_text(body: dict) -> str:
+    """Text of the first user message (string content or its text blocks concatenated)."""
+    for m in body.get("messages") or ():
+        if isinstance(m, dict) and m.get("role") == "user":
+            return "".join(str(b.get("text", "")) for b in _blocks(m.get("content")) if b.get("type") == "text")
+    return ""
+
+
+def _split(s: str, n: int) -> list[str]:
+    """`s` in at most `n` non-empty pieces."""
+    size = max(1, math.ceil(len(s) / n))
+    return [s[i:i + size] for i in range(0, len(s), size)]
+
+
+def _events(message: dict, chunks: int, cut: dict | None = None):
+    """SSE event dicts streaming `message`; with `cut`, break off after the first block's deltas (yielding `cut` if
+    not empty) instead of closing it."""
+    usage = dict(message["usage"], output_tokens=1)
+    yield {"type": "message_start", "message": dict(message, content=[], stop_reason=None, usage=usage)}
+    yield {"type": "ping"}
+    for index, block in enumerate(message["content"]):
+        kind = block["type"]
+        if kind == "tool_use":
+            empty = dict(block, input={})
+            deltas = [{"type": "input_json_delta", "partial_json": p} for p in _split(json.dumps(block["input"]), 3)]
+        elif kind == "thinking":
+            empty = {"type": "thinking", "thinking": "", "signature": ""}
+            deltas = [{"type": "thinking_delta", "thinking": p} for p in _split(block["thinking"], chunks)]
+            deltas.append({"type": "signature_delta", "signature": block["signature"]})
+        else:
+            empty = {"type": "text", "text": ""}
+            deltas = [{"type": "text_delta", "text": p} for p in _split(block["text"], chunks)]
+        yield {"type": "content_block_start", "index": index, "content_block": empty}
+        for j, delta in enumerate(deltas):
+            yield {"type": "content_block_delta", "index": index, "delta": delta}
+            if j == 0:
+                yield {"type": "ping"}
+        if cut is not None:
+            yield from [cut] if cut else []
+            return
+        yield {"type": "content_block_stop", "index": index}
+    yield {"type": "message_delta", "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
+           "usage": message["usage"]}
+    yield {"type": "message_stop"}
+
+
+def _id(prefix: str) -> str:
+    return prefix + secrets.token_hex(12)
+
+
+class StandIn:
+    """A local Anthropic Messages API on ``127.0.0.1``, served from a daemon thread until `close`.
+
+    Parameters
+    ----------
+    responses : iterable of responses, optional
+        Initial queue (see `enqueue`).
+    scripts : list of dict, optional
+        ``{"match": substring, "turns": [turn-spec, ...]}``: the first script whose ``match`` is in the first user
+        message answers ``turns[k]``, k = number of assistant messages in the request; past the end, "Done.".
+    latency : float, default 0.0
+        Seconds to wait before the first byte of every ``/v1/messages`` answer.
+    port : int, default 0
+        Port to bind; 0 picks a free one.
+
+    Attributes
+    ----------
+    url : str
+        ``http://127.0.0.1:PORT``.
+    requests : list of Recorded
+        Every ``POST /v1/messages``, in order (rejected ones included).
+    """
+
+    def __init__(self, responses: Sequence[Any] = (), *, scripts: Sequence[Mapping] | None = None,
+                 latency: float = 0.0, port: int = 0) -> None:
+        self.requests: list[Recorded] = []
+        self.latency = float(latency)
+        self._lock = threading.Lock()
+        self._queue: deque[Response] = deque(_from_spec(r) for r in responses)
+        self._scripts = []
+        for script in scripts or ():
+            if set(script) - {"match", "turns"}:
+                raise ValueError(f"a script has only 'match' and 'turns': {dict(script)!r}")
+            self._scripts.append((str(script.get("match", "")), [_from_spec(t) for t in script["turns"]]))
+        self._cache: dict[str, int] = {}
+        self._server = _Server(("127.0.0.1", port), _Handler)
+        self._server.standin = self
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="standin", daemon=True)
+        self._thread.start()
+
+    def __enter__(self) -> StandIn:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def enqueue(self, *responses: Any) -> None:
+        """Append responses (objects from `turn`, `error`, `broken`, `responder`, or turn-spec dicts) to the FIFO
+        queue; each valid ``POST /v1/messages`` consumes one, before scripts are consulted."""
+        items = [_from_spec(r) for r in responses]
+        with self._lock:
+            self._queue.extend(items)
+
+    def reset_cache(self) -> None:
+        """Forget every cached prompt prefix."""
+        with self._lock:
+            self._cache.clear()
+
+    def reset(self) -> None:
+        """Empty the queue, the recorded requests and the prompt cache (scripts stay)."""
+        with self._lock:
+            self._queue.clear()
+            self.requests.clear()
+            self._cache.clear()
+
+    def close(self) -> None:
+        """Stop serving, hang up open connections and release the port (idempotent)."""
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join()
+        self._server.server_close()
+        for connection in list(self._server.connections):
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _reply(self, body: Any, headers: Mapping[str, str], count_only: bool = False) -> Response | dict:
+        """What to answer: an auth or validation error, ``{"input_tokens"}``, or the next response."""
+        auth = headers.get("authorization", "")
+        key = headers.get("x-api-key") or (auth[7:].strip() if auth.lower().startswith("bearer ") else "")
+        if not key:
+            return error(401, message="x-api-key or Authorization: Bearer header is required")
+        if key == "sk-ant-bad":
+            return error(401)
+        if problem := _invalid(body, headers, count_only):
+            return error(400, message=problem)
+        if count_only:
+            return {"input_tokens": estimate_tokens(body)}
+        with self._lock:
+            response = self._queue.popleft() if self._queue else self._scripted(body)
+        if isinstance(response, Responder):
+            try:
+                response = _from_spec(response.fn(body))
+                if isinstance(response, Responder):
+                    raise TypeError("a responder must return a response, not a responder")
+            except Exception as e:  # a test's mistake: say so loudly, don't let the SDK retry
+                return error(500, message=f"stand-in: responder raised {e!r}", headers={"x-should-retry": "false"})
+        return response
+
+    def _scripted(self, body: dict) -> Response:
+        text = _first_user_text(body)
+        for match, turns in self._scripts:
+            if match in text:
+                k = sum(1 for m in body["messages"] if m["role"] == "assistant")
+                return turns[k] if k < len(turns) else turn("Done.")
+        return error(500, message="stand-in: no scripted response left", headers={"x-should-retry": "false"})
+
+    def _usage(self, body: dict) -> dict:
+        """Estimated usage of a served request; records its breakpoint prefixes in the cache."""
+        h = hashlib.sha256(json.dumps(body.get("model")).encode())
+        hashes, totals, breakpoints = [], [], []
+        for i, (where, canon, found) in enumerate(_prompt(body)):
+            h.update(f"{where}\0{canon}\0".encode())
+            hashes.append(h.hexdigest())
+            totals.append((totals[-1] if totals else 0) + math.ceil(len(canon) / 4))
+            if found:
+                breakpoints.append(i)
+        total, last = (totals[-1] if totals else 0), (totals[breakpoints[-1]] if breakpoints else 0)
+        with self._lock:
+            hits = [totals[i] for b in breakpoints for i in range(b, max(b - LOOKBACK, -1), -1)
+                    if hashes[i] in self._cache]
+            self._cache.update({hashes[b]: totals[b] for b in breakpoints})
+        read = max(hits, default=0)
+        return {"input_tokens": total - last, "cache_creation_input_tokens": last - read,
+                "cache_read_input_tokens": read}
+
+    def _message(self, response: Turn | Broken, body: dict) -> dict:
+        """The full assistant message for `response` to `body`, with fresh ids and usage."""
+        if isinstance(response, Broken):
+            content, stop, override = [{"type": "text", "text": response.text}], None, None
+        else:
+            content = [{"type": "thinking", "thinking": response.thinking, "signature": secrets.token_urlsafe(32)}
+                       ] if response.thinking is not None else []
+            content += [{"type": "text", "text": response.text}] if response.text is not None else []
+            content += [{"type": "tool_use", "id": _id("toolu_01"), "name": "python", "input": {"code": c}}
+                        for c in response.codes]
+            stop, override = response.stop_reason, response.usage
+        out = "".join(json.dumps(b["input"]) if b["type"] == "tool_use" else b.get("text") or b.get("thinking") or ""
+                      for b in content)
+        usage = {**self._usage(body), "output_tokens": math.ceil(len(out) / 4), **(override or {})}
+        return {"id": _id("msg_01"), "type": "message", "role": "assistant", "model": body.get("model"),
+                "content": content, "stop_reason": stop, "stop_sequence": None, "usage": usage}
+
+
+class _Server(ThreadingHTTPServer):
+    standin: StandIn
+    verbose = False  # log requests to stderr (the CLI does)
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.connections: set[socket.socket] = set()  # open ones, hung up on `close`
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):  # clients hang up mid-stream
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, chunked streams
+    server_version = "anthropic-standin/1"
+    timeout = 60  # seconds an idle keep-alive connection is held
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+    def do_POST(self) -> None:
+        standin: StandIn = self.server.standin
+        path = urlsplit(self.path).path.rstrip("/")
+        raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        self._started = False
+        try:
+            if path == "/v1/messages":
+                with standin._lock:
+                    standin.requests.append(Recorded(body if isinstance(body, dict) else {}, headers))
+                time.sleep(standin.latency)
+                self._send(standin._reply(body, headers), body)
+            elif path == "/v1/messages/count_tokens":
+                self._send(standin._reply(body, headers, count_only=True), body)
+            else:
+                self._send(error(404, message=f"Not found: POST {path}"), {})
+        except Exception as e:  # a bug here: answer a loud, unretried 500 if nothing was sent yet
+            if self._started:
+                raise
+            self._send(error(500, message=f"stand-in failed: {e!r}", headers={"x-should-retry": "false"}), {})
+            traceback.print_exc()
+
+    def do_GET(self) -> None:
+        self._send(error(404, message=f"Not found: {self.command} {urlsplit(self.path).path}"), {})
+
+    do_PUT = do_DELETE = do_PATCH = do_GET
+
+    def _send(self, response: Response | dict, body: Any) -> None:
+        request_id = _id("req_01")
+        if isinstance(response, dict):
+            return self._json(200, response, request_id)
+        if isinstance(response, ErrorReply):
+            payload = {"type": "error", "error": {"type": response.type, "message": response.message},
+                       "request_id": request_id}
+            return self._json(response.status, payload, request_id, dict(response.headers))
+        stream = bool(body.get("stream"))
+        if isinstance(response, Broken) and not stream:
+            if response.mode == "error_event":
+                return self._send(error(529), body)
+            self.close_connection = True  # hang up without answering
+            return
+        message = self.server.standin._message(response, body)
+        if not stream:
+            return self._json(200, message, request_id)
+        cut = None
+        if isinstance(response, Broken):
+            cut = {} if response.mode == "disconnect" else {
+                "type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+        chunks = response.chunks if isinstance(response, Turn) else 1
+        self._sse(_events(message, chunks, cut), request_id, hang_up=cut == {})
+
+    def _json(self, status: int, obj: Any, request_id: str, headers: Mapping[str, str] | None = None) -> None:
+        data = json.dumps(obj).encode()
+        self._started = True
+        self.send_response(status)
+        for name, value in {"content-type": "application/json", "content-length": str(len(data)),
+                            "request-id": request_id, **(headers or {})}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _sse(self, events: Any, request_id: str, hang_up: bool = False) -> None:
+        self._started = True
+        self.send_response(200)
+        for name, value in {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache",
+                            "transfer-encoding": "chunked", "request-id": request_id}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        for event in events:
+            frame = f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode()
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
+        if hang_up:  # no terminating chunk: the client sees an incomplete body
+            self.close_connection = True
+        else:
+            self.wfile.write(b"0\r\n\r\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Serve scripts from a JSON file until killed (SIGTERM or Ctrl-C).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Command-line arguments; see ``python tests/standin.py --help``.
+
+    Returns
+    -------
+    int
+        Exit status.
+    """
+    parser = argparse.ArgumentParser(prog="standin.py", description="A local stand-in for the Anthropic API.")
+    parser.add_argument("--script", required=True, help='JSON file {"scripts": [{"match": ..., "turns": [...]}]}')
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
+    parser.add_argument("--port-file", help="file to write the URL to once listening")
+    parser.add_argument("--latency", type=float, default=0.0, help="delay before each answer, in seconds")
+    args = parser.parse_args(argv)
+    with open(args.script, encoding="utf-8") as f:
+        data = json.load(f)
+    scripts = data["scripts"] if isinstance(data, dict) else data
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with StandIn(scripts=scripts, latency=args.latency, port=args.port) as standin:
+        standin._server.verbose = True
+        if args.port_file:
+            with open(args.port_file + ".tmp", "w", encoding="utf-8") as f:
+                f.write(standin.url)
+            os.replace(args.port_file + ".tmp", args.port_file)
+        print(f"stand-in listening on {standin.url}", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,300 @@
+"""The local Anthropic stand-in, exercised with the real ``anthropic`` SDK over real HTTP (no mocks)."""
+import json
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import anthropic
+import httpx2
+import pytest
+
+from standin import StandIn, broken, error, estimate_tokens, responder, turn
+
+MODEL = "claude-sonnet-5"
+KEY = "sk-ant-test-0000"
+TOOL = {"name": "python", "description": "Run Python in the kernel.",
+        "input_schema": {"type": "object", "properties": {"code": {"type": "string"}}, "required": ["code"]}}
+STANDIN_PY = Path(__file__).resolve().parents[1] / "standin.py"
+
+
+def ask(text="What is 1+1?", **kw):
+    """Keyword arguments of a one-message request."""
+    return dict(model=MODEL, max_tokens=1024, messages=[{"role": "user", "content": text}], **kw)
+
+
+@pytest.fixture
+def client(anthropic_env):
+    """An SDK client configured only from the environment, pointed at the stand-in."""
+    return anthropic.Anthropic()
+
+
+def test_stream_text_and_tool_use(client, standin):
+    standin.enqueue(turn("Let me compute.", "print(1 + 1)"))
+    with client.messages.stream(**ask(tools=[TOOL])) as stream:
+        pieces = list(stream.text_stream)
+        final = stream.get_final_message()
+    assert pieces == ["Let m", "e com", "pute."]
+    text, tool_use = final.content
+    assert text.text == "Let me compute."
+    assert (tool_use.type, tool_use.name, tool_use.input) == ("tool_use", "python", {"code": "print(1 + 1)"})
+    assert tool_use.id.startswith("toolu_") and final.id.startswith("msg_")
+    assert final.stop_reason == "tool_use" and final.model == MODEL
+    assert final.usage.output_tokens > 1 and final.usage.input_tokens == estimate_tokens(standin.requests[0].body)
+    recorded = standin.requests[0]
+    assert recorded.body["stream"] is True
+    assert recorded.headers["authorization"] == f"Bearer {KEY}"
+    assert recorded.headers["anthropic-version"] == "2026-10-21"
+
+
+def test_stream_raw_events_are_well_formed(client, standin):
+    standin.enqueue(turn("ab", tool_uses=["x = 1", "y = 2"], thinking="Think.", chunks=2))
+    with client.messages.stream(**ask(tools=[TOOL])) as stream:
+        events = [event.type for event in stream if event.type not in ("text", "thinking", "input_json", "signature")]
+        final = stream.get_final_message()
+    assert events[0] == "message_start" and events[-2:] == ["message_delta", "message_stop"]
+    assert events.count("content_block_start") == events.count("content_block_stop") == 4
+    assert [b.type for b in final.content] == ["thinking", "text", "tool_use", "tool_use"]
+    assert final.content[0].thinking == "Think." and final.content[0].signature
+    assert [b.input["code"] for b in final.content[2:]] == ["x = 1", "y = 2"]
+    assert final.content[2].id != final.content[3].id
+
+
+def test_create_non_stream(client, standin):
+    standin.enqueue(turn("2", thinking="Easy."))
+    message = client.messages.create(**ask())
+    assert [b.type for b in message.content] == ["thinking", "text"]
+    assert message.content[1].text == "2" and message.stop_reason == "end_turn"
+    assert "stream" not in standin.requests[0].body
+
+
+def test_overloaded_then_success_is_retried(client, standin):
+    standin.enqueue(error(529), turn("ok"))
+    assert client.messages.create(**ask()).content[0].text == "ok"
+    assert len(standin.requests) == 2
+    assert standin.requests[1].headers["x-stainless-retry-count"] == "1"
+
+
+def test_rate_limit_with_retry_after_then_success(client, standin):
+    # The SDK ignores `retry-after: 0` (only values > 0 count) and backs off ~0.4-0.5 s instead.
+    standin.enqueue(error(429, retry_after=0), turn("ok"))
+    assert client.messages.create(**ask()).content[0].text == "ok"
+    assert len(standin.requests) == 2
+
+
+def test_retries_exhausted_raise_the_status_error(client, standin):
+    standin.enqueue(error(529, retry_after=0.01), error(529, retry_after=0.01))
+    with pytest.raises(anthropic.OverloadedError) as info:
+        client.with_options(max_retries=1).messages.create(**ask())
+    assert info.value.type == "overloaded_error" and info.value.request_id.startswith("req_")
+    assert len(standin.requests) == 2
+
+
+def test_bad_key_raises_authentication_error(anthropic_env):
+    anthropic_env.enqueue(turn("never sent"))
+    with pytest.raises(anthropic.AuthenticationError):
+        anthropic.Anthropic(api_key="sk-ant-bad").messages.create(**ask())
+    assert len(anthropic_env.requests) == 1  # not retried, and the queue is left alone:
+    assert anthropic.Anthropic().messages.create(**ask()).content[0].text == "never sent"
+
+
+def test_broken_stream_error_event(client, standin):
+    standin.enqueue(broken("Let me"))
+    with pytest.raises(anthropic.APIStatusError) as info:
+        with client.messages.stream(**ask()) as stream:
+            assert list(stream.text_stream) == ["Let me"]
+    # The SDK raises the base class: the status is the stream's 200, the error type is in the body.
+    assert type(info.value) is anthropic.APIStatusError
+    assert info.value.status_code == 200 and info.value.type == "overloaded_error"
+    assert len(standin.requests) == 1  # an error event is never retried
+
+
+def test_broken_stream_disconnect(client, standin):
+    standin.enqueue(broken("Let me", mode="disconnect"))
+    with pytest.raises(httpx2.RemoteProtocolError, match="incomplete chunked read"):
+        with client.messages.stream(**ask()) as stream:
+            for _ in stream:
+                pass
+    # The transport error escapes unwrapped: it is not an anthropic.APIError.
+    assert len(standin.requests) == 1
+
+
+def test_broken_without_stream(client, standin):
+    standin.enqueue(broken(mode="disconnect"), broken(mode="error_event"))
+    with pytest.raises(anthropic.APIConnectionError):
+        client.with_options(max_retries=0).messages.create(**ask())
+    with pytest.raises(anthropic.OverloadedError):
+        client.with_options(max_retries=0).messages.create(**ask())
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(extra_body={"temperature": 0.5}), "temperature: not supported with anthropic-version 2026-10-21"),
+    (dict(system=[{"type": "text", "text": f"part {i}", "cache_control": {"type": "ephemeral"}} for i in range(5)]),
+     "A maximum of 4 blocks with cache_control may be provided. Found 5."),
+    (dict(messages=[{"role": "user", "content": "hi"},
+                    {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "python",
+                                                       "input": {"code": "1"}}]},
+                    {"role": "user", "content": "and?"}]),
+     "messages.2: `tool_use` ids were found without `tool_result` blocks immediately after: toolu_1."),
+    (dict(messages=[{"role": "user", "content": "hi"}, {"role": "user", "content": "again"}]),
+     'roles must alternate between "user" and "assistant"'),
+    (dict(messages=[{"role": "assistant", "content": "hi"}]), 'first message must use the "user" role'),
+    (dict(tools=[{"name": "python", "input_schema": {"type": "object"}}]), "tools.0.description: Field required"),
+    (dict(messages=[{"role": "user", "content": []}]), "messages.0: all messages must have non-empty content"),
+])
+def test_invalid_requests_raise_bad_request(client, standin, kwargs, message):
+    standin.enqueue(turn("not consumed"))
+    with pytest.raises(anthropic.BadRequestError, match=message.replace(".", r"\.").replace("(", r"\(")):
+        client.messages.create(**{**ask(), **kwargs})
+    assert len(standin.requests) == 1
+
+
+def test_tool_results_out_of_order_are_rejected(client, standin):
+    uses = [{"type": "tool_use", "id": f"toolu_{i}", "name": "python", "input": {"code": str(i)}} for i in (1, 2)]
+    results = [{"type": "tool_result", "tool_use_id": f"toolu_{i}", "content": "ok"} for i in (2, 1)]
+    messages = [{"role": "user", "content": "go"}, {"role": "assistant", "content": uses},
+                {"role": "user", "content": results}]
+    with pytest.raises(anthropic.BadRequestError, match="in the same order"):
+        client.messages.create(**{**ask(), "messages": messages})
+    with pytest.raises(anthropic.BadRequestError, match="unexpected `tool_use_id`"):
+        client.messages.create(**{**ask(), "messages": messages[:1] + [{"role": "assistant", "content": "hm"}]
+                                  + [{"role": "user", "content": results[:1]}]})
+
+
+def test_empty_queue_is_a_loud_unretried_500(client, standin):
+    with pytest.raises(anthropic.InternalServerError, match="stand-in: no scripted response left"):
+        client.messages.create(**ask())
+    assert len(standin.requests) == 1
+
+
+def test_responder_echoes_the_tool_result(client, standin):
+    standin.enqueue(turn(code="print(6 * 7)"),
+                    responder(lambda body: turn(f"It printed {body['messages'][-1]['content'][0]['content']}.")))
+    first = client.messages.create(**ask(tools=[TOOL]))
+    tool_use = first.content[0]
+    messages = ask()["messages"] + [
+        {"role": "assistant", "content": first.content},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": tool_use.id, "content": "42"}]}]
+    second = client.messages.create(**{**ask(tools=[TOOL]), "messages": messages})
+    assert second.content[0].text == "It printed 42."
+
+
+SCRIPTS = [
+    {"match": "sum", "turns": [{"text": "I'll add.", "code": "1 + 2"},
+                               {"text": "It is 3.", "stop_reason": "end_turn"}]},
+    {"match": "", "turns": [{"error": {"status": 529, "retry_after": 0.01}}]},
+]
+
+
+def test_script_answers_from_the_conversation_length(standin):
+    with StandIn(scripts=SCRIPTS) as server:
+        client = anthropic.Anthropic(base_url=server.url, api_key=KEY, max_retries=0)
+        messages = [{"role": "user", "content": [{"type": "text", "text": "Please "}, {"type": "text", "text": "sum"}]}]
+        first = client.messages.create(model=MODEL, max_tokens=100, messages=messages, tools=[TOOL])
+        again = client.messages.create(model=MODEL, max_tokens=100, messages=messages, tools=[TOOL])
+        assert first.content[1].input == again.content[1].input == {"code": "1 + 2"}
+        assert first.content[1].id != again.content[1].id  # stateless, yet ids stay unique
+        messages += [{"role": "assistant", "content": first.content},
+                     {"role": "user", "content": [{"type": "tool_result", "tool_use_id": first.content[1].id,
+                                                   "content": "3"}]}]
+        assert client.messages.create(model=MODEL, max_tokens=100, messages=messages).content[0].text == "It is 3."
+        messages += [{"role": "assistant", "content": "It is 3."}, {"role": "user", "content": "Thanks"}]
+        assert client.messages.create(model=MODEL, max_tokens=100, messages=messages).content[0].text == "Done."
+        with pytest.raises(anthropic.OverloadedError):  # the catch-all script
+            client.messages.create(**ask("something else"))
+        server.enqueue(turn("queued first"))
+        assert client.messages.create(**ask("sum")).content[0].text == "queued first"
+
+
+def test_script_specs_are_checked_when_loaded():
+    with pytest.raises(TypeError):
+        StandIn(scripts=[{"match": "x", "turns": [{"txt": "typo"}]}])
+    with pytest.raises(ValueError):
+        StandIn(scripts=[{"match": "x", "turns": [{"error": {"status": 529}, "text": "both"}]}])
+
+
+def cached_request(*turns):
+    """A request whose system prompt and last user message are cache breakpoints."""
+    messages = []
+    for i, text in enumerate(turns):
+        messages.append({"role": "user" if i % 2 == 0 else "assistant", "content": [{"type": "text", "text": text}]})
+    messages[-1]["content"][-1]["cache_control"] = {"type": "ephemeral"}
+    return dict(model=MODEL, max_tokens=100, tools=[TOOL], messages=messages,
+                system=[{"type": "text", "text": "You are careful. " * 40, "cache_control": {"type": "ephemeral"}}])
+
+
+def full_estimate(usage):
+    return usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens
+
+
+def test_usage_follows_prompt_caching(client, standin):
+    standin.enqueue(turn("Hello."), turn("Fine."), turn("Again."))
+    first = cached_request("Hi, this is the first question.")
+    u1 = client.messages.create(**first).usage
+    assert u1.cache_read_input_tokens == 0 and u1.input_tokens == 0  # the last block is a breakpoint
+    assert full_estimate(u1) == client.messages.count_tokens(
+        **{k: v for k, v in first.items() if k != "max_tokens"}).input_tokens
+
+    # The breakpoint moved to the new last message: the old one is found by looking back.
+    second = cached_request("Hi, this is the first question.", "Hello.", "How are you?")
+    u2 = client.messages.create(**second).usage
+    assert u2.cache_read_input_tokens == full_estimate(u1)
+    assert full_estimate(u2) == estimate_tokens(second) > full_estimate(u1)
+    assert u2.cache_creation_input_tokens == full_estimate(u2) - full_estimate(u1)
+
+    standin.reset_cache()
+    assert client.messages.create(**second).usage.cache_read_input_tokens == 0
+
+
+def test_usage_override_and_uncached_input(client, standin):
+    standin.enqueue(turn("x", usage=dict(output_tokens=500)))
+    usage = client.messages.create(**ask()).usage
+    assert usage.output_tokens == 500
+    assert usage.input_tokens == estimate_tokens(ask()) and usage.cache_creation_input_tokens == 0
+
+
+def test_top_level_cache_control_caches_up_to_the_last_block(client, standin):
+    standin.enqueue(turn("a"), turn("b"))
+    first = client.messages.create(**ask(cache_control={"type": "ephemeral"})).usage
+    assert (first.input_tokens, first.cache_creation_input_tokens) == (0, estimate_tokens(ask()))
+    second = client.messages.create(**ask(cache_control={"type": "ephemeral"})).usage
+    assert (second.cache_read_input_tokens, second.cache_creation_input_tokens) == (estimate_tokens(ask()), 0)
+
+
+def test_latency_delays_the_answer():
+    with StandIn([turn("slow")], latency=0.3) as server:
+        started = time.monotonic()
+        anthropic.Anthropic(base_url=server.url, api_key=KEY).messages.create(**ask())
+        assert time.monotonic() - started >= 0.3
+
+
+def test_raw_http_auth_and_unknown_paths(standin):
+    def post(path, headers):
+        request = urllib.request.Request(standin.url + path, data=json.dumps(ask()).encode(), headers=headers)
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(request, timeout=5)
+        return info.value.code, json.load(info.value)
+
+    status, body = post("/v1/messages", {"content-type": "application/json"})
+    assert status == 401 and body["error"]["type"] == "authentication_error"
+    assert body["type"] == "error" and body["request_id"].startswith("req_")
+    status, body = post("/v1/models", {"x-api-key": KEY})
+    assert status == 404 and body["error"]["type"] == "not_found_error"
+
+
+def test_cli_serves_a_script_file(tmp_path):
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps({"scripts": SCRIPTS}))
+    port_file = tmp_path / "url"
+    command = [sys.executable, str(STANDIN_PY), "--script", str(script), "--port-file", str(port_file)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as process:
+        try:
+            assert process.stdout.readline().startswith("stand-in listening on http://127.0.0.1:")
+            client = anthropic.Anthropic(base_url=port_file.read_text(), api_key=KEY)
+            with client.messages.stream(**ask("sum it up", tools=[TOOL])) as stream:
+                assert stream.get_final_message().content[1].input == {"code": "1 + 2"}
+        finally:
+            process.terminate()
+        assert process.wait(timeout=10) == 0
