@@ -13,15 +13,13 @@ import sys
 import time
 from typing import Any, TextIO
 
-from IPython.display import display, update_display
-from markdown_it import MarkdownIt
+from IPython.display import display
 
 from .agent import RunObserver
 from .records import Run, Step, Turn
 
 __all__ = ["RichDisplay", "TextDisplay", "status_line", "make_display"]
 
-_MD = MarkdownIt("commonmark", {"html": False}).enable("table")
 _STATUS_WORDS = {"running": "running", "done": "done", "stopped": "stopped", "failed": "failed",
                  "step_limit": "step limit", "budget": "budget reached"}
 
@@ -41,6 +39,8 @@ def status_line(run: Run, step: int | None = None) -> str:
         For example ``running · step 3 of 20 · 12,345 in / 678 out tokens · $0.0312 · 14.2 s``.
     """
     k = step if step is not None else len(run.steps)
+    if run.replayed_from:
+        return f"{_STATUS_WORDS.get(run.status, run.status)} · step {k} of {run.max_steps} · replay, no model calls · {run.elapsed_s:.1f} s"
     cost = "cost unknown" if run.cost_usd is None else f"${run.cost_usd:.4f}"
     tokens = f"{run.usage.total_input:,} in / {run.usage.output_tokens:,} out tokens"
     if run.usage.cache_read_input_tokens:
@@ -49,16 +49,14 @@ def status_line(run: Run, step: int | None = None) -> str:
 
 
 def _markdown(text: str) -> dict[str, str]:
-    return {"text/markdown": text, "text/html": _MD.render(text), "text/plain": text}
+    # Markdown, rendered (with highlighted code) by JupyterLab, Notebook 7, VS Code and nbconvert alike
+    return {"text/markdown": text, "text/plain": text}
 
 
 def _code_bundle(index: int, code: str) -> dict[str, str]:
-    return {
-        "text/markdown": f"**Step {index}**\n\n```python\n{code}\n```",
-        "text/html": f"<div class='codeact-step'><b>Step {index}</b><pre><code class='language-python'>"
-        f"{html.escape(code)}</code></pre></div>",
-        "text/plain": f"--- Step {index} ---\n{code}",
-    }
+    fence = "````" if "```" in code else "```"
+    return {"text/markdown": f"**Step {index}**\n\n{fence}python\n{code}\n{fence}",
+            "text/plain": f"--- Step {index} ---\n{code}"}
 
 
 class RichDisplay(RunObserver):
