@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from codeact_magic.context import VariableSummary, summarize
+from codeact_magic.describe import describe
 
 ANTHROPIC_KEY = "sk-ant-api03-" + "Zx9_Qw8-Er7Ty6Ui5Op4As3Df2Gh1Jk0LzXcVbNm" * 2
 OPENAI_KEY = "sk-proj-" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4"
@@ -536,3 +537,31 @@ def test_summary_is_a_frozen_record_and_bad_arguments_raise():
         summarize({}, max_chars=0)
     with pytest.raises(ValueError):
         summarize({}, time_budget_s=-1)
+
+
+# --- one value: describe --------------------------------------------------------------------------------------------
+
+
+def test_describe_is_the_line_summarize_prints():
+    ns = session(n=42, api_key="sk-plain", frame=pd.DataFrame({"a": [1]}), items=["x" * 50] * 20)
+    summary = summarize(ns)
+    for name in ("n", "api_key", "frame", "items"):
+        assert describe(ns[name], name) == line_of(summary, name)
+    assert describe(42, "n") == "n: int = 42"
+    assert describe("sk-plain", "api_key") == "api_key: str <redacted>"
+
+
+def test_describe_keeps_code_under_a_secret_name_and_caps_lines():
+    fn = define("def make_token(n: int = 8):\n    \"\"\"A random token.\"\"\"\n")["make_token"]
+    assert describe(fn, "token_factory") == "token_factory: function make_token(n: int = 8) — A random token."
+    assert len(describe([["x" * 50] * 20] * 20, "nested")) <= 200
+    wide = pd.DataFrame(np.zeros((1, 200)), columns=[f"column_{i}" for i in range(200)])
+    assert 200 < len(describe(wide, "wide")) <= 480
+
+
+@pytest.mark.timeout(5)
+def test_describe_runs_no_user_code(hostile_ns):
+    for name, value in hostile_ns.items():
+        if not name.startswith("_"):
+            assert describe(value, name).startswith(name + ": ")
+    assert CALLS == []
