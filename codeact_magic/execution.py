@@ -15,7 +15,10 @@ import threading
 import time
 import traceback
 from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any, Iterator
+
+from .redaction import REDACTED, scrub_outputs
 
 __all__ = ["ExecutionResult", "LiveExecutor", "user_traceback"]
 
@@ -171,10 +174,14 @@ class LiveExecutor:
     ----------
     shell : IPython.core.interactiveshell.InteractiveShell
         The live shell (an ipykernel ``ZMQInteractiveShell`` or terminal IPython).
+    secrets : sequence of str
+        Exact strings (API keys from the environment) removed from the recorded outputs and the error text, so
+        they reach neither the model nor the run record nor an export; what the cell showed live is not changed.
     """
 
-    def __init__(self, shell: Any) -> None:
+    def __init__(self, shell: Any, secrets: Sequence[str] = ()) -> None:
         self.shell = shell
+        self.secrets = tuple(secrets)
         self._first = True
 
     @contextmanager
@@ -318,4 +325,7 @@ class LiveExecutor:
             error_text = f"TimeoutError: {error}"
         elif error is not None:
             error_text = user_traceback(error, getattr(shell.compile, "_filename_map", {}))
-        return ExecutionResult(record.finished(), count, status, error, duration, error_text)
+        outputs = scrub_outputs(record.finished(), self.secrets)
+        for secret in self.secrets:
+            error_text = error_text.replace(secret, REDACTED)
+        return ExecutionResult(outputs, count, status, error, duration, error_text)

@@ -18,6 +18,7 @@ from .execution import LiveExecutor
 from .frontend import FrontendChannel
 from .model import ClaudeModel, ReplayModel
 from .records import Run, new_run_id
+from .redaction import secret_values
 from .trajectory import load_run, write_notebook
 
 __all__ = ["CodeActMagics"]
@@ -142,7 +143,8 @@ class CodeActMagics(Magics, CodeActConfig):
         self.runs.append(run)
         use_widgets = self.widgets and self.frontend.frontends > 0
         observers = [make_display(self.display, self.shell, use_widgets), self.frontend]
-        run_agent(run, model, LiveExecutor(self.shell), options, observers, prices=self.prices)
+        executor = LiveExecutor(self.shell, secrets=secret_values(os.environ))
+        run_agent(run, model, executor, options, observers, prices=self.prices)
         if run.status == "failed":
             raise CodeActError(run.end_reason or "The run failed.")
 

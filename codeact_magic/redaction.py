@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-__all__ = ["REDACTED", "is_secret_name", "redact"]
+__all__ = ["REDACTED", "is_secret_name", "redact", "secret_values", "scrub_outputs"]
 
 #: What stands in for a value or a key that is not shown.
 REDACTED = "<redacted>"
@@ -124,3 +126,71 @@ def _redact_run(m: re.Match) -> str:
     kinds = [0 if ch.isupper() else 1 if ch.islower() else 2 if ch.isdigit() else 3 for ch in s]
     changes = sum(a != b for a, b in zip(kinds, kinds[1:])) / (len(s) - 1)
     return REDACTED if vowels < 0.3 or changes >= 0.45 else s
+
+
+def secret_values(environ: Mapping[str, str], min_length: int = 8) -> tuple[str, ...]:
+    """The values of the environment variables whose names are secret (``ANTHROPIC_API_KEY``, ``GITHUB_TOKEN``...).
+
+    They are only used to remove those exact strings from what is recorded (see :func:`scrub_outputs`).
+
+    Parameters
+    ----------
+    environ : mapping
+        Usually ``os.environ``.
+    min_length : int
+        Shorter values (characters) are ignored: replacing ``"1"`` everywhere would wreck outputs.
+
+    Returns
+    -------
+    tuple of str
+        Longest first, so a value containing another is replaced whole.
+    """
+    found = {v for k, v in environ.items() if isinstance(v, str) and len(v) >= min_length and is_secret_name(k)}
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+_TEXT_MIME = ("text/plain", "text/html", "text/markdown", "text/latex")
+
+
+def scrub_outputs(outputs: Iterable[dict[str, Any]], secrets: Iterable[str]) -> list[dict[str, Any]]:
+    """nbformat outputs with every exact occurrence of ``secrets`` replaced by :data:`REDACTED`.
+
+    Only text is touched (stream text, text/* data, error values and tracebacks), never images or JSON, and only the
+    exact secret strings: pattern-based :func:`redact` would also hit hashes and ids the user wants to see.
+
+    Parameters
+    ----------
+    outputs : iterable of dict
+        nbformat v4 outputs; modified in place and returned.
+    secrets : iterable of str
+        Exact strings to remove (see :func:`secret_values`).
+
+    Returns
+    -------
+    list of dict
+    """
+    secrets = [s for s in secrets if s]
+    outputs = list(outputs)
+    if not secrets:
+        return outputs
+
+    def clean(text: Any) -> Any:
+        if isinstance(text, list):
+            return [clean(t) for t in text]
+        if not isinstance(text, str):
+            return text
+        for secret in secrets:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        return text
+
+    for output in outputs:
+        if "text" in output:
+            output["text"] = clean(output["text"])
+        for mime in _TEXT_MIME:
+            if mime in output.get("data", {}):
+                output["data"][mime] = clean(output["data"][mime])
+        if output.get("output_type") == "error":
+            output["evalue"] = clean(output.get("evalue", ""))
+            output["traceback"] = clean(output.get("traceback", []))
+    return outputs

@@ -266,3 +266,14 @@ def test_config_sets_defaults(kernel, server):
         assert "step limit (1 steps)" in result.text or "step limit (1 step" in result.text
     finally:
         kernel.execute("%config CodeActMagics.max_steps = 20")
+
+
+def test_a_printed_api_key_is_kept_out_of_the_record_and_the_model(kernel, server, tmp_path):
+    server.enqueue(turn("Let me look at the environment.", "import os\nprint(os.environ['ANTHROPIC_API_KEY'])"),
+                   turn("Done."))
+    kernel.execute("%%codeact\nShow the environment")
+    fed_back = tool_results(server.requests[1])[0]["content"]
+    assert "sk-ant-test-0000" not in fed_back and "<redacted>" in fed_back
+    path = tmp_path / "env.ipynb"
+    kernel.execute(f"%codeact export {path}")
+    assert "sk-ant-test-0000" not in path.read_text()

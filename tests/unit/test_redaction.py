@@ -86,3 +86,28 @@ def test_ordinary_text_is_unchanged(text):
 def test_redact_is_idempotent():
     once = redact(f"a {ANTHROPIC_KEY} b {HEX_TOKEN} c")
     assert redact(once) == once == f"a {REDACTED} b {REDACTED} c"
+
+
+def test_secret_values_come_from_secret_names_only():
+    from codeact_magic.redaction import secret_values
+
+    env = {"ANTHROPIC_API_KEY": "sk-ant-abcdefgh1234", "GITHUB_TOKEN": "ghp_shorter123", "HOME": "/root/secret-home",
+           "DB_PASSWORD": "1234"}
+    assert secret_values(env) == ("sk-ant-abcdefgh1234", "ghp_shorter123")
+
+
+def test_scrub_outputs_replaces_exact_secrets_in_text_only():
+    from codeact_magic.redaction import REDACTED, scrub_outputs
+
+    png = "sk-ant-abcdefgh1234" + "A" * 100
+    outputs = [
+        {"output_type": "stream", "name": "stdout", "text": "key=sk-ant-abcdefgh1234 sha=" + "a1" * 20},
+        {"output_type": "display_data", "data": {"text/plain": ["x sk-ant-abcdefgh1234"], "image/png": png},
+         "metadata": {}},
+        {"output_type": "error", "ename": "KeyError", "evalue": "sk-ant-abcdefgh1234",
+         "traceback": ["line sk-ant-abcdefgh1234"]},
+    ]
+    scrubbed = scrub_outputs(outputs, ["sk-ant-abcdefgh1234"])
+    assert scrubbed[0]["text"] == f"key={REDACTED} sha=" + "a1" * 20
+    assert scrubbed[1]["data"]["text/plain"] == [f"x {REDACTED}"] and scrubbed[1]["data"]["image/png"] == png
+    assert scrubbed[2]["evalue"] == REDACTED and scrubbed[2]["traceback"] == [f"line {REDACTED}"]
