@@ -159,10 +159,10 @@ class FrontendChannel(RunObserver):
         self.send(_message("run", run=run_summary(run, current_code)))
 
     def _cells(self, run: Run) -> None:
-        if run.insert_mode == "none":
+        if run.insert_mode == "none" or not self._registered:
             return
         sent = self._sent.get(run.run_id, 0)
-        for cell in run_cells(run)[sent:]:
+        for cell in run_cells(run, start=sent):
             meta = cell["metadata"]["codeact"]
             index = int(meta["key"].rsplit(":", 1)[1])
             self.send(_message("cell", run_id=run.run_id, key=meta["key"], index=index, cell_id=run.cell_id,

@@ -18,6 +18,7 @@ from typing import Any
 
 import nbformat
 from nbformat import v4
+from nbformat.corpus.words import generate_corpus_id
 
 from .exceptions import ReplayError
 from .records import Run
@@ -41,6 +42,16 @@ def _meta(run: Run, index: int, role: str, **extra: Any) -> dict[str, Any]:
     return {"codeact": meta}
 
 
+def _cell(cell_type: str, source: str, metadata: dict[str, Any], **fields: Any) -> nbformat.NotebookNode:
+    """A v4.5 cell, not validated one by one (that costs ~0.2 ms a cell); :func:`write_notebook` validates."""
+    return nbformat.from_dict({"id": generate_corpus_id(), "cell_type": cell_type, "source": source,
+                               "metadata": metadata, **fields})
+
+
+def _markdown(source: str, metadata: dict[str, Any]) -> nbformat.NotebookNode:
+    return _cell("markdown", source, metadata)
+
+
 def _code_cell(run: Run, index: int, step: Any, usage: dict) -> nbformat.NotebookNode:
     meta = _meta(run, index, "step", step=step.index, tool_use_id=step.tool_use_id, status=step.status,
                  duration_s=round(step.duration_s, 4), turn=step.turn, turn_usage=usage)
@@ -51,10 +62,10 @@ def _code_cell(run: Run, index: int, step: Any, usage: dict) -> nbformat.Noteboo
     for output in outputs:
         if output.get("output_type") == "execute_result":
             output["execution_count"] = step.execution_count
-    return v4.new_code_cell(step.code, outputs=outputs, execution_count=step.execution_count, metadata=meta)
+    return _cell("code", step.code, meta, outputs=outputs, execution_count=step.execution_count)
 
 
-def run_cells(run: Run, *, include_task: bool = False) -> list[nbformat.NotebookNode]:
+def run_cells(run: Run, *, include_task: bool = False, start: int = 0) -> list[nbformat.NotebookNode]:
     """The run's cells, in trajectory order.
 
     Parameters
@@ -62,7 +73,9 @@ def run_cells(run: Run, *, include_task: bool = False) -> list[nbformat.Notebook
     run : Run
         A record, running or ended. For the turn in progress, cells stop before its first step not yet run.
     include_task : bool
-        Start with the task (and a note of the variable summary) as a Markdown cell, as an export does.
+        Start with the task as a Markdown cell, as an export does.
+    start : int
+        Build only the cells from this index on (the live channel sends each cell once, so it skips the rest).
 
     Returns
     -------
@@ -73,8 +86,8 @@ def run_cells(run: Run, *, include_task: bool = False) -> list[nbformat.Notebook
     cells: list[nbformat.NotebookNode] = []
     if include_task:
         model = run.model if not run.replayed_from else f"replay of {run.replayed_from}"
-        cells.append(v4.new_markdown_cell(f"**Task** ({model}, run `{run.run_id}`)\n\n{run.task.strip()}",
-                                          metadata={"codeact": {"run_id": run.run_id, "role": "task"}}))
+        cells.append(_markdown(f"**Task** ({model}, run `{run.run_id}`)\n\n{run.task.strip()}",
+                               {"codeact": {"run_id": run.run_id, "role": "task"}}))
     index = 0
     steps = {s.tool_use_id: s for s in run.steps}
     last = len(run.turns) - 1
@@ -83,8 +96,9 @@ def run_cells(run: Run, *, include_task: bool = False) -> list[nbformat.Notebook
         for block in turn.content:
             kind = block.get("type")
             if kind == "text" and block.get("text", "").strip():
-                role = "answer" if final else "reasoning"
-                cells.append(v4.new_markdown_cell(block["text"].strip(), metadata=_meta(run, index, role, turn=t)))
+                if index >= start:
+                    role = "answer" if final else "reasoning"
+                    cells.append(_markdown(block["text"].strip(), _meta(run, index, role, turn=t)))
                 index += 1
             elif kind == "tool_use":
                 step = steps.get(block.get("id"))
@@ -92,11 +106,12 @@ def run_cells(run: Run, *, include_task: bool = False) -> list[nbformat.Notebook
                     if t == last:
                         break
                     continue
-                cells.append(_code_cell(run, index, step, turn.usage.to_json()))
+                if index >= start:
+                    cells.append(_code_cell(run, index, step, turn.usage.to_json()))
                 index += 1
-    if run.status in _STATUS_NOTE:
+    if run.status in _STATUS_NOTE and index >= start:
         text = f"*{_STATUS_NOTE[run.status]}: {run.end_reason}*" if run.end_reason else f"*{_STATUS_NOTE[run.status]}.*"
-        cells.append(v4.new_markdown_cell(text, metadata=_meta(run, index, "note", status=run.status)))
+        cells.append(_markdown(text, _meta(run, index, "note", status=run.status)))
     return cells
 
 

@@ -530,6 +530,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, chunked streams
     server_version = "anthropic-standin/1"
+    disable_nagle_algorithm = True  # each SSE frame is its own send(): don't wait for the client's delayed ACK
     timeout = 60  # seconds an idle keep-alive connection is held
 
     def log_message(self, format: str, *args: Any) -> None:
