@@ -277,3 +277,23 @@ def test_a_printed_api_key_is_kept_out_of_the_record_and_the_model(kernel, serve
     path = tmp_path / "env.ipynb"
     kernel.execute(f"%codeact export {path}")
     assert "sk-ant-test-0000" not in path.read_text()
+
+
+def test_429_after_the_sdk_retries_is_one_clear_line(kernel, server):
+    server.enqueue(*(error(429, retry_after=0.01) for _ in range(3)))
+    result = kernel.execute("%%codeact\nRate limit me")
+    assert result.status == "error" and len(server.requests) == 3  # the SDK's own 2 retries
+    (line,) = result.outputs("error")[0]["content"]["traceback"]
+    assert "Rate limited by the API (429) after 2 retries" in line and "Wait a minute" in line
+
+
+def test_connection_failure_names_the_address(kernel, server):
+    kernel.execute("import os\n_saved_url = os.environ['ANTHROPIC_BASE_URL']\n"
+                   "os.environ['ANTHROPIC_BASE_URL'] = 'http://127.0.0.1:9'")
+    try:
+        kernel.execute("%config CodeActMagics.max_retries = 0")
+        result = kernel.execute("%%codeact\nAnything", timeout=60)
+    finally:
+        kernel.execute("os.environ['ANTHROPIC_BASE_URL'] = _saved_url\n%config CodeActMagics.max_retries = 2")
+    (line,) = result.outputs("error")[0]["content"]["traceback"]
+    assert "Could not reach the Anthropic API at http://127.0.0.1:9" in line and "ANTHROPIC_BASE_URL" in line
