@@ -16,15 +16,13 @@ _MAGICS: dict[int, Any] = {}
 
 def load_ipython_extension(ipython: Any) -> None:
     """Register the magics and the frontend channel with ``ipython`` (``%load_ext codeact_magic``)."""
-    from .exceptions import CodeActError
-    from .magics import CodeActMagics, _show_codeact_error
+    from .magics import CodeActMagics
 
     if id(ipython) in _MAGICS:
         return
     magics = CodeActMagics(shell=ipython)
     ipython.register_magics(magics)
     ipython.configurables.append(magics)
-    ipython.set_custom_exc((CodeActError,), _show_codeact_error)
     _MAGICS[id(ipython)] = magics
 
 
@@ -38,7 +36,6 @@ def unload_ipython_extension(ipython: Any) -> None:
     ipython.magics_manager.magics["cell"].pop("codeact", None)
     if magics in ipython.configurables:
         ipython.configurables.remove(magics)
-    ipython.set_custom_exc((), None)
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

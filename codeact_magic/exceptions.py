@@ -19,8 +19,12 @@ __all__ = [
 class CodeActError(Exception):
     """Base class of every error codeact-magic raises on purpose.
 
-    ``str(error)`` is one line meant for the user: the cause, then the fix.
+    ``str(error)`` is one line meant for the user: the cause, then the fix. IPython shows it as that one line
+    (through ``_render_traceback_``, IPython's hook for custom tracebacks), not as a stack of the magic's frames.
     """
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}"]
 
 
 class OptionsError(CodeActError):

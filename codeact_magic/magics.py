@@ -189,10 +189,3 @@ class CodeActMagics(Magics, CodeActConfig):
             task = " ".join(run.task.split())
             task = task if len(task) <= 50 else task[:49] + "…"
             print(f"{run.run_id}  {status_line(run)}  {task}")
-
-
-def _show_codeact_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> None:
-    """Show a :class:`CodeActError` as one line, not a traceback."""
-    shell._showtraceback(etype, value, [f"{etype.__name__}: {value}"])
-
-
