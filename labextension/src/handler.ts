@@ -111,15 +111,15 @@ export class MessageHandler {
   private _pending = new Set<string>();
 }
 
-/** What to tell the user when the kernel speaks another protocol version. */
+/**
+ * What to tell the user when the kernel speaks another protocol version: which side to upgrade, in at most 140
+ * characters (JupyterLab cuts longer notifications).
+ */
 export function versionMismatchText(kernelVersion: unknown): string {
   const theirs = typeof kernelVersion === 'number' ? kernelVersion : NaN;
-  const upgrade =
-    theirs > PROTOCOL_VERSION
-      ? 'Upgrade the JupyterLab extension (pip install -U codeact-magic where JupyterLab runs) and reload the page.'
-      : "Upgrade codeact-magic in the kernel's environment (pip install -U codeact-magic) and restart the kernel.";
-  return (
-    `The codeact kernel side speaks protocol version ${String(kernelVersion)} and this JupyterLab extension ` +
-    `speaks version ${PROTOCOL_VERSION}, so run cells are not inserted and the panel stays empty. ${upgrade}`
-  );
+  const version = String(kernelVersion).slice(0, 10);
+  const versions = `codeact: the kernel speaks protocol v${version}, this extension v${PROTOCOL_VERSION}.`;
+  return theirs > PROTOCOL_VERSION
+    ? `${versions} Upgrade the extension (pip install -U codeact-magic) and reload the page.`
+    : `${versions} Upgrade codeact-magic in the kernel's environment and restart the kernel.`;
 }

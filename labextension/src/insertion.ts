@@ -153,6 +153,30 @@ export class InsertionPlanner {
 }
 
 /**
+ * Positions of cells whose key an earlier cell of the notebook already carries (later copies, descending), or [].
+ *
+ * Only for collaborative notebooks: two browsers sharing one document model each receive the kernel's message and
+ * may both insert before seeing the other's insertion. Once the copies have reached a client they are in the same
+ * order everywhere, so every client removes the same later copy.
+ */
+export function duplicatePositions(cells: INotebookCells): number[] {
+  const seen = new Set<string>();
+  const duplicates: number[] = [];
+  for (let i = 0; i < cells.length; i++) {
+    const key = cells.codeact(i)?.key;
+    if (key === undefined) {
+      continue;
+    }
+    if (seen.has(key)) {
+      duplicates.push(i);
+    } else {
+      seen.add(key);
+    }
+  }
+  return duplicates.reverse();
+}
+
+/**
  * The cell to insert for `message`: the kernel's cell, with the source hash added to `metadata.codeact`, code
  * cells trusted (their outputs come from this kernel, as when the user runs a cell), and a fresh id.
  */

@@ -1,0 +1,104 @@
+/**
+ * The visual cue on cells a codeact run inserted, in every view, whether the cell arrived live or was loaded from
+ * the file: a class (a thin rule in the prompt gutter) and a small badge beside the prompt whose tooltip says what
+ * the cell is (`Inserted by %%codeact: step 2, run r-…`). The style is in `style/base.css`.
+ */
+import { Cell, ICellModel } from '@jupyterlab/cells';
+import { Notebook } from '@jupyterlab/notebook';
+import { IObservableList } from '@jupyterlab/observables';
+import { IDisposable } from '@lumino/disposable';
+
+import { sparkIcon } from './icons';
+import { codeactMetadata } from './notebookcells';
+import { ICodeActCellMetadata } from './protocol';
+
+/** The class of a cell a codeact run inserted. */
+export const CODEACT_CELL_CLASS = 'jp-codeact-Cell';
+
+/** The class that briefly highlights a run's cells after "Go to". */
+export const FLASH_CLASS = 'jp-codeact-flash';
+
+/** The class of the mark in a marked cell's prompt gutter: a thin rule and a badge. */
+const MARK_CLASS = 'jp-codeact-mark';
+
+/** What a marked cell is, in a few words: `step 2`, `reasoning`, `answer`... */
+export function cellLabel(meta: ICodeActCellMetadata): string {
+  if (meta.role === 'step') {
+    return meta.step !== undefined ? `step ${meta.step}` : 'step';
+  }
+  return meta.role ?? 'cell';
+}
+
+/**
+ * Mark one cell widget after its model's `metadata.codeact`: a class, data attributes, and a real element in the
+ * prompt gutter (not a pseudo-element: Notebook 7 draws its page margins with the cells' `::before`).
+ */
+export function markCell(cell: Cell): void {
+  const meta = codeactMetadata(cell.model.getMetadata('codeact'));
+  let mark = cell.node.querySelector<HTMLElement>(`:scope > .${MARK_CLASS}`);
+  if (meta) {
+    const label = cellLabel(meta);
+    cell.addClass(CODEACT_CELL_CLASS);
+    cell.node.dataset.codeactRole = meta.role;
+    cell.node.dataset.codeactLabel = label;
+    cell.node.dataset.codeactRun = meta.run_id;
+    if (!mark) {
+      mark = document.createElement('div');
+      mark.className = MARK_CLASS;
+      mark.appendChild(sparkIcon.element({ tag: 'span', className: 'jp-codeact-badge' }));
+      cell.node.appendChild(mark);
+    }
+    (mark.firstElementChild as HTMLElement).title = `Inserted by %%codeact: ${label}, run ${meta.run_id}`;
+  } else if (cell.hasClass(CODEACT_CELL_CLASS)) {
+    cell.removeClass(CODEACT_CELL_CLASS);
+    delete cell.node.dataset.codeactRole;
+    delete cell.node.dataset.codeactLabel;
+    delete cell.node.dataset.codeactRun;
+    mark?.remove();
+  }
+}
+
+/** Keeps the cells of one notebook view marked. */
+export class CellMarker implements IDisposable {
+  constructor(notebook: Notebook) {
+    this._notebook = notebook;
+    notebook.modelChanged.connect(this._onModelChanged, this);
+    this._onModelChanged();
+  }
+
+  get isDisposed(): boolean {
+    return this._notebook === null;
+  }
+
+  dispose(): void {
+    const notebook = this._notebook;
+    if (!notebook) {
+      return;
+    }
+    this._notebook = null;
+    notebook.modelChanged.disconnect(this._onModelChanged, this);
+    this._model?.cells.changed.disconnect(this._onCellsChanged, this);
+  }
+
+  private _onModelChanged(): void {
+    this._model?.cells.changed.disconnect(this._onCellsChanged, this);
+    this._model = this._notebook?.model ?? null;
+    this._model?.cells.changed.connect(this._onCellsChanged, this);
+    this._notebook?.widgets.forEach(markCell);
+  }
+
+  /** The notebook connected to the same signal first, so the new cells' widgets exist by now. */
+  private _onCellsChanged(_sender: unknown, change: IObservableList.IChangedArgs<ICellModel>): void {
+    const notebook = this._notebook;
+    if (!notebook || (change.type !== 'add' && change.type !== 'set')) {
+      return;
+    }
+    const widgets = notebook.widgets;
+    for (let i = change.newIndex; i < change.newIndex + change.newValues.length && i < widgets.length; i++) {
+      markCell(widgets[i]);
+    }
+  }
+
+  private _notebook: Notebook | null;
+  private _model: Notebook['model'] = null;
+}

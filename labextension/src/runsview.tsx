@@ -1,0 +1,302 @@
+/**
+ * The content of the runs panel: the live run (streaming reasoning, current step, Stop) and every run of the active
+ * notebook's kernel with its figures and its Go to and Export buttons. A React view over a {@link CodeActModel}.
+ */
+import {
+  Button,
+  ReactWidget,
+  downloadIcon,
+  searchIcon,
+  stopIcon
+} from '@jupyterlab/ui-components';
+import React, { useEffect, useRef } from 'react';
+
+import {
+  formatCost,
+  formatCount,
+  formatElapsed,
+  formatTokens,
+  oneLine,
+  statusLabel
+} from './format';
+import { CodeActModel } from './model';
+import { IRunView, elapsedSeconds } from './runs';
+
+/** What the view acts on: provided by the panel. */
+export interface IRunActions {
+  stop(run: IRunView): void;
+  exportRun(run: IRunView): void;
+  goTo(run: IRunView): void;
+}
+
+export class RunsView extends ReactWidget {
+  constructor(actions: IRunActions) {
+    super();
+    this._actions = actions;
+    this.addClass('jp-codeact-RunsView');
+  }
+
+  /** The notebook's model shown, or null when no notebook is active. */
+  get model(): CodeActModel | null {
+    return this._model;
+  }
+
+  set model(model: CodeActModel | null) {
+    if (model === this._model) {
+      return;
+    }
+    this._model?.changed.disconnect(this._onChanged, this);
+    this._model = model;
+    model?.changed.connect(this._onChanged, this);
+    this._onChanged();
+  }
+
+  dispose(): void {
+    this._stopTicker();
+    this._model?.changed.disconnect(this._onChanged, this);
+    super.dispose();
+  }
+
+  protected render(): JSX.Element {
+    const model = this._model && !this._model.isDisposed ? this._model : null;
+    if (!model) {
+      return (
+        <div className="jp-codeact-empty">
+          Open a notebook to see the <code>%%codeact</code> runs of its kernel.
+        </div>
+      );
+    }
+    const now = Date.now();
+    const runs = model.runs;
+    const live = runs.find(run => run.status === 'running');
+    const past = runs.filter(run => run !== live);
+    return (
+      <div className="jp-codeact-Runs">
+        {live ? (
+          <LiveRun run={live} now={now} actions={this._actions} exporting={model.exporting.has(live.run_id)} />
+        ) : null}
+        {runs.length === 0 ? (
+          model.waitingForKernel ? (
+            <div className="jp-codeact-empty jp-codeact-waiting">
+              Waiting for the kernel: it lists its runs when the cell it is running ends (a live run shows as soon as it sends news).
+            </div>
+          ) : (
+            <div className="jp-codeact-empty">
+              {model.hasKernel ? 'No ' : 'No kernel, so no '}
+              <code>%%codeact</code> run in this notebook&apos;s kernel yet. Run <code>%load_ext codeact_magic</code>,
+              then a <code>%%codeact</code> cell.
+            </div>
+          )
+        ) : null}
+        {past.length > 0 ? (
+          <>
+            <h3 className="jp-codeact-sectionTitle">{live ? 'Earlier runs' : 'Runs'}</h3>
+            <ul className="jp-codeact-RunList">
+              {past.map(run => (
+                <RunItem
+                  key={run.run_id}
+                  run={run}
+                  now={now}
+                  actions={this._actions}
+                  exporting={model.exporting.has(run.run_id)}
+                />
+              ))}
+            </ul>
+          </>
+        ) : null}
+      </div>
+    );
+  }
+
+  private _onChanged(): void {
+    if (this._model?.live) {
+      this._startTicker();
+    } else {
+      this._stopTicker();
+    }
+    this.update();
+  }
+
+  /** While a run goes on, its elapsed time ticks every second. */
+  private _startTicker(): void {
+    if (this._ticker === null) {
+      this._ticker = window.setInterval(() => {
+        if (this.isVisible) {
+          this.update();
+        }
+      }, 1000);
+    }
+  }
+
+  private _stopTicker(): void {
+    if (this._ticker !== null) {
+      window.clearInterval(this._ticker);
+      this._ticker = null;
+    }
+  }
+
+  private _actions: IRunActions;
+  private _model: CodeActModel | null = null;
+  private _ticker: number | null = null;
+}
+
+interface IRunProps {
+  run: IRunView;
+  now: number;
+  actions: IRunActions;
+  exporting: boolean;
+}
+
+function StatusChip({ run }: { run: IRunView }): JSX.Element {
+  return (
+    <span className={`jp-codeact-status jp-codeact-status-${run.status}`} title={run.end_reason ?? undefined}>
+      {statusLabel(run.status)}
+    </span>
+  );
+}
+
+function Figures({ run, now, compact }: { run: IRunView; now: number; compact?: boolean }): JSX.Element {
+  const cached = run.usage.cache_read_input_tokens;
+  const figures: [string, string, string, string | undefined][] = [
+    ['steps', 'Steps', `${run.steps} of ${run.max_steps}`, undefined],
+    [
+      'tokens',
+      'Tokens',
+      formatTokens(run.usage),
+      cached ? `${formatCount(cached)} input tokens read from the prompt cache` : undefined
+    ],
+    ['cost', 'Cost', formatCost(run.cost_usd), undefined],
+    ['elapsed', 'Time', formatElapsed(elapsedSeconds(run, now)), undefined]
+  ];
+  if (compact) {
+    // two lines: steps · time · cost, then tokens
+    const line = (keys: string[]) =>
+      figures
+        .filter(([key]) => keys.includes(key))
+        .map(([key, name, value, title], i) => (
+          <React.Fragment key={key}>
+            {i > 0 ? <span className="jp-codeact-sep"> · </span> : null}
+            <span data-figure={key} title={title ?? name}>
+              {key === 'steps' ? `${value} steps` : key === 'tokens' ? `${value} tokens` : value}
+            </span>
+          </React.Fragment>
+        ));
+    return (
+      <div className="jp-codeact-figures jp-mod-compact">
+        <div>{line(['steps', 'elapsed', 'cost'])}</div>
+        <div>{line(['tokens'])}</div>
+      </div>
+    );
+  }
+  return (
+    <dl className="jp-codeact-figures">
+      {figures.map(([key, name, value, title]) => (
+        <React.Fragment key={key}>
+          <dt>{name}</dt>
+          <dd data-figure={key} title={title}>
+            {value}
+          </dd>
+        </React.Fragment>
+      ))}
+    </dl>
+  );
+}
+
+function Actions({ run, actions, exporting }: Omit<IRunProps, 'now'>): JSX.Element {
+  return (
+    <div className="jp-codeact-actions">
+      {run.status === 'running' ? (
+        <Button
+          small
+          className="jp-codeact-stop"
+          title="Interrupt the kernel: the run ends as stopped and keeps the steps done so far"
+          onClick={() => actions.stop(run)}
+        >
+          <stopIcon.react tag="span" className="jp-codeact-buttonIcon" />
+          Stop
+        </Button>
+      ) : null}
+      <Button
+        small
+        minimal
+        className="jp-codeact-goto"
+        title="Scroll to this run's cells"
+        onClick={() => actions.goTo(run)}
+      >
+        <searchIcon.react tag="span" className="jp-codeact-buttonIcon" />
+        Go to
+      </Button>
+      <Button
+        small
+        minimal
+        className="jp-codeact-export"
+        disabled={exporting}
+        title={
+          exporting
+            ? 'Waiting for the kernel: it answers when it is idle'
+            : 'Write this run as a notebook beside this one and open it'
+        }
+        onClick={() => actions.exportRun(run)}
+      >
+        <downloadIcon.react tag="span" className="jp-codeact-buttonIcon" />
+        {exporting ? 'Exporting…' : 'Export'}
+      </Button>
+    </div>
+  );
+}
+
+function LiveRun({ run, now, actions, exporting }: IRunProps): JSX.Element {
+  return (
+    <section className="jp-codeact-Live" data-run-id={run.run_id}>
+      <div className="jp-codeact-runHead">
+        <StatusChip run={run} />
+        <span className="jp-codeact-model">{run.model}</span>
+      </div>
+      <div className="jp-codeact-task" title={run.task}>
+        {oneLine(run.task, 300)}
+      </div>
+      <Figures run={run} now={now} />
+      <Streaming label="Reasoning" text={run.text} className="jp-codeact-reasoning" />
+      {run.current_code ? (
+        <Streaming
+          label={`Step ${run.steps + 1} running`}
+          text={run.current_code}
+          className="jp-codeact-currentStep"
+        />
+      ) : null}
+      <Actions run={run} actions={actions} exporting={exporting} />
+    </section>
+  );
+}
+
+/** A text that grows while the run goes on, kept scrolled to its end. */
+function Streaming({ label, text, className }: { label: string; text: string; className: string }): JSX.Element {
+  const ref = useRef<HTMLPreElement>(null);
+  useEffect(() => {
+    if (ref.current) {
+      ref.current.scrollTop = ref.current.scrollHeight;
+    }
+  }, [text]);
+  return (
+    <div className={`jp-codeact-streaming ${className}`}>
+      <div className="jp-codeact-label">{label}</div>
+      <pre ref={ref}>{text || '…'}</pre>
+    </div>
+  );
+}
+
+function RunItem({ run, now, actions, exporting }: IRunProps): JSX.Element {
+  return (
+    <li className="jp-codeact-RunItem" data-run-id={run.run_id} data-status={run.status}>
+      <div className="jp-codeact-runHead">
+        <StatusChip run={run} />
+        <span className="jp-codeact-task" title={run.task}>
+          {oneLine(run.task, 160)}
+        </span>
+      </div>
+      <Figures run={run} now={now} compact />
+      {run.end_reason ? <div className="jp-codeact-endReason">{run.end_reason}</div> : null}
+      <Actions run={run} actions={actions} exporting={exporting} />
+    </li>
+  );
+}
