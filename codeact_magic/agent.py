@@ -136,6 +136,9 @@ def run_agent(
     def finish(status: str, reason: str) -> None:
         run.status, run.end_reason = status, reason
 
+    limit_reached = False
+    limit_note = (f"The step limit ({_steps_word(options.max_steps)}) is reached: no more code will run. "
+                  "Answer now, without calling the tool, with what you have found.")
     _notify(observers, "run_started", run)
     try:
         while True:
@@ -158,10 +161,16 @@ def run_agent(
                 else:
                     finish("done", f"The model answered after {_steps_word(len(run.steps))}.")
                 break
+            if limit_reached:  # asked for the answer after the last step, it wants more code
+                finish("step_limit", f"Stopped at the step limit ({_steps_word(options.max_steps)}) before the model "
+                       "answered. Re-run with a higher --max-steps to let it go on.")
+                break
             results: list[dict[str, Any]] = []
             for use in uses:
                 if len(run.steps) >= options.max_steps:
-                    break
+                    results.append({"type": "tool_result", "tool_use_id": use["id"], "is_error": True,
+                                    "content": "Not run: the step limit is reached."})
+                    continue
                 code = use.get("input", {}).get("code") if isinstance(use.get("input"), dict) else None
                 if not isinstance(code, str) or not code.strip():
                     results.append({"type": "tool_result", "tool_use_id": use["id"], "is_error": True,
@@ -182,10 +191,10 @@ def run_agent(
                     raise _Stopped
                 results.append({"type": "tool_result", "tool_use_id": use["id"], "content": observation,
                                 "is_error": step.is_error})
-            if len(results) < len(uses) or len(run.steps) >= options.max_steps:
-                finish("step_limit", f"Stopped at the step limit ({options.max_steps} steps) before the model "
-                       f"answered. Re-run with a higher --max-steps to let it go on.")
-                break
+            if len(run.steps) >= options.max_steps:
+                # one more turn, so the model can still answer from what the last step showed
+                limit_reached = True
+                results.append({"type": "text", "text": limit_note})
             messages.append({"role": "user", "content": results})
             reason = _budget_hit(run, options)
             if reason:

@@ -85,7 +85,29 @@ def test_step_limit_is_said_plainly():
     run = run_agent(new_run(max_steps=3), model, Executor(), RunOptions(max_steps=3))
     assert run.status == "step_limit" and len(run.steps) == 3
     assert "step limit (3 steps)" in run.end_reason and "--max-steps" in run.end_reason
-    assert len(model.requests) == 3
+    # after the last step the model was asked once more, told that no more code will run
+    assert len(model.requests) == 4
+    last = model.requests[3][-1]["content"]
+    assert last[0]["type"] == "tool_result" and last[-1]["type"] == "text" and "step limit" in last[-1]["text"]
+
+
+def test_the_model_may_still_answer_after_the_last_step():
+    model = Scripted(code_turn("x = 1"), code_turn("y = 2"), answer("x is 1, y is 2."))
+    ex = Executor()
+    run = run_agent(new_run(max_steps=2), model, ex, RunOptions(max_steps=2))
+    assert run.status == "done" and run.answer == "x is 1, y is 2." and len(ex.ran) == 2
+
+
+def test_tool_uses_past_the_limit_in_one_turn_are_answered_not_run():
+    many = Turn([{"type": "tool_use", "id": f"toolu_{i}", "name": "python", "input": {"code": f"v{i} = {i}"}}
+                 for i in range(3)], "tool_use", Usage(10, 10))
+    model = Scripted(many, answer())
+    ex = Executor()
+    run = run_agent(new_run(max_steps=2), model, ex, RunOptions(max_steps=2))
+    assert [c for c, _ in ex.ran] == ["v0 = 0", "v1 = 1"] and run.status == "done"
+    results = model.requests[1][-1]["content"]
+    assert [r["tool_use_id"] for r in results if r["type"] == "tool_result"] == ["toolu_0", "toolu_1", "toolu_2"]
+    assert results[2]["is_error"] is True and "Not run" in results[2]["content"]
 
 
 def test_model_error_keeps_the_steps_done():
