@@ -9,6 +9,7 @@ comm they open to the ``codeact`` target, answered when the kernel is next idle.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from importlib import resources
@@ -69,15 +70,21 @@ class FrontendChannel(RunObserver):
         Returns this kernel's runs, oldest first.
     text_interval_s : float
         Seconds between two ``text`` messages while the model streams.
+    heartbeat_s : float
+        Seconds between two ``run`` messages while a step runs, so a page reloaded during a long step catches up.
     """
 
-    def __init__(self, runs: Callable[[], list[Run]], text_interval_s: float = 0.15) -> None:
+    def __init__(self, runs: Callable[[], list[Run]], text_interval_s: float = 0.15, heartbeat_s: float = 2.0) -> None:
         self._runs = runs
         self.text_interval_s = text_interval_s
+        self.heartbeat_s = heartbeat_s
         self._comm: Any = None
         self._registered = False
         self._sent: dict[str, int] = {}
         self._last_text = 0.0
+        self._started = 0.0
+        self._beat: threading.Event | None = None
+        self._lock = threading.Lock()
         self.frontends = 0  # comms opened to us by front ends: > 0 means the extension is there
 
     # -- kernel plumbing -------------------------------------------------------------------------------------------
@@ -95,9 +102,20 @@ class FrontendChannel(RunObserver):
             manager = get_comm_manager()
             manager.register_target(COMM_TARGET, self._on_open)
             self._registered = True
+            self._open()  # at once, so a page that connects later finds the kernel's comm and asks for the runs
         except Exception:  # noqa: BLE001 - no kernel, no frontend channel
             self._registered = False
         return self._registered
+
+    def _open(self) -> Any:
+        """The kernel's own comm, (re)opened when missing or closed (a console without the extension closes it)."""
+        if self._comm is None or getattr(self._comm, "_closed", False):
+            from comm import create_comm
+
+            comm = create_comm(target_name=COMM_TARGET, data=_message("runs", runs=self._summaries()))
+            comm.on_close(lambda msg: setattr(self, "_comm", None) if self._comm is comm else None)
+            self._comm = comm
+        return self._comm
 
     def unregister(self) -> None:
         """Undo :meth:`register` and close the kernel's comm."""
@@ -117,13 +135,8 @@ class FrontendChannel(RunObserver):
         """Publish one message (already built with its envelope) on iopub."""
         if not self._registered:
             return
-        if comm is None:
-            if self._comm is None:
-                from comm import create_comm
-
-                self._comm = create_comm(target_name=COMM_TARGET, data=_message("runs", runs=self._summaries()))
-            comm = self._comm
-        comm.send(data=message)
+        with self._lock:  # the heartbeat thread sends too
+            (comm or self._open()).send(data=message)
 
     def _summaries(self) -> list[dict[str, Any]]:
         return [run_summary(r) for r in self._runs()]
@@ -170,7 +183,19 @@ class FrontendChannel(RunObserver):
             sent += 1
         self._sent[run.run_id] = sent
 
+    def _heartbeat(self, run: Run, code: str, stop: threading.Event) -> None:
+        while not stop.wait(self.heartbeat_s):
+            summary = run_summary(run, code)
+            summary["elapsed_s"] = round(time.monotonic() - self._started, 3)
+            self.send(_message("run", run=summary))
+
+    def _stop_heartbeat(self) -> None:
+        if self._beat is not None:
+            self._beat.set()
+            self._beat = None
+
     def run_started(self, run: Run) -> None:
+        self._started = time.monotonic()
         self._update(run)
 
     def text(self, run: Run, text: str) -> None:
@@ -186,11 +211,18 @@ class FrontendChannel(RunObserver):
 
     def step_started(self, run: Run, index: int, code: str) -> None:
         self._update(run, current_code=code)
+        if self._registered and self.heartbeat_s > 0:
+            self._stop_heartbeat()
+            self._beat = threading.Event()
+            threading.Thread(target=self._heartbeat, args=(run, code, self._beat), daemon=True,
+                             name="codeact-heartbeat").start()
 
     def step_finished(self, run: Run, step: Step) -> None:
+        self._stop_heartbeat()
         self._cells(run)
         self._update(run)
 
     def run_finished(self, run: Run) -> None:
+        self._stop_heartbeat()
         self._cells(run)
         self._update(run)

@@ -16,6 +16,8 @@ def kernel(server, tmp_path_factory):
                cwd=str(tmp_path_factory.mktemp("kernel")))
     result = k.execute("%load_ext codeact_magic")
     assert result.status == "ok", result.text
+    # the kernel opens its comm at once, so a page that connects later finds it and asks for the runs
+    assert [m["content"]["target_name"] for m in result.messages if m["msg_type"] == "comm_open"] == ["codeact"]
     yield k
     k.shutdown()
 

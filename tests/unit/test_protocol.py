@@ -94,3 +94,24 @@ def test_requests_are_answered_and_version_mismatch_is_explained():
     assert comm.sent[0]["runs"][0]["run_id"] == "r-abc"
     assert comm.sent[1]["notebook"]["metadata"]["codeact"]["run"]["run_id"] == "r-abc"
     assert "protocol v1" in comm.sent[3]["message"] and "v2" in comm.sent[3]["message"]
+
+
+def test_heartbeat_sends_run_updates_while_a_step_runs():
+    import time as _time
+
+    run = recorded_run()
+    run.status = "running"
+    channel = channel_for([run])
+    channel.heartbeat_s = 0.05
+    channel.run_started(run)
+    channel.step_started(run, 1, "import time; time.sleep(60)")
+    _time.sleep(0.3)
+    channel.step_finished(run, run.steps[0])
+    count = len(channel._comm.sent)
+    _time.sleep(0.15)
+    beats = [m for m in channel._comm.sent if m["type"] == "run" and m["run"]["current_code"]]
+    assert len(beats) >= 3  # the step_started update and at least two heartbeats
+    assert beats[-1]["run"]["elapsed_s"] >= 0.1
+    assert len(channel._comm.sent) == count  # stopped with the step
+    for message in channel._comm.sent:
+        VALIDATOR.validate(message)
