@@ -16,7 +16,7 @@ from .display import make_display, status_line
 from .exceptions import CodeActError
 from .execution import LiveExecutor
 from .frontend import FrontendChannel
-from .model import ClaudeModel, ReplayModel
+from .model import ClaudeModel, ReplayModel, has_api_key
 from .records import Run, new_run_id
 from .redaction import secret_values
 from .trajectory import load_run, write_notebook
@@ -86,10 +86,7 @@ class CodeActMagics(Magics, CodeActConfig):
             %codeact export analysis.ipynb
             %codeact runs
         """
-        try:
-            args = parse_argstring(self.codeact, line)
-        except UsageError:
-            raise
+        args = parse_argstring(self.codeact, line)  # raises UsageError, shown as one line
         if cell is None:
             return self._line(args)
         return self._run(args, cell)
@@ -111,7 +108,7 @@ class CodeActMagics(Magics, CodeActConfig):
         task = cell.strip()
         why = "Replaying"
         if args.replay_if_no_key and not args.replay:
-            if not (os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_AUTH_TOKEN")):
+            if not has_api_key():
                 why = "No ANTHROPIC_API_KEY is set: replaying"
                 args.replay = args.replay_if_no_key
         if args.replay:
@@ -133,8 +130,6 @@ class CodeActMagics(Magics, CodeActConfig):
             except CodeActError as error:
                 raise UsageError(str(error)) from None
             model_name = options.model
-        if not task:
-            raise UsageError("The task is empty. " + _EXAMPLE.replace("\n", " | "))
         summary = summarize(self.shell.user_ns, hidden=getattr(self.shell, "user_ns_hidden", {}),
                             max_chars=self.context_max_chars, time_budget_s=self.context_time_budget)
         run = Run(run_id=new_run_id(), task=task, model=model_name, context=summary.text,

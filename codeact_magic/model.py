@@ -18,7 +18,7 @@ import httpx2
 from .exceptions import MissingAPIKeyError, ModelError, ReplayError
 from .records import Turn, Usage
 
-__all__ = ["PYTHON_TOOL", "ClaudeModel", "ReplayModel", "build_request", "check_api_key"]
+__all__ = ["PYTHON_TOOL", "ClaudeModel", "ReplayModel", "build_request", "check_api_key", "has_api_key"]
 
 #: The one client tool Claude gets. Each ``tool_use`` of it is one code step.
 PYTHON_TOOL: dict[str, Any] = {
@@ -39,6 +39,11 @@ PYTHON_TOOL: dict[str, Any] = {
 _EPHEMERAL = {"type": "ephemeral"}
 
 
+def has_api_key() -> bool:
+    """Whether ``ANTHROPIC_API_KEY`` (or ``ANTHROPIC_AUTH_TOKEN``) is set to a non-empty value."""
+    return bool(os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_AUTH_TOKEN"))
+
+
 def check_api_key() -> None:
     """Raise :class:`MissingAPIKeyError` unless ``ANTHROPIC_API_KEY`` (or ``ANTHROPIC_AUTH_TOKEN``) is set.
 
@@ -47,7 +52,7 @@ def check_api_key() -> None:
     MissingAPIKeyError
         When neither variable is set to a non-empty value.
     """
-    if not (os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_AUTH_TOKEN")):
+    if not has_api_key():
         raise MissingAPIKeyError()
 
 
