@@ -9,7 +9,6 @@ from __future__ import annotations
 
 __all__ = [
     "CodeActError",
-    "OptionsError",
     "MissingAPIKeyError",
     "ModelError",
     "ReplayError",
@@ -25,10 +24,6 @@ class CodeActError(Exception):
 
     def _render_traceback_(self) -> list[str]:
         return [f"{type(self).__name__}: {self}"]
-
-
-class OptionsError(CodeActError):
-    """The ``%%codeact`` line or body cannot be used (unknown option, bad value, empty task)."""
 
 
 class MissingAPIKeyError(CodeActError):

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from collections.abc import Sequence
 from typing import Any, Iterator
 
-from .redaction import REDACTED, scrub_outputs
+from .redaction import scrub_outputs, scrub_text
 
 __all__ = ["ExecutionResult", "LiveExecutor", "user_traceback"]
 
@@ -326,6 +326,4 @@ class LiveExecutor:
         elif error is not None:
             error_text = user_traceback(error, getattr(shell.compile, "_filename_map", {}))
         outputs = scrub_outputs(record.finished(), self.secrets)
-        for secret in self.secrets:
-            error_text = error_text.replace(secret, REDACTED)
-        return ExecutionResult(outputs, count, status, error, duration, error_text)
+        return ExecutionResult(outputs, count, status, error, duration, scrub_text(error_text, self.secrets))

@@ -175,13 +175,10 @@ class FrontendChannel(RunObserver):
         if run.insert_mode == "none" or not self._registered:
             return
         sent = self._sent.get(run.run_id, 0)
-        for cell in run_cells(run, start=sent):
-            meta = cell["metadata"]["codeact"]
-            index = int(meta["key"].rsplit(":", 1)[1])
-            self.send(_message("cell", run_id=run.run_id, key=meta["key"], index=index, cell_id=run.cell_id,
-                               insert_mode=run.insert_mode, cell=_plain(cell)))
-            sent += 1
-        self._sent[run.run_id] = sent
+        for index, cell in enumerate(run_cells(run, start=sent), start=sent):  # run_cells numbers them the same
+            self.send(_message("cell", run_id=run.run_id, key=cell["metadata"]["codeact"]["key"], index=index,
+                               cell_id=run.cell_id, insert_mode=run.insert_mode, cell=_plain(cell)))
+            self._sent[run.run_id] = index + 1
 
     def _heartbeat(self, run: Run, code: str, stop: threading.Event) -> None:
         while not stop.wait(self.heartbeat_s):

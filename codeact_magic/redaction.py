@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["REDACTED", "is_secret_name", "redact", "secret_values", "scrub_outputs"]
+__all__ = ["REDACTED", "is_secret_name", "redact", "secret_values", "scrub_text", "scrub_outputs"]
 
 #: What stands in for a value or a key that is not shown.
 REDACTED = "<redacted>"
@@ -152,6 +152,25 @@ def secret_values(environ: Mapping[str, str], min_length: int = 8) -> tuple[str,
 _TEXT_MIME = ("text/plain", "text/html", "text/markdown", "text/latex")
 
 
+def scrub_text(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every exact occurrence of each of ``secrets`` replaced by :data:`REDACTED`.
+
+    Parameters
+    ----------
+    text : str
+    secrets : iterable of str
+        Exact strings to remove, longest first (see :func:`secret_values`); empty ones are ignored.
+
+    Returns
+    -------
+    str
+    """
+    for secret in secrets:
+        if secret and secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
 def scrub_outputs(outputs: Iterable[dict[str, Any]], secrets: Iterable[str]) -> list[dict[str, Any]]:
     """nbformat outputs with every exact occurrence of ``secrets`` replaced by :data:`REDACTED`.
 
@@ -177,12 +196,7 @@ def scrub_outputs(outputs: Iterable[dict[str, Any]], secrets: Iterable[str]) -> 
     def clean(text: Any) -> Any:
         if isinstance(text, list):
             return [clean(t) for t in text]
-        if not isinstance(text, str):
-            return text
-        for secret in secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        return text
+        return scrub_text(text, secrets) if isinstance(text, str) else text
 
     for output in outputs:
         if "text" in output:

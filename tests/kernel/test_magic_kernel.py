@@ -9,7 +9,7 @@ import pytest
 from nbclient import NotebookClient
 
 from kernel_harness import Kernel
-from standin import StandIn, broken, error, turn
+from standin import broken, error, turn
 
 
 def first_text(request):

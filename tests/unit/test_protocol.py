@@ -7,7 +7,6 @@ import jsonschema
 import pytest
 
 from codeact_magic.frontend import PROTOCOL_VERSION, FrontendChannel, load_schema
-from codeact_magic.records import Step
 
 from test_trajectory import recorded_run
 
@@ -65,6 +64,7 @@ def test_a_run_sends_schema_valid_messages_and_each_cell_once():
     assert [m["index"] for m in cells] == [0, 1, 2, 3, 4]
     assert [m["cell"]["metadata"]["codeact"]["role"] for m in cells] == ["reasoning", "step", "reasoning", "step", "answer"]
     assert all("id" not in m["cell"] for m in cells)
+    assert all(m["key"] == f"r-abc:{m['index']}" for m in cells)
     assert sent[-1]["type"] == "run" and sent[-1]["run"]["status"] == "done"
     running = [m for m in sent if m["type"] == "run" and m["run"]["current_code"]]
     assert running and running[0]["run"]["current_code"] == "df.head()"

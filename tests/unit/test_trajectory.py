@@ -5,7 +5,7 @@ import pytest
 
 from codeact_magic.exceptions import ReplayError
 from codeact_magic.records import Run, Step, Turn, Usage
-from codeact_magic.trajectory import load_run, run_cells, run_to_notebook, write_notebook
+from codeact_magic.trajectory import load_run, run_cells, write_notebook
 
 
 def recorded_run(status="done"):
