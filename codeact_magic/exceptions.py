@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "CodeActError",
+    "ExportError",
     "MissingAPIKeyError",
     "ModelError",
     "ReplayError",
@@ -57,3 +58,8 @@ class ModelError(CodeActError):
 
 class ReplayError(CodeActError):
     """A ``--replay`` notebook is missing, unreadable, or holds no recorded run."""
+
+
+class ExportError(CodeActError):
+    """``%codeact export PATH`` cannot write there: the parent directory is missing, ``PATH`` is a directory, or the
+    file system refused the write. Nothing is created: no directory, no partial file."""

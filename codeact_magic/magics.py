@@ -158,10 +158,7 @@ class CodeActMagics(Magics, CodeActConfig):
             if len(words) != 2:
                 raise UsageError("Usage: %codeact export PATH  (for example: %codeact export analysis.ipynb)")
             run = self._find_run(args.run)
-            try:
-                path = write_notebook(run, os.path.expanduser(words[1]))
-            except OSError as error:
-                raise UsageError(f"Cannot write {words[1]}: {error.strerror or error}.") from None
+            path = write_notebook(run, words[1])
             print(f"Exported run {run.run_id} ({len(run.steps)} steps, {run.status}) to {path}")
         else:
             raise UsageError(f"Unknown %codeact command {verb!r}.\n{_HELP}")

@@ -20,7 +20,7 @@ import nbformat
 from nbformat import v4
 from nbformat.corpus.words import generate_corpus_id
 
-from .exceptions import ReplayError
+from .exceptions import ExportError, ReplayError
 from .records import Run
 
 __all__ = ["SCHEMA_VERSION", "run_cells", "run_to_notebook", "write_notebook", "load_run"]
@@ -144,7 +144,17 @@ def run_to_notebook(run: Run) -> nbformat.NotebookNode:
 
 
 def write_notebook(run: Run, path: str | os.PathLike) -> Path:
-    """Validate the run's notebook and write it to ``path`` (parents created; ``.ipynb`` added if missing).
+    """Validate the run's notebook and write it to ``path`` (``.ipynb`` added if missing).
+
+    The file is written next to its target first and then renamed over it, so a failed write leaves no partial
+    notebook. No directory is ever created: the parent must exist.
+
+    Parameters
+    ----------
+    run : Run
+        The record to write.
+    path : str or PathLike
+        The notebook's path; ``~`` is expanded.
 
     Returns
     -------
@@ -153,20 +163,31 @@ def write_notebook(run: Run, path: str | os.PathLike) -> Path:
 
     Raises
     ------
+    ExportError
+        If the parent directory does not exist (or is not a directory), ``path`` is a directory, or the write fails
+        (permissions, a full disk); one line that names the path.
     nbformat.ValidationError
         If the notebook is not valid (a bug: it always should be).
-    OSError
-        If the file cannot be written.
     """
     target = Path(path).expanduser()
+    if target.is_dir():
+        raise ExportError(f"{target} is a directory: give a file name, for example {target / 'analysis.ipynb'}.")
     if target.suffix != ".ipynb":
         target = target.with_name(target.name + ".ipynb")
+    parent = target.parent
+    if not parent.is_dir():
+        what = "is not a directory" if parent.exists() else "does not exist"
+        raise ExportError(f"Cannot export to {target}: the directory {parent} {what}. Create it first, or give a path in "
+                          "an existing directory.")
     notebook = run_to_notebook(run)
     nbformat.validate(notebook)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    nbformat.write(notebook, str(tmp))
-    os.replace(tmp, target)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        nbformat.write(notebook, str(tmp))
+        os.replace(tmp, target)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"Cannot write {target}: {error.strerror or error}.") from None
     return target
 
 

@@ -3,6 +3,8 @@
 import json
 import threading
 import time
+import uuid
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -298,3 +300,18 @@ def test_connection_failure_names_the_address(kernel, server):
         kernel.execute("os.environ['ANTHROPIC_BASE_URL'] = _saved_url\n%config CodeActMagics.max_retries = 2")
     (line,) = result.outputs("error")[0]["content"]["traceback"]
     assert "Could not reach the Anthropic API at http://127.0.0.1:9" in line and "ANTHROPIC_BASE_URL" in line
+
+
+def test_export_to_a_missing_directory_is_one_line_and_creates_nothing(kernel, server, tmp_path):
+    server.enqueue(turn("Compute.", "exported_value = 3"), turn("Done."))
+    assert kernel.execute("%%codeact\nSet a value").status == "ok"
+    missing = Path("/") / f"codeact-missing-{uuid.uuid4().hex[:8]}"  # at the file system's root, as a user typed it
+    result = kernel.execute(f"%codeact export {missing}/out.ipynb")
+    assert result.status == "error"
+    (line,) = result.outputs("error")[0]["content"]["traceback"]
+    assert f"the directory {missing} does not exist" in line and "\n" not in line
+    assert not missing.exists()
+    # nothing was lost: the same run still exports where the directory exists
+    path = tmp_path / "kept.ipynb"
+    assert kernel.execute(f"%codeact export {path}").status == "ok"
+    nbformat.validate(nbformat.read(str(path), as_version=4))

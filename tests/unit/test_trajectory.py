@@ -1,9 +1,12 @@
+import errno
 import json
+import os
+from pathlib import Path
 
 import nbformat
 import pytest
 
-from codeact_magic.exceptions import ReplayError
+from codeact_magic.exceptions import ExportError, ReplayError
 from codeact_magic.records import Run, Step, Turn, Usage
 from codeact_magic.trajectory import load_run, run_cells, write_notebook
 
@@ -60,8 +63,9 @@ def test_live_cells_stop_before_a_step_not_yet_run():
 
 
 def test_export_is_valid_nbformat_and_replays(tmp_path):
-    path = write_notebook(recorded_run(), tmp_path / "sub" / "run")
-    assert path.name == "run.ipynb"
+    path = write_notebook(recorded_run(), tmp_path / "run")
+    assert path == tmp_path / "run.ipynb"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.ipynb"]  # no temporary file left behind
     notebook = nbformat.read(str(path), as_version=4)
     nbformat.validate(notebook)
     assert notebook.metadata.kernelspec.name == "python3"
@@ -74,6 +78,41 @@ def test_export_is_valid_nbformat_and_replays(tmp_path):
     back = load_run(path)
     assert back.turns[0].content == recorded_run().turns[0].content
     assert back.usage == Usage(150, 55, 120, 200)
+
+
+def test_export_never_creates_a_directory(tmp_path):
+    missing = tmp_path / "no-such-dir" / "deeper"
+    with pytest.raises(ExportError) as error:
+        write_notebook(recorded_run(), missing / "out.ipynb")
+    message = str(error.value)
+    assert "\n" not in message and f"the directory {missing} does not exist" in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_onto_a_directory_or_under_a_file_is_one_line(tmp_path):
+    with pytest.raises(ExportError, match="is a directory: give a file name"):
+        write_notebook(recorded_run(), tmp_path)
+    (tmp_path / "plain.txt").write_text("x")
+    with pytest.raises(ExportError, match="plain.txt is not a directory"):
+        write_notebook(recorded_run(), tmp_path / "plain.txt" / "out.ipynb")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain.txt"]
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_partial_one(tmp_path, monkeypatch):
+    target = tmp_path / "out.ipynb"
+    target.write_text("previous")
+    real_write = nbformat.write
+
+    def disk_full(notebook, fp, **kwargs):  # writes half the file, then fails as a full disk does
+        real_write(notebook, fp, **kwargs)
+        Path(fp).write_text(Path(fp).read_text()[:100])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(nbformat, "write", disk_full)
+    with pytest.raises(ExportError, match="Cannot write .*out.ipynb: No space left on device"):
+        write_notebook(recorded_run(), target)
+    assert target.read_text() == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.ipynb"]
 
 
 def test_load_run_errors_are_one_line(tmp_path):
