@@ -22,7 +22,7 @@ def _resolves(packages, dependent_path, name):
             return True
         if not base:
             return False
-        base = base.rpartition("/node_modules/")[0] if "/node_modules/" in base else ""
+        base = base.rpartition("/node_modules/")[0]  # the dependent's own parent package, "" at the top
 
 
 def test_lock_is_version_3_and_matches_package_json():
