@@ -12,6 +12,7 @@ __all__ = [
     "ExportError",
     "MissingAPIKeyError",
     "ModelError",
+    "ReplayDivergedError",
     "ReplayError",
 ]
 
@@ -32,8 +33,10 @@ class MissingAPIKeyError(CodeActError):
 
     def __init__(self) -> None:
         super().__init__(
-            "ANTHROPIC_API_KEY is not set. Set it in the kernel's environment (for example "
-            "`%env ANTHROPIC_API_KEY=...` or before starting Jupyter), or use `--replay RUN.ipynb`."
+            "ANTHROPIC_API_KEY is not set. Export it in the shell that starts Jupyter, or keep it in a .env file "
+            "and load it with python-dotenv (`from dotenv import load_dotenv; load_dotenv()`), or type it unseen "
+            "with `os.environ['ANTHROPIC_API_KEY'] = getpass.getpass()`; never write it in a cell. Or use "
+            "`--replay RUN.ipynb`."
         )
 
 
@@ -60,6 +63,13 @@ class ReplayError(CodeActError):
     """A ``--replay`` notebook is missing, unreadable, or holds no recorded run."""
 
 
+class ReplayDivergedError(ReplayError):
+    """A replayed step failed, or printed other text than the recording: the replay stops there, as ``diverged``."""
+
+    run_status = "diverged"
+
+
 class ExportError(CodeActError):
-    """``%codeact export PATH`` cannot write there: the parent directory is missing, ``PATH`` is a directory, or the
-    file system refused the write. Nothing is created: no directory, no partial file."""
+    """``%codeact export PATH`` cannot write there: the file exists (and ``--force`` was not given), the parent
+    directory is missing, ``PATH`` is a directory, or the file system refused the write. Nothing is created: no
+    directory, no partial file."""

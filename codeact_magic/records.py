@@ -13,8 +13,9 @@ from typing import Any
 
 __all__ = ["Usage", "Turn", "Step", "Run", "RunStatus", "new_run_id", "utcnow"]
 
-#: Run status values, as shown in ``%codeact runs`` and the sidebar panel.
-RunStatus = ("running", "done", "stopped", "failed", "step_limit", "budget")
+#: Run status values, as shown in ``%codeact runs`` and the sidebar panel. ``crashed``: the journal has the run but
+#: no end (the kernel died during it); ``diverged``: a ``--replay`` step failed or printed other text than recorded.
+RunStatus = ("running", "done", "stopped", "failed", "step_limit", "budget", "crashed", "diverged")
 
 
 def new_run_id() -> str:

@@ -9,7 +9,9 @@ const STATUS_LABELS: Record<RunStatus, string> = {
   stopped: 'stopped',
   failed: 'failed',
   step_limit: 'step limit',
-  budget: 'budget reached'
+  budget: 'budget reached',
+  crashed: 'crashed',
+  diverged: 'diverged'
 };
 
 /** The status as a word or two, e.g. `step limit`. */

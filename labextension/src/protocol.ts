@@ -23,7 +23,9 @@ export type RunStatus =
   | 'stopped'
   | 'failed'
   | 'step_limit'
-  | 'budget';
+  | 'budget'
+  | 'crashed'
+  | 'diverged';
 
 export type InsertMode = 'replace' | 'append' | 'none';
 
@@ -212,7 +214,16 @@ export function parseMessage(data: unknown): ParseResult {
 
 type Check = (value: Record<string, unknown>) => string | null;
 
-const RUN_STATUSES: readonly string[] = ['running', 'done', 'stopped', 'failed', 'step_limit', 'budget'];
+const RUN_STATUSES: readonly string[] = [
+  'running',
+  'done',
+  'stopped',
+  'failed',
+  'step_limit',
+  'budget',
+  'crashed',
+  'diverged'
+];
 const INSERT_MODES: readonly string[] = ['replace', 'append', 'none'];
 const USAGE_FIELDS = [
   'input_tokens',

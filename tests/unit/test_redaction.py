@@ -111,3 +111,127 @@ def test_scrub_outputs_replaces_exact_secrets_in_text_only():
     assert scrubbed[0]["text"] == f"key={REDACTED} sha=" + "a1" * 20
     assert scrubbed[1]["data"]["text/plain"] == [f"x {REDACTED}"] and scrubbed[1]["data"]["image/png"] == png
     assert scrubbed[2]["evalue"] == REDACTED and scrubbed[2]["traceback"] == [f"line {REDACTED}"]
+
+
+# -- Redactor: this kernel's own secrets, in every form --------------------------------------------------------------
+import base64
+import urllib.parse
+
+from codeact_magic.redaction import REDACTED, Redactor, clean_text, secret_variables
+
+KEY = "sk-ant-api03-" + "Qw7rT2yU9iO4pA6sD1fG3hJ5kL8zX0cV" * 3
+
+
+def env_redactor(**user_ns):
+    return Redactor(environ={"ANTHROPIC_API_KEY": KEY, "HOME": "/root",
+                             "DATABASE_URL": "postgres://app:Tr0ub4dor-and-3@db.internal:5432/sales"},
+                    user_ns=user_ns)
+
+
+@pytest.mark.parametrize("shown", [
+    KEY,
+    base64.b64encode(KEY.encode()).decode(),
+    base64.urlsafe_b64encode(KEY.encode()).decode(),
+    base64.b64encode(b"user:" + KEY.encode()).decode(),  # HTTP basic auth: the key at another byte alignment
+    base64.b64encode(b"xy" + KEY.encode()).decode(),
+    KEY.encode().hex(),
+    KEY.encode().hex().upper(),
+    KEY[:30] + "\n" + KEY[30:70] + "\n" + KEY[70:],  # printed in pieces, one per line
+    " ".join(KEY[i:i + 10] for i in range(0, len(KEY), 10)),
+])
+def test_an_environment_secret_is_masked_in_every_form(shown):
+    text = env_redactor().text(f"before {shown} after")
+    assert text.startswith("before ") and text.endswith(" after")
+    # nothing of the secret's characters is left but at most a couple next to the mask
+    left = text[len("before "):-len(" after")].replace(REDACTED, "")
+    left = left.removeprefix(base64.b64encode(b"user:").decode()[:6])  # what encodes "user:" only
+    assert REDACTED in text and len(left) <= 4, text
+
+
+def test_a_mask_says_nothing_of_the_length():
+    r = Redactor(environ={"A_TOKEN": "x" * 12 + "y9", "B_TOKEN": "z8" * 40}, user_ns={})
+    assert r.text("x" * 12 + "y9") == r.text("z8" * 40) == REDACTED
+
+
+def test_url_credentials_and_database_url_passwords():
+    r = env_redactor()
+    assert r.text("engine postgres://app:Tr0ub4dor-and-3@db.internal:5432/sales") == \
+        f"engine postgres://app:{REDACTED}@db.internal:5432/sales"
+    # the password alone, printed from a parsed URL, is masked too
+    assert r.text("password=Tr0ub4dor-and-3") == f"password={REDACTED}"
+    # any URL's password, known or not
+    assert r.text("mysql://root:hunter2@localhost/db") == f"mysql://root:{REDACTED}@localhost/db"
+    assert r.text("https://example.com/a:b@c and user@example.com") == "https://example.com/a:b@c and user@example.com"
+
+
+def test_secret_named_user_variables_are_masked_once_long_enough():
+    r = env_redactor(db_password="correct-horse", config={"api_key": "cfg-4455-aa", "db": {"password": "n3sted-pw"}},
+                     credentials={"user": "bob-the-admin"}, pin="1234", title="correct-horse-free",
+                     engine_url="postgresql://svc:pa55word!x@h/db")
+    assert r.text("pw: correct-horse") == f"pw: {REDACTED}"
+    assert r.text("k=cfg-4455-aa, nested n3sted-pw") == f"k={REDACTED}, nested {REDACTED}"
+    assert r.text("user bob-the-admin") == f"user {REDACTED}"  # every value of a dict under a secret name
+    assert r.text("pa55word!x") == REDACTED
+    assert r.text("pin 1234") == "pin 1234"  # too short to mask without wrecking outputs
+
+
+def test_refresh_sees_a_secret_made_by_a_step():
+    ns = {}
+    r = Redactor(environ={}, user_ns=ns)
+    assert r.text("hunter2-long") == "hunter2-long"
+    ns["token"] = "hunter2-long"
+    assert r.refresh(ns) is True and r.text("hunter2-long") == REDACTED
+    assert r.refresh(ns) is False
+
+
+def test_key_patterns_are_masked_in_text_but_not_in_images_or_markup_data_uris():
+    r = Redactor(environ={}, user_ns={})
+    github = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" * 2
+    png = base64.b64encode(bytes(range(256)) * 40).decode()
+    outputs = [{"output_type": "stream", "name": "stdout", "text": f"token {github}\n"},
+               {"output_type": "display_data", "metadata": {},
+                "data": {"image/png": png, "text/html": f"<img src='data:image/png;base64,{png}'>",
+                         "text/plain": f"<{github}>"}},
+               {"output_type": "error", "ename": "ValueError", "evalue": f"bad {github}", "traceback": [github]}]
+    r.outputs(outputs)
+    assert outputs[0]["text"] == f"token {REDACTED}\n"
+    assert outputs[1]["data"]["image/png"] == png and png in outputs[1]["data"]["text/html"]
+    assert outputs[1]["data"]["text/plain"] == f"<{REDACTED}>"
+    assert outputs[2]["evalue"] == f"bad {REDACTED}" and outputs[2]["traceback"] == [REDACTED]
+
+
+def test_stream_catches_a_secret_split_across_writes_and_delays_nothing_else():
+    r = env_redactor()
+    stream = r.stream()
+    shown = [stream.feed("the key is "), stream.feed(KEY[:25]), stream.feed("\n"), stream.feed(KEY[25:60]),
+             stream.feed(KEY[60:] + " (done)\n"), stream.flush()]
+    assert "".join(shown) == f"the key is {REDACTED} (done)\n"
+    assert shown[0] == "the key is "  # what cannot be a secret's start is let out at once
+    stream = r.stream()
+    assert stream.feed("epoch 1/10 loss=0.25\n") == "epoch 1/10 loss=0.25\n"
+    assert stream.feed("\r 40%|####      |") == "\r 40%|####      |"
+    # a secret's start that never completes is masked at the end when it is long enough to matter
+    stream = r.stream()
+    assert stream.feed("oops " + KEY[:30]) == "oops "
+    assert stream.flush() == REDACTED
+
+
+def test_data_cleans_records_and_surrogates():
+    r = env_redactor()
+    record = {"task": f"use {KEY}", "turns": [{"content": [{"type": "text", "text": "bad \udcff byte"}]}],
+              "n": 3, "data": {"image/png": "AAAA"}}
+    cleaned = r.data(record)
+    assert cleaned["task"] == f"use {REDACTED}" and cleaned["n"] == 3
+    assert cleaned["turns"][0]["content"][0]["text"] == "bad \ufffd byte"
+    assert record["task"] == f"use {KEY}"  # a copy
+    assert clean_text("ok") == "ok"
+
+
+def test_secret_variables_skip_ipython_hidden_names_and_read_no_user_code():
+    class Exploding(dict):
+        def items(self):
+            raise AssertionError("user code ran")
+
+    hidden = {"In": ["token = 'abcdefgh'"]}
+    ns = {"In": hidden["In"], "api_token": "t0k3n-value", "weird": Exploding(password="x" * 10)}
+    assert secret_variables(ns, hidden) == {"t0k3n-value"}
