@@ -86,6 +86,8 @@ class FrontendChannel(RunObserver):
         self._beat: threading.Event | None = None
         self._lock = threading.Lock()
         self.frontends = 0  # comms opened to us by front ends: > 0 means the extension is there
+        #: Applied to every message before it leaves the kernel (``Redactor.data``, set by the magic for each run).
+        self.redact: Callable[[Any], Any] | None = None
 
     # -- kernel plumbing -------------------------------------------------------------------------------------------
     def register(self) -> bool:
@@ -135,6 +137,8 @@ class FrontendChannel(RunObserver):
         """Publish one message (already built with its envelope) on iopub."""
         if not self._registered:
             return
+        if self.redact is not None:
+            message = self.redact(message)
         with self._lock:  # the heartbeat thread sends too
             (comm or self._open()).send(data=message)
 
@@ -157,15 +161,15 @@ class FrontendChannel(RunObserver):
             return
         kind = data.get("type")
         if kind == "sync":
-            comm.send(data=_message("runs", runs=self._summaries()))
+            self.send(_message("runs", runs=self._summaries()), comm)
         elif kind == "export_request":
             run = next((r for r in self._runs() if r.run_id == data.get("run_id")), None)
             if run is None:
                 comm.send(data=_message("error", message=f"No run {data.get('run_id')!r} in this kernel."))
             else:
                 notebook = json.loads(json.dumps(run_to_notebook(run)))
-                comm.send(data=_message("export", run_id=run.run_id, filename=f"codeact-{run.run_id}.ipynb",
-                                        notebook=notebook))
+                self.send(_message("export", run_id=run.run_id, filename=f"codeact-{run.run_id}.ipynb",
+                                   notebook=notebook), comm)
 
     # -- run events ------------------------------------------------------------------------------------------------
     def _update(self, run: Run, current_code: str | None = None) -> None:

@@ -30,8 +30,8 @@ from typing import Any
 
 import ahocorasick
 
-__all__ = ["REDACTED", "Redactor", "StreamRedactor", "is_secret_name", "redact", "secret_values", "scrub_text",
-           "scrub_outputs", "secret_variables", "url_passwords"]
+__all__ = ["REDACTED", "Redactor", "StreamRedactor", "clean_data", "clean_text", "is_secret_name", "redact",
+           "secret_values", "scrub_text", "scrub_outputs", "secret_variables", "url_passwords"]
 
 #: What stands in for a value or a key that is not shown.
 REDACTED = "<redacted>"
@@ -499,8 +499,9 @@ class Redactor:
             return self.text(value, long_runs)
         if isinstance(value, list):
             return [self._each(v, long_runs) for v in value]
-        if isinstance(value, dict):
-            return {k: self._each(v, long_runs) for k, v in value.items()}
+        if isinstance(value, dict):  # base64 images are left as they are: patterns would only ever hit by chance
+            return {k: v if isinstance(k, str) and k.startswith("image/") else self._each(v, long_runs)
+                    for k, v in value.items()}
         return value
 
     def data(self, obj: Any) -> Any:
@@ -529,6 +530,17 @@ def clean_text(text: str) -> str:
     """``text`` with every lone surrogate (U+D800-U+DFFF, from ``print('\\udcff')`` or undecodable bytes) replaced by
     U+FFFD, so it can be encoded as UTF-8 in a message, a journal or a notebook."""
     return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
+def clean_data(obj: Any) -> Any:
+    """A copy of JSON-like ``obj`` with :func:`clean_text` applied to every string (keys included)."""
+    if isinstance(obj, str):
+        return clean_text(obj)
+    if isinstance(obj, list):
+        return [clean_data(v) for v in obj]
+    if isinstance(obj, dict):
+        return {clean_text(k) if isinstance(k, str) else k: clean_data(v) for k, v in obj.items()}
+    return obj
 
 
 class StreamRedactor:

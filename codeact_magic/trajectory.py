@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from nbformat.corpus.words import generate_corpus_id
 
 from .exceptions import ExportError, ReplayError
 from .records import Run
+from .redaction import clean_data
 
 __all__ = ["SCHEMA_VERSION", "run_cells", "run_to_notebook", "write_notebook", "load_run"]
 
@@ -33,6 +35,8 @@ _STATUS_NOTE = {
     "failed": "Run failed",
     "step_limit": "Run stopped at the step limit",
     "budget": "Run stopped at its budget",
+    "crashed": "Run crashed (the kernel died)",
+    "diverged": "Replay diverged",
 }
 
 
@@ -143,11 +147,13 @@ def run_to_notebook(run: Run) -> nbformat.NotebookNode:
     return notebook
 
 
-def write_notebook(run: Run, path: str | os.PathLike) -> Path:
+def write_notebook(run: Run, path: str | os.PathLike, *, overwrite: bool = False,
+                   redact: Callable[[Any], Any] | None = None) -> Path:
     """Validate the run's notebook and write it to ``path`` (``.ipynb`` added if missing).
 
     The file is written next to its target first and then renamed over it, so a failed write leaves no partial
-    notebook. No directory is ever created: the parent must exist.
+    notebook. No directory is ever created: the parent must exist. An existing file is never replaced unless
+    ``overwrite`` is given.
 
     Parameters
     ----------
@@ -155,6 +161,10 @@ def write_notebook(run: Run, path: str | os.PathLike) -> Path:
         The record to write.
     path : str or PathLike
         The notebook's path; ``~`` is expanded.
+    overwrite : bool
+        Replace ``path`` if it exists (``%codeact export PATH --force``).
+    redact : callable, optional
+        Applied to the notebook's JSON before it is written (``Redactor.data``: secrets out).
 
     Returns
     -------
@@ -164,8 +174,8 @@ def write_notebook(run: Run, path: str | os.PathLike) -> Path:
     Raises
     ------
     ExportError
-        If the parent directory does not exist (or is not a directory), ``path`` is a directory, or the write fails
-        (permissions, a full disk); one line that names the path.
+        If the file exists and ``overwrite`` is false, the parent directory does not exist (or is not a directory),
+        ``path`` is a directory, or the write fails (permissions, a full disk); one line that names the path.
     nbformat.ValidationError
         If the notebook is not valid (a bug: it always should be).
     """
@@ -179,7 +189,10 @@ def write_notebook(run: Run, path: str | os.PathLike) -> Path:
         what = "is not a directory" if parent.exists() else "does not exist"
         raise ExportError(f"Cannot export to {target}: the directory {parent} {what}. Create it first, or give a path in "
                           "an existing directory.")
-    notebook = run_to_notebook(run)
+    if target.exists() and not overwrite:
+        raise ExportError(f"{target} exists: add --force to replace it, or give another path.")
+    # text that cannot be encoded (a lone surrogate from undecodable output) becomes U+FFFD; secrets go
+    notebook = nbformat.from_dict((redact or clean_data)(json.loads(json.dumps(run_to_notebook(run)))))
     nbformat.validate(notebook)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
@@ -192,7 +205,12 @@ def write_notebook(run: Run, path: str | os.PathLike) -> Path:
 
 
 def load_run(path: str | os.PathLike) -> Run:
-    """Read back the run recorded in an exported notebook (for ``--replay``).
+    """Read back the run recorded in an exported notebook (for ``--replay``), with the code its cells show.
+
+    Replay runs what the user sees: each recorded step's code is taken from its visible code cell (the cell whose
+    ``metadata.codeact`` has ``role: step`` and that step number), and its recorded outputs from that cell too, so a
+    replay can tell when a step now prints something else. The ``tool_use`` inputs in the recorded turns must say
+    the same code; when they do not (a cell edited, deleted, or metadata changed by hand) the notebook is refused.
 
     Parameters
     ----------
@@ -202,12 +220,13 @@ def load_run(path: str | os.PathLike) -> Run:
     Returns
     -------
     Run
-        The record, turns included; steps without outputs.
+        The record, turns included; each step with its cell's code and outputs.
 
     Raises
     ------
     ReplayError
-        If the file is missing, is not a notebook, or has no ``metadata.codeact.run``.
+        If the file is missing, is not a notebook, has no ``metadata.codeact.run``, or a step's cell is missing or
+        shows other code than the recorded ``tool_use`` (one line naming the step).
     """
     source = Path(path).expanduser()
     try:
@@ -219,4 +238,23 @@ def load_run(path: str | os.PathLike) -> Run:
     record = notebook.get("metadata", {}).get("codeact", {}).get("run")
     if not record or not record.get("turns"):
         raise ReplayError(f"{source} holds no recorded codeact run (no metadata.codeact.run with turns).")
-    return Run.from_json(record)
+    run = Run.from_json(record)
+    cells = {}
+    for cell in notebook.cells:
+        meta = cell.get("metadata", {}).get("codeact", {})
+        if cell.cell_type == "code" and meta.get("role") == "step" and meta.get("run_id") == run.run_id:
+            cells.setdefault(meta.get("step"), cell)
+    uses = {b.get("id"): b for t in run.turns for b in t.content if b.get("type") == "tool_use"}
+    for step in run.steps:
+        cell = cells.get(step.index)
+        if cell is None:
+            raise ReplayError(f"{source}: step {step.index} of the recorded run has no code cell any more, so it "
+                              "cannot be replayed as shown. Re-export the run, or restore the cell.")
+        use = uses.get(step.tool_use_id)
+        recorded = (use or {}).get("input", {}).get("code") if isinstance((use or {}).get("input"), dict) else None
+        if cell.source != recorded or cell.source != step.code:
+            raise ReplayError(f"{source}: the cell of step {step.index} shows other code than the recorded run "
+                              "(edited after the export?). Replay runs only what the cells show: undo the edit, or "
+                              "re-export the run.")
+        step.outputs = [dict(o) for o in cell.get("outputs", [])]
+    return run

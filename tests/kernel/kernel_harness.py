@@ -25,6 +25,12 @@ class Executed:
         return [m for m in self.messages if m["msg_type"] in kinds and (kind is None or m["msg_type"] == kind)]
 
     @property
+    def error(self) -> dict[str, Any]:
+        """The execute_reply's error fields (``ename``, ``evalue``, ``traceback``); empty when it did not fail."""
+        content = self.reply["content"]
+        return {k: content[k] for k in ("ename", "evalue", "traceback") if k in content}
+
+    @property
     def stdout(self) -> str:
         return "".join(m["content"]["text"] for m in self.outputs("stream") if m["content"]["name"] == "stdout")
 

@@ -220,7 +220,10 @@ def test_data_cleans_records_and_surrogates():
     r = env_redactor()
     record = {"task": f"use {KEY}", "turns": [{"content": [{"type": "text", "text": "bad \udcff byte"}]}],
               "n": 3, "data": {"image/png": "AAAA"}}
+    png = "AIza" + "b" * 40  # base64 image data that happens to look like a Google key
+    record["data"]["image/png"] = png
     cleaned = r.data(record)
+    assert cleaned["data"]["image/png"] == png
     assert cleaned["task"] == f"use {REDACTED}" and cleaned["n"] == 3
     assert cleaned["turns"][0]["content"][0]["text"] == "bad \ufffd byte"
     assert record["task"] == f"use {KEY}"  # a copy

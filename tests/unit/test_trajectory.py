@@ -110,7 +110,7 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_partial_one(tmp_path, m
 
     monkeypatch.setattr(nbformat, "write", disk_full)
     with pytest.raises(ExportError, match="Cannot write .*out.ipynb: No space left on device"):
-        write_notebook(recorded_run(), target)
+        write_notebook(recorded_run(), target, overwrite=True)
     assert target.read_text() == "previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.ipynb"]
 
@@ -130,3 +130,78 @@ def test_load_run_errors_are_one_line(tmp_path):
 def test_record_json_round_trip():
     run = recorded_run()
     assert Run.from_json(json.loads(json.dumps(run.to_json()))).to_json() == run.to_json()
+
+
+def test_export_never_overwrites_without_force(tmp_path):
+    target = tmp_path / "out.ipynb"
+    target.write_text("the user's own notebook")
+    with pytest.raises(ExportError, match=r"out.ipynb exists: add --force"):
+        write_notebook(recorded_run(), target)
+    assert target.read_text() == "the user's own notebook"
+    write_notebook(recorded_run(), target, overwrite=True)
+    nbformat.validate(nbformat.read(str(target), as_version=4))
+
+
+def test_export_applies_the_redaction_to_everything_it_writes(tmp_path):
+    run = recorded_run()
+    run.task = "use key sk-ant-SECRETSECRET123"
+    run.steps[0].outputs[0]["data"]["text/plain"] = "sk-ant-SECRETSECRET123"
+    path = write_notebook(run, tmp_path / "r.ipynb",
+                          redact=lambda obj: json.loads(json.dumps(obj).replace("sk-ant-SECRETSECRET123", "<redacted>")))
+    assert "SECRETSECRET" not in path.read_text()
+
+
+def _edit_step_cell(path, step, source):
+    notebook = nbformat.read(str(path), as_version=4)
+    for cell in notebook.cells:
+        if cell.metadata.get("codeact", {}).get("step") == step:
+            if source is None:
+                notebook.cells.remove(cell)
+            else:
+                cell.source = source
+            break
+    nbformat.write(notebook, str(path))
+
+
+def test_replay_reads_the_code_and_outputs_its_cells_show(tmp_path):
+    path = write_notebook(recorded_run(), tmp_path / "r.ipynb")
+    run = load_run(path)
+    assert [s.code for s in run.steps] == ["df.head()", "df.groupby('Region')"]
+    assert run.steps[0].outputs[0]["data"]["text/plain"] == "   a\n0  1"
+
+
+@pytest.mark.parametrize("source, message", [
+    ("import os; os.remove('data.csv')", "the cell of step 2 shows other code than the recorded run"),
+    (None, "step 2 of the recorded run has no code cell"),
+])
+def test_replay_refuses_when_the_cells_and_the_record_disagree(tmp_path, source, message):
+    path = write_notebook(recorded_run(), tmp_path / "r.ipynb")
+    _edit_step_cell(path, 2, source)
+    with pytest.raises(ReplayError, match=message) as info:
+        load_run(path)
+    assert "\n" not in str(info.value)
+
+
+def test_replay_compares_what_a_step_showed():
+    from codeact_magic.replay import compare_step, step_text
+
+    recorded = recorded_run().steps[0]
+    same = [{"output_type": "execute_result", "execution_count": 3, "data": {"text/plain": "   a  \n0  1"},
+             "metadata": {}}, {"output_type": "stream", "name": "stderr", "text": "DeprecationWarning: /x/y.py"}]
+    assert compare_step(recorded, "ok", same) is None  # stderr and trailing blanks do not count
+    other = [{"output_type": "execute_result", "data": {"text/plain": "   a\n0  2"}, "metadata": {}}]
+    why = compare_step(recorded, "ok", other)
+    assert why.startswith("its text output differs from line 2: now '0  2', recorded '0  1'")
+    failed = [{"output_type": "error", "ename": "NameError", "evalue": "name 'df' is not defined", "traceback": []}]
+    assert "now fails with NameError: name 'df' is not defined" in compare_step(recorded, "error", failed)
+    assert step_text([{"output_type": "stream", "name": "stdout", "text": "10%\r50%\r100%\n<f at 0x7f12ab34cd>"}]) \
+        == "100%\n<f at 0x…>"
+
+
+def test_export_survives_text_that_cannot_be_encoded(tmp_path):
+    run = recorded_run()
+    run.steps[0].outputs[0]["data"]["text/plain"] = "bad byte \udcff here"
+    run.turns[-1].content[0]["text"] = "Done \ud800."
+    path = write_notebook(run, tmp_path / "r.ipynb")
+    text = path.read_text("utf-8")
+    assert "bad byte \ufffd here" in text and "Done \ufffd." in text
