@@ -51,6 +51,12 @@ class CodeActConfig(Configurable):
         config=True
     )
     request_timeout = Float(600.0, min=1.0, help="Seconds the anthropic SDK waits for one request.").tag(config=True)
+    read_timeout = Float(
+        40.0, min=1.0, help="Seconds without a byte from the API before a request fails: waiting for the answer, or "
+        "between two bytes of its stream. The SDK retries a silent request max_retries times, so a silent connection "
+        "fails after about (max_retries + 1) * read_timeout seconds (about 2 minutes with the defaults). The stream "
+        "sends ping events while the model works, so a live answer is never this quiet."
+    ).tag(config=True)
     prices = Dict(
         help="USD per million tokens by model id, overriding the built-in table: "
         "{'model': {'input': 2.0, 'output': 10.0, 'cache_write': 2.5, 'cache_read': 0.2}}."
@@ -64,6 +70,14 @@ class CodeActConfig(Configurable):
     ).tag(config=True)
     widgets = Bool(
         True, help="Use an ipywidgets progress bar for the status line when the JupyterLab extension is connected."
+    ).tag(config=True)
+    journal_dir = Unicode(
+        ".codeact/runs",
+        help="Directory of the run journal: each run's record is written there as the run goes (one <run_id>.jsonl "
+        "file per run, secrets redacted), so it survives a kernel that dies; `%codeact runs` lists them. A relative "
+        "path is taken from the kernel's working directory when a run starts (and when `%codeact runs` or "
+        "`%codeact export` reads it); '~' is expanded; the directory is created when missing; an empty string "
+        "turns the journal off.",
     ).tag(config=True)
 
 

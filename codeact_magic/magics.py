@@ -16,17 +16,19 @@ from .display import make_display, status_line
 from .exceptions import CodeActError
 from .execution import LiveExecutor
 from .frontend import FrontendChannel
+from .journal import RunJournal, load_runs, merge_runs, resolve_dir
 from .model import ClaudeModel, ReplayModel, has_api_key
 from .records import Run, new_run_id
-from .redaction import secret_values
+from .redaction import Redactor, secret_values
+from .replay import ReplayCheck
 from .trajectory import load_run, write_notebook
 
 __all__ = ["CodeActMagics"]
 
 _HELP = """\
 %%codeact [options]      run the cell's task with Claude in this kernel (see %%codeact? for the options)
-%codeact export PATH     write the last run (or --run ID) as a notebook
-%codeact runs            list this kernel's runs: status, steps, tokens, cost
+%codeact export PATH     write the last run (or --run ID) as a notebook (--force: replace PATH)
+%codeact runs            list the runs of this kernel and of the run journal, newest first
 %codeact                 this help
 Settings: %config CodeActMagics   (model, max_steps, timeout, prices, ...)"""
 
@@ -40,6 +42,18 @@ def _cell_id(shell: Any) -> str | None:
         return (parent or {}).get("metadata", {}).get("cellId")
     except Exception:  # noqa: BLE001 - no kernel, no cell id
         return None
+
+
+def line_of(args: Any) -> str:
+    """The run options of parsed ``args`` written back as a %%codeact line (``--replay X --max-steps 3``)."""
+    parts = []
+    for name in ("model", "max_steps", "timeout", "max_cost", "replay", "replay_if_no_key", "insert"):
+        value = getattr(args, name, None)
+        if value is not None:
+            parts.append(f"--{name.replace('_', '-')} {value}")
+    if getattr(args, "no_insert", False):
+        parts.append("--no-insert")
+    return " ".join(parts)
 
 
 @magics_class
@@ -67,6 +81,7 @@ class CodeActMagics(Magics, CodeActConfig):
     @argument("--insert", choices=["replace", "append"],
               help="When this cell runs again: 'replace' its earlier run's cells (default) or 'append' after them.")
     @argument("--run", metavar="ID", help="With `export`: the run to export (default: the last).")
+    @argument("--force", action="store_true", help="With `export`: overwrite PATH if it exists.")
     @argument("command", nargs="*", help="Line form only: `export PATH` or `runs`.")
     @line_cell_magic
     def codeact(self, line: str = "", cell: str | None = None) -> None:
@@ -102,8 +117,9 @@ class CodeActMagics(Magics, CodeActConfig):
 
     def _run(self, args: Any, cell: str) -> None:
         if args.command:
-            raise UsageError(f"Unexpected words on the %%codeact line: {' '.join(args.command)!r}. The task goes in "
-                             "the cell body.")
+            words = " ".join(args.command)
+            raise UsageError(f"The task goes in the cell body, not on the %%codeact line: put %%codeact (and its "
+                             f"options) alone on the first line and the task below it, e.g. %%codeact ⏎ {words}")
         options = self._options(args)
         task = cell.strip()
         why = "Replaying"
@@ -116,7 +132,10 @@ class CodeActMagics(Magics, CodeActConfig):
                 recorded = load_run(args.replay)
             except CodeActError as error:
                 raise UsageError(str(error)) from None
-            task = task or recorded.task
+            if not task:
+                first = " ".join(recorded.task.split())[:80]
+                raise UsageError(f"The %%codeact cell has no task: write it on the lines below `%%codeact "
+                                 f"{line_of(args)}`, for example the recording's own: {first}")
             model: Any = ReplayModel(recorded.turns, source=args.replay)
             model_name = recorded.model
             print(f"{why} the recorded run {recorded.run_id} from {args.replay} (no model calls; the code runs for real).")
@@ -126,7 +145,8 @@ class CodeActMagics(Magics, CodeActConfig):
                                  + _EXAMPLE.replace("\n", " | "))
             try:
                 model = ClaudeModel(model=options.model, max_tokens=options.max_tokens,
-                                    max_retries=self.max_retries, timeout=self.request_timeout)
+                                    max_retries=self.max_retries, timeout=self.request_timeout,
+                                    read_timeout=self.read_timeout)
             except CodeActError as error:
                 raise UsageError(str(error)) from None
             model_name = options.model
@@ -137,15 +157,25 @@ class CodeActMagics(Magics, CodeActConfig):
                   insert_mode=options.insert_mode, replayed_from=args.replay)
         self.runs.append(run)
         use_widgets = self.widgets and self.frontend.frontends > 0
-        observers = [make_display(self.display, self.shell, use_widgets), self.frontend]
+        journal_dir = resolve_dir(self.journal_dir)  # relative to the working directory now, at the run's start
+        redactor = Redactor(user_ns=self.shell.user_ns, hidden=getattr(self.shell, "user_ns_hidden", {}))
+        journal = [RunJournal(journal_dir, redact=redactor.data)] if journal_dir else []
+        self.frontend.redact = redactor.data
+        observers = [*journal, make_display(self.display, self.shell, use_widgets), self.frontend]
         executor = LiveExecutor(self.shell, secrets=secret_values(os.environ))
+        if args.replay:  # replay runs what the cells show, and stops where a step no longer does what it did
+            model = executor = ReplayCheck(executor, model, recorded.steps, args.replay)
         run_agent(run, model, executor, options, observers, prices=self.prices)
-        if run.status == "failed":
+        if run.status in ("failed", "diverged"):  # the cell fails, so nbclient and papermill see it
             raise CodeActError(run.end_reason or "The run failed.")
 
     # -- %codeact -------------------------------------------------------------------------------------------------
     def _line(self, args: Any) -> None:
         words = args.command
+        options = line_of(args)
+        if options:  # `%codeact --replay X`: run options belong to the cell magic
+            raise UsageError(f"{options.split()[0]} is an option of the %%codeact cell: put `%%codeact {options}` on "
+                             "the first line of a cell and the task below it.")
         if not words:
             print(_HELP)
             return
@@ -158,26 +188,35 @@ class CodeActMagics(Magics, CodeActConfig):
             if len(words) != 2:
                 raise UsageError("Usage: %codeact export PATH  (for example: %codeact export analysis.ipynb)")
             run = self._find_run(args.run)
-            path = write_notebook(run, words[1])
-            print(f"Exported run {run.run_id} ({len(run.steps)} steps, {run.status}) to {path}")
+            redactor = Redactor(user_ns=self.shell.user_ns, hidden=getattr(self.shell, "user_ns_hidden", {}))
+            path = write_notebook(run, words[1], overwrite=args.force, redact=redactor.data)
+            journaled = "" if any(r is run for r in self.runs) else " from the run journal"
+            print(f"Exported run {run.run_id}{journaled} ({len(run.steps)} steps, {run.status}) to {path}")
         else:
-            raise UsageError(f"Unknown %codeact command {verb!r}.\n{_HELP}")
+            raise UsageError(f"Unknown %codeact command {verb!r}: the commands are export, runs (and none, for help). "
+                             f"To give Claude a task, use a cell: %%codeact on its first line, the task below it.")
 
     def _find_run(self, run_id: str | None) -> Run:
-        if not self.runs:
-            raise UsageError("No run yet in this kernel: run a %%codeact cell first.")
-        if run_id is None:
+        """This kernel's run ``run_id`` (default: the last), else the run journal's (default: its newest)."""
+        if run_id is None and self.runs:
             return self.runs[-1]
         for run in self.runs:
             if run.run_id == run_id:
                 return run
+        journaled = [r for r in load_runs(resolve_dir(self.journal_dir)) if run_id in (None, r.run_id)]
+        if journaled:
+            return journaled[0]
+        if run_id is None:
+            raise UsageError("No run yet in this kernel or in its run journal: run a %%codeact cell first.")
         raise UsageError(f"No run {run_id!r}; `%codeact runs` lists them.")
 
     def _print_runs(self) -> None:
-        if not self.runs:
-            print("No run yet in this kernel.")
+        """This kernel's runs and the run journal's (a run that never ended is ``crashed``), newest first."""
+        runs = merge_runs(self.runs, load_runs(resolve_dir(self.journal_dir)))
+        if not runs:
+            print("No run yet in this kernel or in its run journal.")
             return
-        for run in self.runs:
+        for run in runs:
             task = " ".join(run.task.split())
             task = task if len(task) <= 50 else task[:49] + "…"
             print(f"{run.run_id}  {status_line(run)}  {task}")

@@ -35,7 +35,7 @@ _STATUS_NOTE = {
     "failed": "Run failed",
     "step_limit": "Run stopped at the step limit",
     "budget": "Run stopped at its budget",
-    "crashed": "Run crashed (the kernel died)",
+    "crashed": "Run crashed",
     "diverged": "Replay diverged",
 }
 

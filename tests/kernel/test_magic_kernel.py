@@ -145,7 +145,7 @@ def test_user_interrupt_stops_the_run_and_keeps_the_steps(kernel, server, tmp_pa
     assert kernel.value("kept") == "yes"
     assert kernel.value("'never' in globals()") is False
     runs = kernel.execute("%codeact runs").stdout
-    assert "stopped · step 2 of 20" in runs.splitlines()[-1]
+    assert "stopped · step 2 of 20" in runs.splitlines()[0]  # newest first
     assert "Stopped by the user after 2 steps." in result.text
     path = tmp_path / "stopped.ipynb"
     assert kernel.execute(f"%codeact export {path}").status == "ok"
@@ -190,7 +190,7 @@ def test_non_retryable_failure_is_one_line_and_keeps_the_steps(kernel, server, t
     line = errors[0]["content"]["traceback"][0]
     assert expected in line and "\n" not in line and "sk-ant-test" not in result.text
     assert kernel.value("survivor") == "kept"
-    assert "failed · step 1 of 20" in kernel.execute("%codeact runs").stdout.splitlines()[-1]
+    assert "failed · step 1 of 20" in kernel.execute("%codeact runs").stdout.splitlines()[0]
     path = tmp_path / "failed.ipynb"
     assert kernel.execute(f"%codeact export {path}").status == "ok"
     nbformat.validate(nbformat.read(str(path), as_version=4))
