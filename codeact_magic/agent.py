@@ -16,7 +16,10 @@ from .observation import render_observation
 from .pricing import cost_usd
 from .records import Run, Step, Turn, utcnow
 
-__all__ = ["SYSTEM_PROMPT", "RunObserver", "build_system", "first_message", "run_agent"]
+__all__ = ["CODE_TOOL", "SYSTEM_PROMPT", "RunObserver", "build_system", "first_message", "run_agent"]
+
+#: The name of the one tool the model is given (``model.PYTHON_TOOL``); a ``tool_use`` of any other name is not run.
+CODE_TOOL = "python"
 
 SYSTEM_PROMPT = """\
 You are a careful data scientist working inside the user's live Jupyter kernel, through the `python` tool.
@@ -48,8 +51,12 @@ class RunObserver:
     def run_started(self, run: Run) -> None:
         """The run is about to ask the model for its first turn."""
 
+    def turn_started(self, run: Run) -> None:
+        """A request for the next model turn is about to be sent (again, when a broken turn is asked once more)."""
+
     def text(self, run: Run, text: str) -> None:
-        """The model's text streamed so far in the current turn (whole text, not a delta)."""
+        """The model's text streamed so far in the current turn (whole text, not a delta). ``""`` after text was
+        streamed means that text is void: its stream broke off (the turn is asked once more, or the run fails)."""
 
     def turn_finished(self, run: Run, turn: Turn) -> None:
         """A model turn is complete and recorded (``run.turns[-1]``); usage is updated."""
@@ -93,6 +100,11 @@ def _steps_word(n: int) -> str:
     return f"{n} step" + ("" if n == 1 else "s")
 
 
+def _not_declared(name: Any) -> str:
+    return (f"There is no tool named {name!r}: nothing was run. The only tool is `{CODE_TOOL}` (input "
+            '{"code": "..."}); run Python with it.')
+
+
 def run_agent(
     run: Run,
     model: Model,
@@ -109,7 +121,8 @@ def run_agent(
         A new record (task, context, system prompt and model set); filled in place.
     model : object
         Has ``turn(system, messages, on_text) -> Turn``; raises :class:`~codeact_magic.exceptions.CodeActError`
-        subclasses on failure.
+        subclasses on failure. An error with a true ``retry_turn`` attribute (a stream that broke off) gets the turn
+        asked once more; one with a ``run_status`` attribute ends the run with that status instead of ``failed``.
     executor : object
         Has ``execute(code, timeout) -> ExecutionResult``.
     options : RunOptions
@@ -122,8 +135,8 @@ def run_agent(
     Returns
     -------
     Run
-        The same record, ended: ``status`` is ``done``, ``step_limit``, ``budget``, ``stopped`` or ``failed``.
-        Nothing is raised for those endings; the steps done stay in the record.
+        The same record, ended: ``status`` is ``done``, ``step_limit``, ``budget``, ``stopped``, ``failed`` (or an
+        error's own ``run_status``). Nothing is raised for those endings; the steps done stay in the record.
     """
     start = time.perf_counter()
     messages: list[dict[str, Any]] = [first_message(run.task, run.context)]
@@ -132,6 +145,23 @@ def run_agent(
     def on_text(delta: str) -> None:
         buffer.append(delta)
         _notify(observers, "text", run, "".join(buffer))
+
+    def ask() -> Turn:
+        # A turn whose stream broke off (the error says so with `retry_turn`) is asked once more; what it streamed
+        # is void, so the text shown so far is replaced. The SDK's own retries cover the HTTP errors.
+        retried = False
+        while True:
+            buffer.clear()
+            _notify(observers, "turn_started", run)
+            try:
+                return model.turn(run.system, messages, on_text)
+            except CodeActError as error:
+                broken = getattr(error, "retry_turn", False)
+                if broken and buffer:  # what the broken stream showed is void, asked again or not
+                    _notify(observers, "text", run, "")
+                if retried or not broken:
+                    raise
+                retried = True
 
     def finish(status: str, reason: str) -> None:
         run.status, run.end_reason = status, reason
@@ -142,8 +172,7 @@ def run_agent(
     _notify(observers, "run_started", run)
     try:
         while True:
-            buffer.clear()
-            turn = model.turn(run.system, messages, on_text)
+            turn = ask()
             run.turns.append(turn)
             run.usage = run.usage + turn.usage
             run.cost_usd = cost_usd(run.model, **run.usage.to_json(), overrides=prices)
@@ -167,6 +196,10 @@ def run_agent(
                 break
             results: list[dict[str, Any]] = []
             for use in uses:
+                if use.get("name") != CODE_TOOL:  # never run as Python what was meant for another tool
+                    results.append({"type": "tool_result", "tool_use_id": use["id"], "is_error": True,
+                                    "content": _not_declared(use.get("name"))})
+                    continue
                 if len(run.steps) >= options.max_steps:
                     results.append({"type": "tool_result", "tool_use_id": use["id"], "is_error": True,
                                     "content": "Not run: the step limit is reached."})
@@ -202,8 +235,8 @@ def run_agent(
                 break
     except (KeyboardInterrupt, _Stopped):
         finish("stopped", f"Stopped by the user after {_steps_word(len(run.steps))}.")
-    except CodeActError as error:
-        finish("failed", str(error))
+    except CodeActError as error:  # a subclass may name its own ending, e.g. a replay that diverged
+        finish(getattr(error, "run_status", "failed"), str(error))
     finally:
         if run.status == "running":  # an unexpected exception is on its way up
             finish("failed", "The run failed with an internal error (see the traceback).")

@@ -50,7 +50,10 @@ class CodeActConfig(Configurable):
     max_retries = Int(2, min=0, help="Retries of the anthropic SDK for 408/409/429/5xx and connection errors.").tag(
         config=True
     )
-    request_timeout = Float(600.0, min=1.0, help="Seconds the anthropic SDK waits for one request.").tag(config=True)
+    request_timeout = Float(
+        600.0, min=1.0, help="Seconds the anthropic SDK may take to send one request and to get a connection from its "
+        "pool; waiting for the answer is bounded by read_timeout."
+    ).tag(config=True)
     read_timeout = Float(
         40.0, min=1.0, help="Seconds without a byte from the API before a request fails: waiting for the answer, or "
         "between two bytes of its stream. The SDK retries a silent request max_retries times, so a silent connection "

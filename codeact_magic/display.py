@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import sys
+import threading
 import time
 from typing import Any, TextIO
 
@@ -18,34 +19,47 @@ from IPython.display import display
 from .agent import RunObserver
 from .records import Run, Step, Turn
 
-__all__ = ["RichDisplay", "TextDisplay", "status_line", "make_display"]
+__all__ = ["RAISED_STATUSES", "RichDisplay", "TextDisplay", "status_line", "make_display"]
 
 _STATUS_WORDS = {"running": "running", "done": "done", "stopped": "stopped", "failed": "failed",
                  "step_limit": "step limit", "budget": "budget reached"}
+#: Endings the magic raises as the cell's one-line error: the display leaves their end_reason out, so it shows once.
+RAISED_STATUSES = frozenset({"failed", "diverged"})
 
 
-def status_line(run: Run, step: int | None = None) -> str:
-    """One line: status, step k of N, tokens in and out, cost in USD, elapsed seconds.
+def status_line(run: Run, step: int | None = None, *, waiting_s: float | None = None,
+                elapsed_s: float | None = None) -> str:
+    """One line: status, what it waits for, step k of N, tokens in and out, cost in USD, elapsed seconds.
 
     Parameters
     ----------
     run : Run
     step : int, optional
         The step running now (defaults to the steps done).
+    waiting_s : float, optional
+        Seconds the request for the model's turn has been outstanding with nothing streamed yet; shown as
+        ``waiting for Claude · 12 s``.
+    elapsed_s : float, optional
+        Seconds since the run started, when fresher than ``run.elapsed_s`` (which moves at each turn and step).
 
     Returns
     -------
     str
-        For example ``running · step 3 of 20 · 12,345 in / 678 out tokens · $0.0312 · 14.2 s``.
+        For example ``running · step 3 of 20 · 12,345 in / 678 out tokens · $0.0312 · 14.2 s``, or while waiting
+        ``running · waiting for Claude · 12 s · step 2 of 20 · ...``.
     """
     k = step if step is not None else len(run.steps)
+    word = _STATUS_WORDS.get(run.status, run.status)
+    elapsed = run.elapsed_s if elapsed_s is None else elapsed_s
     if run.replayed_from:
-        return f"{_STATUS_WORDS.get(run.status, run.status)} · step {k} of {run.max_steps} · replay, no model calls · {run.elapsed_s:.1f} s"
+        return f"{word} · step {k} of {run.max_steps} · replay, no model calls · {elapsed:.1f} s"
+    if waiting_s is not None:
+        word += f" · waiting for Claude · {waiting_s:.0f} s"
     cost = "cost unknown" if run.cost_usd is None else f"${run.cost_usd:.4f}"
     tokens = f"{run.usage.total_input:,} in / {run.usage.output_tokens:,} out tokens"
     if run.usage.cache_read_input_tokens:
         tokens += f" ({run.usage.cache_read_input_tokens:,} from cache)"
-    return f"{_STATUS_WORDS.get(run.status, run.status)} · step {k} of {run.max_steps} · {tokens} · {cost} · {run.elapsed_s:.1f} s"
+    return f"{word} · step {k} of {run.max_steps} · {tokens} · {cost} · {elapsed:.1f} s"
 
 
 def _markdown(text: str) -> dict[str, str]:
@@ -69,34 +83,75 @@ class RichDisplay(RunObserver):
         saved notebook keeps it).
     throttle_s : float
         Seconds between two updates of the streamed reasoning.
+    tick_s : float
+        Seconds between two updates of the status line while waiting for the model's first streamed text (from a
+        background thread, by display id; ipykernel sends them to the running cell's output).
     """
 
-    def __init__(self, use_widgets: bool = False, throttle_s: float = 0.1) -> None:
+    def __init__(self, use_widgets: bool = False, throttle_s: float = 0.1, tick_s: float = 1.0) -> None:
         self.use_widgets = use_widgets
         self.throttle_s = throttle_s
+        self.tick_s = tick_s
         self._status: Any = None
         self._widgets: tuple[Any, Any] | None = None
         self._text: Any = None
         self._last_text = 0.0
         self._pending = ""
+        self._started = time.monotonic()
+        self._lock = threading.Lock()  # status updates come from the run's thread and the waiting ticker
+        self._waiting: tuple[threading.Event, threading.Thread] | None = None
 
-    def _status_bundle(self, run: Run, step: int | None = None) -> dict[str, str]:
-        line = status_line(run, step)
+    def _status_bundle(self, run: Run, step: int | None = None, **live: float) -> dict[str, str]:
+        line = status_line(run, step, **live)
         colour = {"done": "var(--jp-success-color1, green)", "running": "var(--jp-brand-color1, #1976d2)"}.get(
             run.status, "var(--jp-warn-color1, #f57c00)")
         return {"text/plain": line,
                 "text/html": f"<div class='codeact-status' style='font-family:var(--jp-ui-font-family);"
                 f"border-left:3px solid {colour};padding:2px 8px'>{html.escape(line)}</div>"}
 
-    def _update_status(self, run: Run, step: int | None = None) -> None:
+    def _update_status(self, run: Run, step: int | None = None, **live: float) -> None:
+        with self._lock:
+            self._publish_status(run, step, **live)
+
+    def _publish_status(self, run: Run, step: int | None = None, **live: float) -> None:
         if self._widgets is not None:
             bar, label = self._widgets
             bar.value = step if step is not None else len(run.steps)
-            label.value = html.escape(status_line(run, step))
+            label.value = html.escape(status_line(run, step, **live))
         elif self._status is not None:
-            self._status.update(self._status_bundle(run, step), raw=True)
+            self._status.update(self._status_bundle(run, step, **live), raw=True)
+
+    # -- waiting for the model: the status line counts the seconds -------------------------------------------------
+    def _tick(self, run: Run, since: float, stop: threading.Event) -> None:
+        while not stop.wait(self.tick_s):
+            now = time.monotonic()
+            with self._lock:
+                if stop.is_set():  # stopped while this tick waited for the lock: the run's thread has moved on
+                    return
+                self._publish_status(run, waiting_s=now - since, elapsed_s=now - self._started)
+
+    def _start_waiting(self, run: Run) -> None:
+        self._stop_waiting()
+        now = time.monotonic()
+        self._update_status(run, waiting_s=0.0, elapsed_s=now - self._started)
+        stop = threading.Event()
+        ticker = threading.Thread(target=self._tick, args=(run, now, stop), daemon=True, name="codeact-waiting")
+        self._waiting = (stop, ticker)
+        ticker.start()
+
+    def _stop_waiting(self) -> bool:
+        """Stop the ticker and wait for it to end, so no waiting status comes after; whether one was running."""
+        if self._waiting is None:
+            return False
+        stop, ticker = self._waiting
+        self._waiting = None
+        with self._lock:  # a tick publishing now finishes first; one after this sees `stop`
+            stop.set()
+        ticker.join(timeout=5.0)
+        return True
 
     def run_started(self, run: Run) -> None:
+        self._started = time.monotonic()
         if self.use_widgets:
             try:
                 import ipywidgets as w
@@ -110,9 +165,20 @@ class RichDisplay(RunObserver):
         if self._status is None:
             self._status = display(self._status_bundle(run), raw=True, display_id=True)
 
+    def turn_started(self, run: Run) -> None:
+        if not run.replayed_from:  # a replay has no model to wait for
+            self._start_waiting(run)
+
     def text(self, run: Run, text: str) -> None:
         self._pending = text
         now = time.monotonic()
+        if not text:  # the stream broke off: what it streamed is void (the turn may be asked again)
+            if self._text is not None:
+                self._text.update(_markdown(""), raw=True)
+                self._last_text = now
+            return
+        if self._stop_waiting():
+            self._update_status(run, elapsed_s=now - self._started)
         if self._text is None:
             self._text = display(_markdown(text), raw=True, display_id=True)
             self._last_text = now
@@ -121,6 +187,7 @@ class RichDisplay(RunObserver):
             self._last_text = now
 
     def turn_finished(self, run: Run, turn: Turn) -> None:
+        self._stop_waiting()
         if self._text is not None:
             self._text.update(_markdown(turn.text or self._pending), raw=True)
         self._text, self._pending = None, ""
@@ -134,9 +201,10 @@ class RichDisplay(RunObserver):
         self._update_status(run)
 
     def run_finished(self, run: Run) -> None:
+        self._stop_waiting()
         if self._text is not None and self._pending:
             self._text.update(_markdown(self._pending), raw=True)
-        if run.status != "done" and run.end_reason:
+        if run.status != "done" and run.status not in RAISED_STATUSES and run.end_reason:
             display({"text/plain": run.end_reason,
                      "text/html": f"<div class='codeact-end' style='color:var(--jp-warn-color1, #f57c00)'>"
                      f"{html.escape(run.end_reason)}</div>"}, raw=True)
@@ -173,6 +241,8 @@ class TextDisplay(RunObserver):
         self._line(f"[codeact] run {run.run_id} with {run.model}, up to {run.max_steps} steps")
 
     def text(self, run: Run, text: str) -> None:
+        if not text and self._shown:  # printed text is void: its stream broke off
+            self.out.write("\n[codeact] (the stream broke off: the text above is void)\n")
         self.out.write(text[self._shown:])
         self.out.flush()
         self._shown = len(text)
@@ -191,7 +261,7 @@ class TextDisplay(RunObserver):
         self._line(f"[codeact] {status_line(run)}")
 
     def run_finished(self, run: Run) -> None:
-        if run.end_reason:
+        if run.end_reason and run.status not in RAISED_STATUSES:  # a failed run's line is the magic's error
             self._line(f"[codeact] {run.end_reason}")
         self._line(f"[codeact] {status_line(run)}")
 

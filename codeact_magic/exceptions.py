@@ -8,6 +8,7 @@ and the fix; the magic shows only that line, never a traceback.
 from __future__ import annotations
 
 __all__ = [
+    "BrokenStreamError",
     "CodeActError",
     "ExportError",
     "MissingAPIKeyError",
@@ -57,6 +58,16 @@ class ModelError(CodeActError):
         super().__init__(message)
         self.status_code = status_code
         self.request_id = request_id
+
+
+class BrokenStreamError(ModelError):
+    """The response stream ended before ``message_stop``: the connection dropped, stalled or the body just ended.
+
+    What arrived is a partial message (a cut text, a ``tool_use`` without its input), never a turn to act on. The
+    agent loop asks that turn once more (``retry_turn``) before it fails the run with this error's line.
+    """
+
+    retry_turn = True
 
 
 class ReplayError(CodeActError):

@@ -201,7 +201,7 @@ class FrontendChannel(RunObserver):
 
     def text(self, run: Run, text: str) -> None:
         now = time.monotonic()
-        if now - self._last_text >= self.text_interval_s:
+        if now - self._last_text >= self.text_interval_s or not text:  # "" voids a broken turn's text: at once
             self._last_text = now
             self.send(_message("text", run_id=run.run_id, text=text))
 

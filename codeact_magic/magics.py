@@ -12,7 +12,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from .agent import build_system, run_agent
 from .config import CodeActConfig, RunOptions
 from .context import summarize
-from .display import make_display, status_line
+from .display import RAISED_STATUSES, make_display, status_line
 from .exceptions import CodeActError
 from .execution import LiveExecutor
 from .frontend import FrontendChannel
@@ -166,7 +166,7 @@ class CodeActMagics(Magics, CodeActConfig):
         if args.replay:  # replay runs what the cells show, and stops where a step no longer does what it did
             model = executor = ReplayCheck(executor, model, recorded.steps, args.replay)
         run_agent(run, model, executor, options, observers, prices=self.prices)
-        if run.status in ("failed", "diverged"):  # the cell fails, so nbclient and papermill see it
+        if run.status in RAISED_STATUSES:  # the cell fails, so nbclient and papermill see it; shown once, here
             raise CodeActError(run.end_reason or "The run failed.")
 
     # -- %codeact -------------------------------------------------------------------------------------------------

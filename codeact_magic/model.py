@@ -15,10 +15,11 @@ from typing import Any
 import anthropic
 import httpx2
 
-from .exceptions import MissingAPIKeyError, ModelError, ReplayError
+from .exceptions import BrokenStreamError, MissingAPIKeyError, ModelError, ReplayError
 from .records import Turn, Usage
 
-__all__ = ["PYTHON_TOOL", "ClaudeModel", "ReplayModel", "build_request", "check_api_key", "has_api_key"]
+__all__ = ["PYTHON_TOOL", "ClaudeModel", "ReplayModel", "build_request", "check_api_key",
+           "has_api_key", "sendable"]
 
 #: The one client tool Claude gets. Each ``tool_use`` of it is one code step.
 PYTHON_TOOL: dict[str, Any] = {
@@ -37,6 +38,19 @@ PYTHON_TOOL: dict[str, Any] = {
 }
 
 _EPHEMERAL = {"type": "ephemeral"}
+_CONNECT_TIMEOUT_S = 10.0  # seconds to open a connection (the SDK's own default is 5)
+_DERIVED = {"text", "input_json", "citation", "thinking", "signature"}  # the SDK's events made from a delta event
+
+
+def _blank(block: Any) -> bool:
+    """Whether ``block`` is a text block with empty or whitespace-only text (the API answers such a block with 400)."""
+    return isinstance(block, dict) and block.get("type") == "text" and not str(block.get("text") or "").strip()
+
+
+def sendable(content: Any) -> Any:
+    """Message ``content`` without the blank text blocks the API rejects ("text content blocks must contain
+    non-whitespace text", HTTP 400, for the whole request). A string is returned as it is."""
+    return content if isinstance(content, str) else [b for b in content if not _blank(b)]
 
 
 def has_api_key() -> bool:
@@ -64,6 +78,8 @@ def build_request(
     Three ``cache_control`` breakpoints (the API allows 4): the last tool, the system prompt, and the last content
     block of the last message. The last one moves forward every turn, so each request reads the previous turn's
     prefix from the cache and writes only the new blocks (https://platform.claude.com/docs/en/build-with-claude/prompt-caching).
+    Empty or whitespace-only text blocks are left out (see :func:`sendable`): the model sometimes sends one before a
+    ``tool_use``, and the API rejects the whole request when it comes back.
 
     Parameters
     ----------
@@ -86,7 +102,7 @@ def build_request(
     tools = [dict(t) for t in tools]
     if tools:
         tools[-1]["cache_control"] = _EPHEMERAL
-    msgs = [dict(m) for m in messages]
+    msgs = [{**m, "content": sendable(m["content"])} for m in messages]
     if msgs:
         last = msgs[-1]
         content = last["content"]
@@ -129,7 +145,10 @@ def _api_message(error: anthropic.APIStatusError) -> str:
     return error.message
 
 
-def _wrap(error: Exception, model: str, retries: int, base_url: str) -> ModelError:
+_SLOW_LINK = "a slow link may need a longer `%config CodeActMagics.read_timeout` (seconds)"
+
+
+def _wrap(error: Exception, model: str, retries: int, base_url: str, read_timeout: float | None = None) -> ModelError:
     """One clear line for a failed model call: what failed and what to do."""
     if isinstance(error, anthropic.APIStatusError) and error.status_code < 400:
         # an `event: error` inside a 200 stream: not retried by the SDK
@@ -158,7 +177,14 @@ def _wrap(error: Exception, model: str, retries: int, base_url: str) -> ModelErr
             text = f"Claude rejected the request ({status}: {detail})."
         return ModelError(text + (f" [request-id {rid}]" if rid else ""), status_code=status, request_id=rid)
     if isinstance(error, anthropic.APITimeoutError):
-        return ModelError(f"The request to Claude timed out{' after retries' if retries else ''}. Try again.")
+        attempts = f"on all {retries + 1} attempts" if retries else "with no retry"
+        if isinstance(error.__cause__, httpx2.ConnectTimeout):
+            return ModelError(f"The request to Claude timed out: no connection to {base_url} within "
+                              f"{min(_CONNECT_TIMEOUT_S, read_timeout or _CONNECT_TIMEOUT_S):g} s, {attempts}. "
+                              "Check the network or ANTHROPIC_BASE_URL and run the cell again.")
+        silence = f"no answer from {base_url} for {read_timeout:g} s" if read_timeout else f"no answer from {base_url}"
+        return ModelError(f"The request to Claude timed out: {silence}, {attempts}. Check the network or the API's "
+                          f"status (status.anthropic.com) and run the cell again; {_SLOW_LINK}.")
     if isinstance(error, anthropic.APIConnectionError):
         cause = error.__cause__ or error
         return ModelError(
@@ -180,7 +206,14 @@ class ClaudeModel:
     max_retries : int
         The SDK's retries (408, 409, 429, >= 500, connection errors), with its own backoff and ``retry-after``.
     timeout : float
-        Seconds per request.
+        Seconds for writing the request and for waiting on the connection pool (``httpx2.Timeout``'s default; no
+        phase of a request waits longer).
+    read_timeout : float
+        Seconds without a byte from the API before a request fails: while waiting for the answer (then the SDK
+        retries, so a silent server fails after about ``(max_retries + 1) * read_timeout`` seconds plus its short
+        backoff: 3 * 40 + ~1.5 = ~122 s with the defaults) and between two bytes of the stream (then the turn is
+        broken, see :class:`BrokenStreamError`). The stream sends ``ping`` events while the model works, so a live
+        answer is never this silent. Opening a connection may take at most ``min(10, read_timeout)`` seconds.
 
     Raises
     ------
@@ -188,12 +221,15 @@ class ClaudeModel:
         When no API key is set; raised before any request.
     """
 
-    def __init__(self, *, model: str, max_tokens: int = 8192, max_retries: int = 2, timeout: float = 600.0) -> None:
+    def __init__(self, *, model: str, max_tokens: int = 8192, max_retries: int = 2, timeout: float = 600.0,
+                 read_timeout: float = 40.0) -> None:
         check_api_key()
         self.model = model
         self.max_tokens = max_tokens
         self.max_retries = max_retries
-        self.client = anthropic.Anthropic(max_retries=max_retries, timeout=timeout)
+        self.read_timeout = read_timeout
+        timeouts = httpx2.Timeout(timeout, connect=min(_CONNECT_TIMEOUT_S, read_timeout), read=read_timeout)
+        self.client = anthropic.Anthropic(max_retries=max_retries, timeout=timeouts)
 
     def turn(self, system: str, messages: Sequence[dict[str, Any]], on_text: Callable[[str], None] | None = None) -> Turn:
         """Ask for the next assistant message, streaming its text to ``on_text``.
@@ -210,31 +246,46 @@ class ClaudeModel:
         Returns
         -------
         Turn
-            Content blocks, stop_reason, usage and latency (seconds).
+            Content blocks (blank text blocks left out), stop_reason, usage and latency (seconds).
 
         Raises
         ------
+        BrokenStreamError
+            When the stream ended before ``message_stop``: the body ended, the connection dropped or stalled for
+            ``read_timeout`` seconds. Its text deltas may already have gone to ``on_text``.
         ModelError
-            On an API error the SDK did not (or could not) retry, a connection failure or a broken stream.
+            On an API error the SDK did not (or could not) retry, a connection failure or a malformed stream.
         KeyboardInterrupt
             Passed through, so the caller can end the run as stopped.
         """
         request = build_request(system, messages, model=self.model, max_tokens=self.max_tokens)
         start = time.perf_counter()
+        base_url = str(self.client.base_url)
+        events, complete = 0, False
         try:
             with self.client.messages.stream(**request) as stream:
                 for event in stream:
+                    events += event.type not in _DERIVED
                     if event.type == "text" and on_text is not None:
                         on_text(event.text)
+                    elif event.type == "message_stop":
+                        complete = True
+                if not complete:  # the SDK hands back whatever arrived as if it were the message
+                    raise BrokenStreamError(f"The response stream from Claude ended before the message was complete "
+                                            f"(no message_stop after {events} events). Run the cell again.")
                 message = stream.get_final_message()
         except anthropic.APIError as error:
-            raise _wrap(error, self.model, self.max_retries, str(self.client.base_url)) from error
-        except (httpx2.HTTPError, AssertionError, ValueError, RuntimeError) as error:
-            # a connection dropped mid-stream surfaces as the transport's own error, not an anthropic.APIError;
-            # the others are the SDK's complaints about a malformed stream
-            raise _wrap(error, self.model, self.max_retries, str(self.client.base_url)) from error
+            raise _wrap(error, self.model, self.max_retries, base_url, self.read_timeout) from error
+        except httpx2.TimeoutException as error:  # mid-stream: the SDK's retries cover only the wait for headers
+            raise BrokenStreamError(f"The response stream from Claude stalled: no byte for {self.read_timeout:g} s "
+                                    f"(read timeout) after {events} events. Run the cell again; {_SLOW_LINK}.") from error
+        except httpx2.HTTPError as error:  # a connection dropped mid-stream: the transport's own error
+            raise BrokenStreamError(f"The connection to Claude dropped mid-answer after {events} events "
+                                    f"({type(error).__name__}: {error}). Run the cell again.") from error
+        except (AssertionError, ValueError, RuntimeError) as error:  # the SDK's complaints about a malformed stream
+            raise _wrap(error, self.model, self.max_retries, base_url, self.read_timeout) from error
         return Turn(
-            content=[_block_param(b) for b in message.content],
+            content=[p for p in map(_block_param, message.content) if not _blank(p)],
             stop_reason=message.stop_reason,
             usage=Usage.from_api(message.usage),
             latency_s=time.perf_counter() - start,

@@ -23,6 +23,7 @@ import json
 import math
 import os
 import secrets
+import select
 import signal
 import socket
 import sys
@@ -35,8 +36,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Mapping, Sequence, Union
 from urllib.parse import urlsplit
 
-__all__ = ["StandIn", "Recorded", "Turn", "ErrorReply", "Broken", "Responder",
-           "turn", "error", "broken", "responder", "estimate_tokens", "main"]
+__all__ = ["StandIn", "Recorded", "Turn", "ErrorReply", "Broken", "Silent", "Responder",
+           "turn", "error", "broken", "silent", "responder", "estimate_tokens", "main"]
 
 NO_SAMPLING_VERSION = "2026-10-21"
 """The ``anthropic-version`` that rejects ``temperature``, ``top_p`` and ``top_k``."""
@@ -63,6 +64,9 @@ class Turn:
     stop_reason: str
     usage: Mapping[str, int] | None  # None: estimated
     chunks: int
+    tool: str = "python"
+    cut_after: int | None = None  # SSE frames sent before the stream is cut; None: the whole stream
+    cut: str = "close"
 
 
 @dataclass(frozen=True)
@@ -84,13 +88,20 @@ class Broken:
 
 
 @dataclass(frozen=True)
+class Silent:
+    """A connection held open without a byte sent; build it with `silent`."""
+
+    seconds: float | None
+
+
+@dataclass(frozen=True)
 class Responder:
     """A response computed per request by ``fn(request_body)``; build it with `responder`."""
 
     fn: Callable[[dict], Any]
 
 
-Response = Union[Turn, ErrorReply, Broken, Responder]
+Response = Union[Turn, ErrorReply, Broken, Silent, Responder]
 
 
 @dataclass(frozen=True)
@@ -103,15 +114,17 @@ class Recorded:
 
 def turn(text: str | None = None, code: str | None = None, *, tool_uses: Sequence[str] | None = None,
          thinking: str | None = None, stop_reason: str | None = None, usage: str | Mapping[str, int] = "auto",
-         chunks: int = 3) -> Turn:
-    """Build an assistant message: [thinking] [text] then one ``python`` tool_use per code string.
+         chunks: int = 3, tool: str = "python", cut_after: int | None = None, cut: str = "close") -> Turn:
+    """Build an assistant message: [thinking] [text] then one tool_use (``python`` by default) per code string.
 
     Parameters
     ----------
     text : str, optional
-        Text block content, streamed as `chunks` ``text_delta`` pieces.
+        Text block content, streamed as `chunks` ``text_delta`` pieces. It is sent as given, so ``""`` or a
+        whitespace-only text (``"\\n\\n"``) makes the empty or blank text block the real API sometimes sends before a
+        tool_use (and rejects, with a 400, when a client sends it back).
     code : str, optional
-        Code of one ``tool_use`` block named ``python`` with input ``{"code": code}``.
+        Code of one ``tool_use`` block named `tool` with input ``{"code": code}``.
     tool_uses : sequence of str, optional
         Codes of several ``tool_use`` blocks in one turn (instead of `code`).
     thinking : str, optional
@@ -122,6 +135,18 @@ def turn(text: str | None = None, code: str | None = None, *, tool_uses: Sequenc
         Token counts overriding the estimate, e.g. ``dict(output_tokens=500)``; keys not given stay estimated.
     chunks : int, default 3
         Number of text/thinking deltas when streamed.
+    tool : str, default "python"
+        Name of the tool_use blocks. Any name is sent, declared in the request's ``tools`` or not, as a model can
+        call a tool it was not given.
+    cut_after : int, optional
+        Cut the stream after this many SSE frames, every frame counted (``ping`` frames too: the stand-in sends one
+        after ``message_start`` and one after each block's first delta), so no ``message_stop`` arrives. To a
+        non-streaming request a cut turn hangs up without answering.
+    cut : {"close", "disconnect", "stall"}, default "close"
+        How a cut stream ends: ``"close"`` ends the HTTP body cleanly (the terminating chunk), as a proxy that
+        drops the upstream does; ``"disconnect"`` hangs up mid-body (the client sees an incomplete chunked read);
+        ``"stall"`` sends nothing more, holding the connection until the client hangs up (its read timeout) or the
+        stand-in closes.
 
     Returns
     -------
@@ -130,7 +155,7 @@ def turn(text: str | None = None, code: str | None = None, *, tool_uses: Sequenc
     Raises
     ------
     ValueError
-        If both `code` and `tool_uses` are given, or `chunks` < 1.
+        If both `code` and `tool_uses` are given, `chunks` < 1, `cut_after` < 0 or `cut` is unknown.
     """
     if code is not None and tool_uses is not None:
         raise ValueError("give code or tool_uses, not both")
@@ -138,9 +163,13 @@ def turn(text: str | None = None, code: str | None = None, *, tool_uses: Sequenc
         raise ValueError("chunks must be >= 1")
     if usage != "auto" and not isinstance(usage, Mapping):
         raise TypeError("usage must be 'auto' or a mapping of token counts")
+    if cut_after is not None and cut_after < 0:
+        raise ValueError("cut_after must be >= 0")
+    if cut not in ("close", "disconnect", "stall"):
+        raise ValueError(f"cut must be 'close', 'disconnect' or 'stall', not {cut!r}")
     codes = tuple(tool_uses or ()) + (() if code is None else (code,))
     return Turn(text, codes, thinking, stop_reason or ("tool_use" if codes else "end_turn"),
-                None if usage == "auto" else dict(usage), chunks)
+                None if usage == "auto" else dict(usage), chunks, tool, cut_after, cut)
 
 
 def error(status: int, type: str | None = None, message: str | None = None, *, retry_after: float | None = None,
@@ -176,17 +205,37 @@ def broken(text: str = "Let me", *, mode: str = "error_event") -> Broken:
     Parameters
     ----------
     text : str, default "Let me"
-    mode : {"error_event", "disconnect"}
+    mode : {"error_event", "disconnect", "close"}
         ``"error_event"`` sends an ``event: error`` (overloaded_error) inside the 200 stream; ``"disconnect"``
-        closes the connection mid-body. To a non-streaming request they answer 529, resp. close without answering.
+        closes the connection mid-body; ``"close"`` ends the body cleanly there, without ``content_block_stop``,
+        ``message_delta`` or ``message_stop``. To a non-streaming request the first answers 529, the others close
+        without answering. (`turn` with ``cut_after`` cuts anywhere, a tool_use's JSON included.)
 
     Returns
     -------
     Broken
     """
-    if mode not in ("error_event", "disconnect"):
-        raise ValueError(f"mode must be 'error_event' or 'disconnect', not {mode!r}")
+    if mode not in ("error_event", "disconnect", "close"):
+        raise ValueError(f"mode must be 'error_event', 'disconnect' or 'close', not {mode!r}")
     return Broken(text, mode)
+
+
+def silent(seconds: float | None = None) -> Silent:
+    """Build an answer that never comes: the request is read, then the connection is held without a byte sent.
+
+    Parameters
+    ----------
+    seconds : float, optional
+        How long to hold it before hanging up (still without a byte); ``None`` holds until the client hangs up
+        (its read timeout) or the stand-in closes. A held connection consumes the response as any other.
+
+    Returns
+    -------
+    Silent
+    """
+    if seconds is not None and seconds < 0:
+        raise ValueError("seconds must be >= 0")
+    return Silent(None if seconds is None else float(seconds))
 
 
 def responder(fn: Callable[[dict], Any]) -> Responder:
@@ -195,14 +244,17 @@ def responder(fn: Callable[[dict], Any]) -> Responder:
 
 
 def _from_spec(spec: Any) -> Response:
-    """A response object from itself or a script turn-spec dict (``text``/``code``/..., ``error``, ``broken``)."""
-    if isinstance(spec, (Turn, ErrorReply, Broken, Responder)):
+    """A response object from itself or a script turn-spec dict (``text``/``code``/..., ``error``, ``broken``,
+    ``silent``: seconds or null)."""
+    if isinstance(spec, (Turn, ErrorReply, Broken, Silent, Responder)):
         return spec
     if not isinstance(spec, Mapping):
         raise TypeError(f"not a response or turn-spec: {spec!r}")
-    for key in ("error", "broken"):
+    for key in ("error", "broken", "silent"):
         if key in spec and len(spec) > 1:
             raise ValueError(f"a {key!r} turn-spec takes no other keys: {dict(spec)!r}")
+    if "silent" in spec:
+        return silent(spec["silent"])
     if "error" in spec:
         return error(**spec["error"])
     if "broken" in spec:
@@ -273,6 +325,12 @@ def _invalid(body: Any, headers: Mapping[str, str], count_only: bool = False) ->
         if not m.get("content") and not (i == len(messages) - 1 and role == "assistant"):
             return (f"messages.{i}: all messages must have non-empty content except for the optional final "
                     "assistant message")
+    for where, blocks in [("system", _blocks(body.get("system")))] + [
+            ("messages", _blocks(m.get("content"))) for m in messages]:
+        for block in blocks:
+            if block.get("type") == "text" and isinstance(block.get("text"), str) and not block["text"].strip():
+                return (f"{where}: text content blocks must be non-empty" if not block["text"] else
+                        f"{where}: text content blocks must contain non-whitespace text")
     if headers.get("anthropic-version") == NO_SAMPLING_VERSION:
         for key in ("temperature", "top_p", "top_k"):
             if key in body:
@@ -428,6 +486,7 @@ class StandIn:
 
     def close(self) -> None:
         """Stop serving, hang up open connections and release the port (idempotent)."""
+        self._server.closing.set()
         if self._thread.is_alive():
             self._server.shutdown()
             self._thread.join()
@@ -496,7 +555,7 @@ class StandIn:
             content = [{"type": "thinking", "thinking": response.thinking, "signature": secrets.token_urlsafe(32)}
                        ] if response.thinking is not None else []
             content += [{"type": "text", "text": response.text}] if response.text is not None else []
-            content += [{"type": "tool_use", "id": _id("toolu_01"), "name": "python", "input": {"code": c}}
+            content += [{"type": "tool_use", "id": _id("toolu_01"), "name": response.tool, "input": {"code": c}}
                         for c in response.codes]
             stop, override = response.stop_reason, response.usage
         out = "".join(json.dumps(b["input"]) if b["type"] == "tool_use" else b.get("text") or b.get("thinking") or ""
@@ -513,6 +572,7 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.connections: set[socket.socket] = set()  # open ones, hung up on `close`
+        self.closing = threading.Event()  # set by `close`: held (silent) connections let go
 
     def process_request(self, request: Any, client_address: Any) -> None:
         self.connections.add(request)
@@ -577,20 +637,43 @@ class _Handler(BaseHTTPRequestHandler):
                        "request_id": request_id}
             return self._json(response.status, payload, request_id, dict(response.headers))
         stream = bool(body.get("stream"))
-        if isinstance(response, Broken) and not stream:
-            if response.mode == "error_event":
+        if isinstance(response, Silent):
+            return self._hold(response.seconds)
+        cut_turn = isinstance(response, Turn) and response.cut_after is not None
+        if (isinstance(response, Broken) or cut_turn) and not stream:
+            if isinstance(response, Broken) and response.mode == "error_event":
                 return self._send(error(529), body)
             self.close_connection = True  # hang up without answering
             return
         message = self.server.standin._message(response, body)
         if not stream:
             return self._json(200, message, request_id)
-        cut = None
         if isinstance(response, Broken):
-            cut = {} if response.mode == "disconnect" else {
+            cut = {} if response.mode != "error_event" else {
                 "type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
-        chunks = response.chunks if isinstance(response, Turn) else 1
-        self._sse(_events(message, chunks, cut), request_id, hang_up=cut == {})
+            self._sse(_events(message, 1, cut), request_id, hang_up=response.mode == "disconnect")
+            return
+        events = _events(message, response.chunks)
+        if cut_turn:
+            events = itertools.islice(events, response.cut_after)
+        self._sse(events, request_id, hang_up=cut_turn and response.cut != "close")
+        if cut_turn and response.cut == "stall":
+            self._hold(None)
+
+    def _hold(self, seconds: float | None) -> None:
+        """Send nothing; return (hanging up) when the client hangs up, the stand-in closes or `seconds` pass."""
+        self._started = True
+        self.close_connection = True
+        deadline = None if seconds is None else time.monotonic() + seconds
+        closing = self.server.closing
+        while not closing.is_set() and (deadline is None or time.monotonic() < deadline):
+            readable, _, _ = select.select([self.connection], [], [], 0.05)
+            if readable:
+                try:
+                    if not self.connection.recv(1, socket.MSG_PEEK):
+                        return  # the client hung up
+                except OSError:
+                    return
 
     def _json(self, status: int, obj: Any, request_id: str, headers: Mapping[str, str] | None = None) -> None:
         data = json.dumps(obj).encode()

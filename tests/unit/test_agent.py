@@ -2,9 +2,11 @@
 
 import pytest
 
-from codeact_magic.agent import RunObserver, first_message, run_agent
+from codeact_magic.agent import CODE_TOOL, RunObserver, first_message, run_agent
 from codeact_magic.config import RunOptions
-from codeact_magic.exceptions import ModelError
+from codeact_magic.exceptions import CodeActError, ModelError
+from codeact_magic.exceptions import BrokenStreamError
+from codeact_magic.model import PYTHON_TOOL, build_request
 from codeact_magic.execution import ExecutionResult
 from codeact_magic.records import Run, Turn, Usage
 
@@ -163,3 +165,120 @@ def test_first_message_holds_task_and_variables():
 def test_other_stop_reasons(reason, status):
     run = run_agent(new_run(), Scripted(answer("Partial", reason)), Executor(), RunOptions())
     assert run.status == status
+
+
+class Breaking(Scripted):
+    """Streams a partial text, then breaks (``BrokenStreamError``) at the requests numbered in ``broken``."""
+
+    def __init__(self, *turns, broken=()):
+        super().__init__(*turns)
+        self.broken = set(broken)
+
+    def turn(self, system, messages, on_text=None):
+        if len(self.requests) in self.broken:
+            self.requests.append([dict(m) for m in messages])
+            on_text("Now I wil")
+            raise BrokenStreamError("The response stream from Claude ended before the message was complete "
+                                    "(no message_stop after 6 events). Run the cell again.")
+        return super().turn(system, messages, on_text)
+
+
+class Texts(RunObserver):
+    def __init__(self):
+        self.log = []
+
+    def turn_started(self, run):
+        self.log.append("turn_started")
+
+    def text(self, run, text):
+        self.log.append(text)
+
+
+def test_a_broken_turn_is_asked_once_more_and_its_text_is_void():
+    model = Breaking(code_turn("a = 1", text="Looking."), answer("It is 1."), broken={0})
+    texts = Texts()
+    run = run_agent(new_run(), model, Executor(), RunOptions(), [texts])
+    assert run.status == "done" and run.answer == "It is 1." and len(run.turns) == 2
+    assert model.requests[0] == model.requests[1]  # the same turn asked again
+    # the partial text was shown, then voided before the retry's own text came
+    assert texts.log[:5] == ["turn_started", "Now I wil", "", "turn_started", "Loo"]
+    assert all("Now I wil" not in t.text for t in run.turns)
+
+
+def test_a_turn_broken_twice_fails_the_run_with_one_line():
+    model = Breaking(code_turn("a = 1"), broken={1, 2})
+    texts = Texts()
+    run = run_agent(new_run(), model, Executor(), RunOptions(), [texts])
+    assert run.status == "failed" and len(model.requests) == 3 and len(run.steps) == 1
+    assert run.end_reason.startswith("The response stream from Claude ended before") and "\n" not in run.end_reason
+    assert texts.log[-1] == ""  # the second partial text is void too
+    assert texts.log.count("turn_started") == 3
+
+
+def test_other_model_errors_are_not_asked_again():
+    model = Scripted(code_turn("a = 1"), fail_at=1)
+    run = run_agent(new_run(), model, Executor(), RunOptions())
+    assert run.status == "failed" and len(model.requests) == 2
+
+
+def test_a_tool_use_of_an_undeclared_tool_is_answered_not_run():
+    other = Turn([{"type": "text", "text": "Let me use the shell."},
+                  {"type": "tool_use", "id": "toolu_sh", "name": "bash", "input": {"code": "shell_ran = True"}},
+                  {"type": "tool_use", "id": "toolu_py", "name": "python", "input": {"code": "py = 1"}}],
+                 "tool_use", Usage(1, 1))
+    model = Scripted(other, answer())
+    ex = Executor()
+    run = run_agent(new_run(), model, ex, RunOptions())
+    assert ex.ran == [("py = 1", 180.0)] and [s.tool_use_id for s in run.steps] == ["toolu_py"]
+    bash, python = model.requests[1][-1]["content"]
+    assert bash["tool_use_id"] == "toolu_sh" and bash["is_error"] is True
+    assert "no tool named 'bash'" in bash["content"] and "nothing was run" in bash["content"]
+    assert python["is_error"] is False
+    assert PYTHON_TOOL["name"] == CODE_TOOL
+
+
+class Diverged(CodeActError):
+    run_status = "diverged"
+
+
+class FailsAt(Scripted):
+    """Answers its turns, then raises ``error`` at request number ``at``."""
+
+    def __init__(self, *turns, error, at):
+        super().__init__(*turns)
+        self.error, self.at = error, at
+
+    def turn(self, system, messages, on_text=None):
+        if len(self.requests) == self.at:
+            self.requests.append(messages)
+            raise self.error
+        return super().turn(system, messages, on_text)
+
+
+@pytest.mark.parametrize("error, status", [
+    (Diverged("Step 2 printed other text than the recording; the replay stops here."), "diverged"),
+    (ModelError("The API said no."), "failed"),
+])
+def test_an_error_may_name_the_runs_ending(error, status):
+    run = run_agent(new_run(), FailsAt(code_turn("a = 1"), error=error, at=1), Executor(), RunOptions())
+    assert run.status == status and run.end_reason == str(error) and len(run.steps) == 1
+
+
+def test_an_error_instance_may_name_the_runs_ending():
+    error = ModelError("The replay stops here.")
+    error.run_status = "diverged"
+    run = run_agent(new_run(), FailsAt(error=error, at=0), Executor(), RunOptions())
+    assert run.status == "diverged" and run.end_reason == "The replay stops here." and run.ended_at
+
+
+def test_blank_text_blocks_are_not_sent():
+    messages = [{"role": "user", "content": [{"type": "text", "text": "task"}]},
+                {"role": "assistant", "content": [{"type": "text", "text": "\n\n"},
+                                                  {"type": "tool_use", "id": "t1", "name": "python", "input": {}}]},
+                {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "ok"},
+                                             {"type": "text", "text": " "}]}]
+    request = build_request("system", messages, model="m", max_tokens=10)
+    assert request["messages"][1]["content"] == [{"type": "tool_use", "id": "t1", "name": "python", "input": {}}]
+    assert request["messages"][2]["content"] == [{"type": "tool_result", "tool_use_id": "t1", "content": "ok",
+                                                  "cache_control": {"type": "ephemeral"}}]
+    assert messages[1]["content"][0]["text"] == "\n\n"  # the caller's list is left alone

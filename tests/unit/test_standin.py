@@ -2,6 +2,7 @@
 import json
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -11,7 +12,7 @@ import anthropic
 import httpx2
 import pytest
 
-from standin import StandIn, broken, error, estimate_tokens, responder, turn
+from standin import StandIn, broken, error, estimate_tokens, responder, silent, turn
 
 MODEL = "claude-sonnet-5"
 KEY = "sk-ant-test-0000"
@@ -128,6 +129,140 @@ def test_broken_without_stream(client, standin):
     with pytest.raises(anthropic.OverloadedError):
         client.with_options(max_retries=0).messages.create(**ask())
 
+
+
+def stream_events(client, **kw):
+    """The raw event types of one streamed answer and the SDK's final message (or the exception raised)."""
+    with client.messages.stream(**ask(tools=[TOOL], **kw)) as stream:
+        types = [event.type for event in stream if event.type not in ("text", "input_json")]
+        return types, stream.get_final_message()
+
+
+FULL = ["message_start", "content_block_start", "content_block_delta", "content_block_delta", "content_block_delta",
+        "content_block_stop", "content_block_start", "content_block_delta", "content_block_delta",
+        "content_block_delta", "content_block_stop", "message_delta", "message_stop"]
+# the frames on the wire add a ping after message_start and one after each block's first delta: 16 frames
+
+
+@pytest.mark.parametrize("k, last, text, code", [
+    (6, "content_block_delta", "Now I will l", None),  # mid-answer: 2 of 3 text deltas
+    (12, "content_block_delta", "Now I will look.", None),  # mid-tool_use JSON: the input is not there yet
+    (14, "content_block_stop", "Now I will look.", "print(1 + 1)"),  # the whole tool_use, then nothing
+    (15, "message_delta", "Now I will look.", "print(1 + 1)"),  # all but message_stop
+])
+def test_a_stream_cut_after_k_frames_ends_cleanly_and_the_sdk_returns_the_partial_message(client, standin, k, last,
+                                                                                          text, code):
+    standin.enqueue(turn("Now I will look.", "print(1 + 1)"), turn("Now I will look.", "print(1 + 1)", cut_after=k))
+    assert stream_events(client)[0] == FULL
+    types, partial = stream_events(client)
+    # No error at all: the SDK hands back what arrived as if it were the message. Only the missing message_stop
+    # (and a stop_reason of None before message_delta) tells a cut stream from a whole one.
+    assert "message_stop" not in types and types[-1] == last
+    assert partial.content[0].text == text
+    if code is None:
+        assert len(partial.content) == 1 or partial.content[1].input == {}
+    else:
+        assert partial.content[1].input == {"code": code}
+    assert partial.stop_reason == ("tool_use" if k == 15 else None)
+
+
+def test_a_stream_cut_with_disconnect_or_stall_raises_the_transports_error(anthropic_env, standin):
+    standin.enqueue(turn("Now I will look.", "print(1 + 1)", cut_after=12, cut="disconnect"),
+                    turn("Now I will look.", cut_after=4, cut="stall"))
+    client = anthropic.Anthropic(timeout=httpx2.Timeout(5, read=0.5))
+    with pytest.raises(httpx2.RemoteProtocolError, match="incomplete chunked read"):
+        stream_events(client)
+    started = time.monotonic()
+    with pytest.raises(httpx2.ReadTimeout):  # mid-stream, so not an anthropic.APITimeoutError and never retried
+        stream_events(client)
+    assert 0.5 <= time.monotonic() - started < 3 and len(standin.requests) == 2
+
+
+def test_broken_close_ends_the_body_after_the_first_text(client, standin):
+    standin.enqueue(broken("Now I wil", mode="close"), broken(mode="close"))
+    types, partial = stream_events(client)
+    assert types == ["message_start", "content_block_start", "content_block_delta"]
+    assert partial.content[0].text == "Now I wil" and partial.stop_reason is None
+    with pytest.raises(anthropic.APIConnectionError):  # without a stream: hang up, no answer
+        client.with_options(max_retries=0).messages.create(**ask())
+
+
+def test_a_cut_turn_to_a_non_streaming_request_hangs_up(client, standin):
+    standin.enqueue(turn("x", cut_after=3))
+    with pytest.raises(anthropic.APIConnectionError):
+        client.with_options(max_retries=0).messages.create(**ask())
+
+
+def test_cut_options_are_checked():
+    with pytest.raises(ValueError):
+        turn("x", cut_after=-1)
+    with pytest.raises(ValueError):
+        turn("x", cut_after=2, cut="explode")
+    with pytest.raises(ValueError):
+        broken(mode="explode")
+
+
+@pytest.mark.parametrize("text", ["\n\n", " ", ""])
+def test_a_blank_text_block_is_sent_and_rejected_when_it_comes_back(client, standin, text):
+    standin.enqueue(turn(text, "x = 1"), turn("never sent"))
+    first = client.messages.create(**ask(tools=[TOOL]))
+    assert first.content[0].type == "text" and first.content[0].text == text  # as the API sometimes sends it
+    back = ask(tools=[TOOL])["messages"] + [
+        {"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in first.content]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": first.content[1].id, "content": "ok"}]}]
+    expected = "must be non-empty" if not text else "must contain non-whitespace text"
+    with pytest.raises(anthropic.BadRequestError, match=f"messages: text content blocks {expected}"):
+        client.messages.create(**{**ask(tools=[TOOL]), "messages": back})
+    # the whole request is rejected, whichever message holds the block (here: the system prompt)
+    with pytest.raises(anthropic.BadRequestError, match="system: text content blocks"):
+        client.messages.create(**ask(system=[{"type": "text", "text": text}]))
+    assert len(standin.requests) == 3
+    back[1]["content"] = back[1]["content"][1:]  # without the blank block the same request is fine
+    assert client.messages.create(**{**ask(tools=[TOOL]), "messages": back}).content[0].text == "never sent"
+
+
+def test_a_tool_use_of_an_undeclared_tool(client, standin):
+    standin.enqueue(turn("Let me use the shell.", "ls -la", tool="bash"))
+    _, final = stream_events(client)
+    assert (final.content[1].name, final.content[1].input) == ("bash", {"code": "ls -la"})
+    assert [t["name"] for t in standin.requests[0].body["tools"]] == ["python"]
+
+
+def test_silent_holds_the_connection_without_a_byte(anthropic_env, standin):
+    standin.enqueue(silent(), silent(0.2), turn("late"))
+    client = anthropic.Anthropic(timeout=httpx2.Timeout(5, read=0.5), max_retries=0)
+    started = time.monotonic()
+    with pytest.raises(anthropic.APITimeoutError):  # held until the client's read timeout
+        client.messages.create(**ask())
+    assert 0.5 <= time.monotonic() - started < 2
+    started = time.monotonic()
+    with pytest.raises(anthropic.APIConnectionError) as info:  # held 0.2 s, then hung up without an answer
+        client.messages.create(**ask())
+    assert not isinstance(info.value, anthropic.APITimeoutError) and time.monotonic() - started < 0.5 + 0.4
+    assert len(standin.requests) == 2
+    # the SDK retries a silent request like any timeout: here the retry finds the queued answer
+    standin.enqueue(silent())
+    assert client.with_options(max_retries=1).messages.create(**ask()).content[0].text == "late"
+
+
+def test_a_held_connection_lets_go_when_the_standin_closes(anthropic_env):
+    server = StandIn([silent()])
+    client = anthropic.Anthropic(base_url=server.url, timeout=httpx2.Timeout(30), max_retries=0)
+    closer = threading.Timer(0.3, server.close)
+    closer.start()
+    started = time.monotonic()
+    with pytest.raises(anthropic.APIConnectionError):
+        client.messages.create(**ask())
+    assert time.monotonic() - started < 5
+    closer.join()
+
+
+def test_script_specs_for_silent_and_cut_turns():
+    with StandIn(scripts=[{"match": "", "turns": [{"silent": 0.1}, {"text": "Now I", "cut_after": 3}]}]) as server:
+        assert server._scripts[0][1][0] == silent(0.1)
+        assert server._scripts[0][1][1].cut_after == 3
+    with pytest.raises(ValueError):
+        StandIn(scripts=[{"match": "x", "turns": [{"silent": 1, "text": "both"}]}])
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(extra_body={"temperature": 0.5}), "temperature: not supported with anthropic-version 2026-10-21"),
