@@ -55,8 +55,17 @@ def _message(kind: str, **fields: Any) -> dict[str, Any]:
     return {"protocol": PROTOCOL, "version": PROTOCOL_VERSION, "type": kind, **fields}
 
 
+def _json(value: Any) -> Any:
+    """``value`` as plain dicts and lists (a NotebookNode is a dict subclass); strings are kept, not copied."""
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json(v) for v in value]
+    return value
+
+
 def _plain(cell: Any) -> dict[str, Any]:
-    data = json.loads(json.dumps(cell))
+    data = _json(cell)
     data.pop("id", None)
     return data
 

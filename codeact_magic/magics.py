@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -19,7 +18,7 @@ from .frontend import FrontendChannel
 from .journal import RunJournal, load_runs, merge_runs, resolve_dir
 from .model import ClaudeModel, ReplayModel, has_api_key
 from .records import Run, new_run_id
-from .redaction import Redactor, secret_values
+from .redaction import Redactor
 from .replay import ReplayCheck
 from .trajectory import load_run, write_notebook
 
@@ -162,7 +161,7 @@ class CodeActMagics(Magics, CodeActConfig):
         journal = [RunJournal(journal_dir, redact=redactor.data)] if journal_dir else []
         self.frontend.redact = redactor.data
         observers = [*journal, make_display(self.display, self.shell, use_widgets), self.frontend]
-        executor = LiveExecutor(self.shell, secrets=secret_values(os.environ))
+        executor = LiveExecutor(self.shell, redactor=redactor)
         if args.replay:  # replay runs what the cells show, and stops where a step no longer does what it did
             model = executor = ReplayCheck(executor, model, recorded.steps, args.replay)
         run_agent(run, model, executor, options, observers, prices=self.prices)

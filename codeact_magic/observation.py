@@ -1,25 +1,56 @@
 """The observation: what the model reads of a step, rendered from its nbformat outputs.
 
-Text is kept; images, HTML and other rich outputs are described rather than sent; ANSI colours are removed; long
-text keeps a head and a tail around a visible marker; errors are shown as the trimmed traceback. The result goes back
-as the ``content`` of the step's ``tool_result`` block, with ``is_error`` set when the step failed.
+Text is kept (stream text as a terminal leaves it after carriage returns, :func:`terminal_text`); images, HTML and
+other rich outputs are described rather than sent; ANSI colours are removed; long text keeps a head and a tail around a
+visible marker; errors are shown as the trimmed traceback (:func:`user_traceback`, repeated frames collapsed). The
+result goes back as the ``content`` of the step's ``tool_result`` block, with ``is_error`` set when the step failed.
 """
 
 from __future__ import annotations
 
 import re
+import traceback
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["render_observation", "truncate_middle", "strip_ansi"]
+__all__ = ["render_observation", "truncate_middle", "strip_ansi", "terminal_text", "user_traceback"]
+
+_LONGEST_CYCLE = 8  # frames in the longest repeated sequence user_traceback collapses
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 _TAGS = re.compile(r"<[^>]+>")
+_CR_NEWLINE = re.compile(r"\r+\n")
+_CR_AT_END = re.compile(r"\r+\Z")
+_OVERWRITTEN = re.compile(r"^.*\r", re.MULTILINE)
 
 
 def strip_ansi(text: str) -> str:
     """``text`` without ANSI escape sequences."""
     return _ANSI.sub("", text)
+
+
+def terminal_text(text: str) -> str:
+    """Stream text as a terminal leaves it: of each line, only what follows its last carriage return.
+
+    ``\\r\\n`` (one or more ``\\r`` before ``\\n``) is a newline and a ``\\r`` at the very end overwrote nothing;
+    any other ``\\r`` returns to the start of the line, so what came before it on that line is dropped. A progress
+    bar (tqdm, which pads each frame to the length of the last) that redrew itself 10,000 times keeps its final
+    frame. This is nbconvert's ``coalesce_streams`` rule (``.*\\r(?=[^\\n])`` removed), with ``\\r\\n`` read as a
+    newline; JupyterLab shows the same for frames that do not get shorter.
+
+    Parameters
+    ----------
+    text : str
+        Stream text, possibly with carriage returns.
+
+    Returns
+    -------
+    str
+        ``text`` itself when it has no ``\\r``; time linear in its length.
+    """
+    if "\r" not in text:
+        return text
+    return _OVERWRITTEN.sub("", _CR_AT_END.sub("", _CR_NEWLINE.sub("\n", text)))
 
 
 def truncate_middle(text: str, max_chars: int) -> str:
@@ -52,6 +83,83 @@ def truncate_middle(text: str, max_chars: int) -> str:
         tail = tail[cut + 1 :]
     removed = len(text) - len(head) - len(tail)
     return f"{head}\n... [{removed:,} characters cut] ...\n{tail}"
+
+
+def _collapse(entries: list[tuple[Any, list[str]]]) -> list[str]:
+    """Lines of ``entries`` (key, lines), each run of 3 or more repeats of a block of up to 8 collapsed to one."""
+    keys = [key for key, _ in entries]
+    lines: list[str] = []
+    i = 0
+    while i < len(entries):
+        best = (1, 1)
+        for width in range(1, min(_LONGEST_CYCLE, (len(keys) - i) // 2) + 1):
+            block, reps = keys[i:i + width], 1
+            while keys[i + reps * width:i + (reps + 1) * width] == block:
+                reps += 1
+            if reps >= 3 and reps * width > best[0] * best[1]:
+                best = (width, reps)
+        width, reps = best
+        for _, entry in entries[i:i + width]:
+            lines.extend(entry)
+        if reps > 1:
+            what = "previous frame" if width == 1 else f"previous {width} frames"
+            lines.append(f"  [{what} repeated {reps - 1:,} more times]")
+        i += width * reps
+    return lines
+
+
+def user_traceback(error: BaseException, cell_files: Any) -> str:
+    """A traceback cut to the user's frames: cell frames in full, library frames folded into one line each run.
+
+    Repeats are collapsed as CPython's own tracebacks do, and cycles too: a run of 3 or more identical frames (deep
+    recursion) or of a repeated sequence of up to 8 frames (``f -> g -> f -> g``) shows once, followed by
+    ``[previous frame repeated N more times]``, so a ``RecursionError`` reads in a few hundred characters.
+
+    Parameters
+    ----------
+    error : BaseException
+        The exception, with ``__traceback__``.
+    cell_files : container of str
+        Filenames of compiled cells (IPython's ``shell.compile._filename_map``: filename -> execution count).
+
+    Returns
+    -------
+    str
+        Plain text (no ANSI colours), ending with the exception line.
+    """
+    frames = traceback.extract_tb(error.__traceback__) if error.__traceback__ else []
+    # drop IPython's own frames above the first cell frame
+    first = next((i for i, f in enumerate(frames) if f.filename in cell_files), len(frames))
+    frames = frames[first:]
+    entries: list[tuple[Any, list[str]]] = []
+    folded: list[traceback.FrameSummary] = []
+
+    def fold() -> None:
+        if not folded:
+            return
+        last = folded[-1]
+        lines = [f"  ... {len(folded) - 1} library frame(s) ..."] if len(folded) > 1 else []
+        lines.append(f'  File "{last.filename}", line {last.lineno}, in {last.name}')
+        if last.line:
+            lines.append(f"    {last.line.strip()}")
+        entries.append((tuple((f.filename, f.lineno, f.name) for f in folded), lines))
+        folded.clear()
+
+    for frame in frames:
+        if frame.filename in cell_files:
+            fold()
+            number = cell_files.get(frame.filename) if hasattr(cell_files, "get") else None
+            where = f"Cell In[{number}]" if number is not None else frame.filename
+            lines = [f"  {where}, line {frame.lineno}" + (f", in {frame.name}" if frame.name != "<module>" else "")]
+            if frame.line:
+                lines.append(f"    {frame.line.strip()}")
+            entries.append(((frame.filename, frame.lineno, frame.name), lines))
+        else:
+            folded.append(frame)
+    fold()
+    head = ["Traceback (most recent call last; library frames folded):"] if entries else []
+    tail = "".join(traceback.format_exception_only(type(error), error)).rstrip()
+    return "\n".join(head + _collapse(entries) + [tail])
 
 
 def _as_text(value: Any) -> str:
@@ -95,7 +203,7 @@ def render_observation(
     status : str
         ``ok``, ``error``, ``timeout`` or ``interrupted``.
     error_text : str
-        The trimmed traceback (see :func:`codeact_magic.execution.user_traceback`); replaces the error outputs'
+        The trimmed traceback (see :func:`user_traceback`); replaces the error outputs'
         full tracebacks when given.
     max_chars : int
         Characters kept (head and tail); see :func:`truncate_middle`.
@@ -109,7 +217,7 @@ def render_observation(
     for output in outputs:
         kind = output.get("output_type")
         if kind == "stream":
-            text = _as_text(output.get("text", ""))
+            text = terminal_text(_as_text(output.get("text", "")))
             pieces.append(text if output.get("name") != "stderr" else f"[stderr]\n{text}")
         elif kind in ("display_data", "execute_result"):
             text = _describe(output.get("data", {}), output.get("metadata", {}))

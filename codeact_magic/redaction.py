@@ -370,6 +370,7 @@ class Redactor:
         self._vars: set[str] = set()
         self._hidden = hidden
         self._secrets: frozenset[str] = frozenset()
+        self._clean: dict[int, str] = {}
         self._full: Any = None
         self._prefix: Any = None
         self.longest = 0
@@ -393,10 +394,25 @@ class Redactor:
         self._vars = secret_variables(user_ns, self._hidden)
         return self._build()
 
+    def mark_clean(self, obj: Any) -> None:
+        """Remember the strings inside JSON-like ``obj`` as masked already, so :meth:`data` passes them as they are
+        (a step's outputs, masked as they were made, are not scanned again for the journal and the frontend) until
+        the set of secrets changes. The strings are held, so their identity stays theirs."""
+        if isinstance(obj, str):
+            if len(obj) >= 1024:  # only big texts are worth the bookkeeping
+                self._clean[id(obj)] = obj
+        elif isinstance(obj, list):
+            for value in obj:
+                self.mark_clean(value)
+        elif isinstance(obj, dict):
+            for value in obj.values():
+                self.mark_clean(value)
+
     def _build(self) -> bool:
         secrets = frozenset(self._env | self._vars | self._extra)
         if secrets == self._secrets and self._full is not None:
             return False
+        self._clean = {}
         self._secrets = secrets
         full, prefix = ahocorasick.Automaton(), ahocorasick.Automaton()
         longest = 0
@@ -496,6 +512,8 @@ class Redactor:
 
     def _each(self, value: Any, long_runs: bool) -> Any:
         if isinstance(value, str):
+            if self._clean.get(id(value)) is value:
+                return value
             return self.text(value, long_runs)
         if isinstance(value, list):
             return [self._each(v, long_runs) for v in value]

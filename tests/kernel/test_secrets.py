@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kernel_harness import Kernel
-from standin import StandIn, turn
+from standin import turn
 
 TOKEN = "svc-" + "N7qLw2Zx8RkP4mVt" * 3  # a secret-named environment variable, in no known key format
 DB_PASSWORD = "Tr0ub4dor-and-3"
@@ -28,13 +28,7 @@ def leaked(text, secrets):
 
 
 @pytest.fixture(scope="module")
-def server():
-    with StandIn() as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def kernel(server, tmp_path_factory):
+def kernel(server, tmp_path_factory):  # the stand-in `server` is conftest's; this kernel's environment has secrets
     k = Kernel({"ANTHROPIC_BASE_URL": server.url, "ANTHROPIC_API_KEY": "sk-ant-test-0000", "SERVICE_TOKEN": TOKEN,
                 "DATABASE_URL": f"postgres://app:{DB_PASSWORD}@db.internal:5432/sales"},
                cwd=str(tmp_path_factory.mktemp("secrets")))
@@ -91,8 +85,9 @@ def test_a_secret_a_step_makes_is_masked_in_the_record(kernel, server):
     server.enqueue(turn("Make one.", "api_secret = 'made-in-step-5566'\nprint('it is', api_secret)"), turn("Done."))
     result = kernel.execute("%%codeact\nMake a secret")
     assert result.status == "ok", result.text
-    sent = json.dumps(server.requests[-1].body)
-    assert "made-in-step-5566" not in sent and "it is <redacted>" in sent
+    # the model wrote the value itself, so its own tool_use keeps it; what the step printed is masked
+    result_block = server.requests[-1].body["messages"][-1]["content"][0]
+    assert result_block["content"] == "it is <redacted>"
 
 
 def test_undecodable_output_is_replaced_not_fatal(kernel, server, tmp_path):
