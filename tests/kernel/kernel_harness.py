@@ -8,7 +8,22 @@ import queue
 import time
 from typing import Any
 
+import nbformat
 from jupyter_client.manager import KernelManager
+
+
+def tool_results(request: Any) -> list[dict[str, Any]]:
+    """The ``tool_result`` blocks of a stand-in request's last message (what the model read of the steps)."""
+    return [b for b in request.body["messages"][-1]["content"] if b.get("type") == "tool_result"]
+
+
+def export_run(kernel: "Kernel", path: Any) -> tuple[nbformat.NotebookNode, dict[str, Any]]:
+    """``%codeact export PATH`` the kernel's last run; the notebook (validated) and its ``metadata.codeact.run``."""
+    result = kernel.execute(f"%codeact export {path}")
+    assert result.status == "ok", result.text
+    notebook = nbformat.read(str(path), as_version=4)
+    nbformat.validate(notebook)
+    return notebook, notebook.metadata["codeact"]["run"]
 
 
 @dataclasses.dataclass

@@ -7,21 +7,14 @@ progress bars, deep recursion, lone surrogates and the redactor interface. Speed
 
 import json
 
-import nbformat
 
+from kernel_harness import export_run, tool_results
 from standin import turn
 
 
-def tool_results(request):
-    return [b for b in request.body["messages"][-1]["content"] if b.get("type") == "tool_result"]
-
-
 def exported(kernel, path):
-    assert kernel.execute(f"%codeact export {path}").status == "ok"
-    notebook = nbformat.read(str(path), as_version=4)
-    nbformat.validate(notebook)
-    steps = [c for c in notebook.cells if c.cell_type == "code"]
-    return steps, notebook.metadata["codeact"]["run"]
+    notebook, run = export_run(kernel, path)
+    return [c for c in notebook.cells if c.cell_type == "code"], run
 
 
 def streams(cell, name):

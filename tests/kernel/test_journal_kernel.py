@@ -1,6 +1,5 @@
 """The run journal in a real ipykernel: a kernel that dies mid-run leaves its run, listed and exported after a restart."""
 
-import json
 import time
 
 import nbformat

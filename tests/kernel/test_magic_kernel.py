@@ -10,16 +10,12 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from kernel_harness import Kernel
+from kernel_harness import Kernel, tool_results
 from standin import broken, error, turn
 
 
 def first_text(request):
     return request.body["messages"][0]["content"][0]["text"]
-
-
-def tool_results(request):
-    return [b for b in request.body["messages"][-1]["content"] if b.get("type") == "tool_result"]
 
 
 def test_multi_step_run_in_the_users_namespace(kernel, server, tmp_path):

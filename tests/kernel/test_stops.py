@@ -6,20 +6,9 @@ Each step runs inside a ``%%codeact`` cell served by the stand-in; the run recor
 import threading
 import time
 
-import nbformat
 
+from kernel_harness import export_run as exported, tool_results
 from standin import turn
-
-
-def tool_results(request):
-    return [b for b in request.body["messages"][-1]["content"] if b.get("type") == "tool_result"]
-
-
-def exported(kernel, path):
-    assert kernel.execute(f"%codeact export {path}").status == "ok"
-    notebook = nbformat.read(str(path), as_version=4)
-    nbformat.validate(notebook)
-    return notebook, notebook.metadata["codeact"]["run"]
 
 
 def interrupt_when_running(kernel, marker, delay=0.5):

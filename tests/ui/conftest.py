@@ -14,7 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from lab import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LabServer, copy_log, missing_requirements  # noqa: E402
-from scripts import SCRIPTS  # noqa: E402
+from scripts import SCRIPTS, SERVICE_TOKEN  # noqa: E402
 
 TEST_API_KEY = "sk-ant-test-0000"
 
@@ -38,7 +38,8 @@ def model_server(ui_ready):
 
 @pytest.fixture(scope="module")
 def lab(model_server, tmp_path_factory, request):
-    env = {"ANTHROPIC_BASE_URL": model_server.url, "ANTHROPIC_API_KEY": TEST_API_KEY, "ANTHROPIC_AUTH_TOKEN": None}
+    env = {"ANTHROPIC_BASE_URL": model_server.url, "ANTHROPIC_API_KEY": TEST_API_KEY, "ANTHROPIC_AUTH_TOKEN": None,
+           "SERVICE_TOKEN": SERVICE_TOKEN}
     server = LabServer(tmp_path_factory.mktemp("lab"), env)
     yield server
     server.close()

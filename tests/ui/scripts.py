@@ -21,4 +21,16 @@ FIFTY = {"match": "fifty steps", "turns": [
     {"text": f"Step {i}: the next square.", "code": f"sq_{i} = {i} * {i}\nprint(sq_{i})"} for i in range(1, 51)
 ] + [{"text": "Done: fifty squares."}]}
 
-SCRIPTS = [REVENUE, SLOW, FIFTY]
+#: A secret-named variable of the server's (and so the kernels') environment, in no known key format.
+SERVICE_TOKEN = "svc-N7qLw2Zx8RkP4mVtN7qLw2Zx8RkP4mVt"
+
+#: Step 2 ignores SIGINT and spins, and prints a secret from the environment first: Stop must still end it, and
+#: the secret must show masked.
+STUBBORN = {"match": "stubborn job", "turns": [
+    {"text": "A quick look first.", "code": "import os\nprint('token:', os.environ['SERVICE_TOKEN'])"},
+    {"text": "Now a loop that ignores interrupts.",
+     "code": "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"},
+    {"text": "Never reached."},
+]}
+
+SCRIPTS = [REVENUE, SLOW, FIFTY, STUBBORN]

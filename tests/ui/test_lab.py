@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 import nbformat
 import pytest
 
 from lab import NotebookPage, make_notebook
+from scripts import SERVICE_TOKEN
 
 pytestmark = pytest.mark.ui
 
@@ -43,6 +45,19 @@ def layout(nb: NotebookPage) -> list[str]:
 
 def file_keys(nb: NotebookPage) -> list[str]:
     return [c.metadata["codeact"]["key"] for c in nb.read_file().cells if "codeact" in c.metadata]
+
+
+def start_live_run(nb: NotebookPage) -> Any:
+    """Run the setup cell and the %%codeact cell (cell 1), and wait until the panel shows the run live and step 1 is a
+    cell already; returns the panel's live section."""
+    live = nb.open_panel().locator(".jp-codeact-Live")
+    nb.run_cell(0)
+    nb.wait_idle()
+    nb.run_cell(1)
+    live.locator(".jp-codeact-currentStep").wait_for(timeout=30_000)
+    nb.page.wait_for_function(
+        "() => document.querySelectorAll(\".jp-codeact-Cell[data-codeact-label='step 1']\").length")
+    return live
 
 
 def run_revenue(nb: NotebookPage) -> None:
@@ -155,14 +170,7 @@ def test_a_reload_during_a_run_loses_nothing_and_duplicates_nothing(lab, page):
 
 def test_stop_ends_the_run_as_stopped_and_keeps_the_earlier_steps(lab, page):
     nb = notebook(lab, page, "stop.ipynb", ("slow", "code", "%%codeact\nA slow job over `df`"))
-    panel = nb.open_panel()
-    nb.run_cell(0)
-    nb.wait_idle()
-    nb.run_cell(1)
-    live = panel.locator(".jp-codeact-Live")
-    live.locator(".jp-codeact-currentStep").wait_for(timeout=30_000)
-    # live: step 1 is already a cell while the run goes on
-    page.wait_for_function("() => document.querySelectorAll(\".jp-codeact-Cell[data-codeact-label='step 1']\").length")
+    live = start_live_run(nb)  # live: step 1 is already a cell while the run goes on
     assert live.locator(".jp-codeact-status").inner_text() == "running"
     assert "time.sleep(1)" in live.locator(".jp-codeact-currentStep pre").inner_text()
     assert "long computation" in live.locator(".jp-codeact-reasoning pre").inner_text()
@@ -179,6 +187,26 @@ def test_stop_ends_the_run_as_stopped_and_keeps_the_earlier_steps(lab, page):
     assert inserted[1]["outputs"] == ["3"]
     assert "KeyboardInterrupt" in "".join(inserted[3]["outputs"])
     assert "stopped" in inserted[-1]["text"].lower()
+
+
+def test_stop_ends_a_step_that_ignores_sigint_and_a_secret_shows_masked(lab, page):
+    nb = notebook(lab, page, "stubborn.ipynb", ("stubborn", "code", "%%codeact\nA stubborn job"))
+    live = start_live_run(nb)
+    time.sleep(1)  # the step has set SIG_IGN and spins
+    started = time.monotonic()
+    live.locator(".jp-codeact-stop").click()
+    wait_for_run(nb, status="stopped", timeout=30_000)
+    assert time.monotonic() - started < 15
+    nb.screenshot("stopped-stubborn.png")
+    inserted = nb.inserted()
+    assert [c["role"] for c in inserted] == ["reasoning", "step", "reasoning", "step", "note"]
+    assert inserted[1]["outputs"] == ["token: <redacted>\n"] or "token: <redacted>" in "".join(inserted[1]["outputs"])
+    nb.save()
+    saved = nbformat.writes(nb.read_file())
+    assert SERVICE_TOKEN not in saved and "token: <redacted>" in saved
+    # the kernel is usable afterwards and interrupts work again
+    nb.run_cell(3)
+    nb.wait_idle()
 
 
 def test_the_users_place_and_edits_are_kept_while_cells_arrive_above(lab, page):
