@@ -2,7 +2,7 @@
 
 For the step's duration only, :class:`OutputCapture` wraps the shell's display publisher, display hook and traceback
 printer, replaces ``sys.stdout``/``sys.stderr`` with recording streams, and puts a pipe of its own on the process's
-file descriptors 1 and 2, so that what ``os.system``, a child process that inherited them, or a C library writes is
+file descriptors 1 and 2 (:mod:`codeact_magic.fdcapture`), so that what ``os.system``, a child process that inherited them, or a C library writes is
 recorded too. Everything is forwarded to where it went before (the kernel's ``OutStream`` or the terminal), so the
 cell shows it as it comes. The outputs follow https://nbformat.readthedocs.io/en/latest/format_description.html.
 
@@ -11,17 +11,14 @@ Time and memory are linear in the output's size: stream text is kept as a list o
 
 from __future__ import annotations
 
-import codecs
-import contextvars
-import ctypes
 import inspect
 import os
-import select
 import sys
 import threading
 from time import perf_counter as _perf_counter
 from typing import Any, Callable
 
+from .fdcapture import SYNC_GAP_S, FdCapture, FdWriter
 from .observation import terminal_text
 from .redaction import clean_text as _clean_str, scrub_outputs
 
@@ -29,11 +26,6 @@ __all__ = ["OutputCapture", "Recorder", "clean_text", "seed_cell_files"]
 
 _MISSING = object()
 _TEXT_MIME_PREFIX = "text/"
-#: Seconds without a Python-level write after which the next one first reads what is waiting in the fd pipes, so
-#: ``print(); os.system(...); print()`` is recorded in that order without a system call on every write.
-_SYNC_GAP_S = 0.001
-#: Seconds the end of a step waits for the fd pipes to reach end of file (a background child may hold them).
-_DRAIN_WAIT_S = 0.5
 #: Characters of Python-level writes gathered before they go through the live secret filter.
 _BATCH = 8192
 #: Seconds between two flushes of the gathered writes by the flusher thread, so output shows while a step waits.
@@ -52,19 +44,6 @@ def clean_text(value: Any) -> Any:
     if isinstance(value, list):
         return [_clean_str(v) if isinstance(v, str) else v for v in value]
     return value
-
-
-_LIBC: list[Any] = []
-
-
-def _c_flush() -> None:
-    """Flush the C library's stdio buffers (``fflush(NULL)``), so a C extension's ``printf`` reaches its fd."""
-    try:
-        if not _LIBC:
-            _LIBC.append(ctypes.CDLL(None))
-        _LIBC[0].fflush(None)
-    except (OSError, AttributeError):  # pragma: no cover - no C library to ask (not POSIX)
-        pass
 
 
 class Recorder:
@@ -240,7 +219,7 @@ class _Tee:
             fd = self._fd
             if fd.reading:
                 now = _perf_counter()
-                if now - fd.last > _SYNC_GAP_S:
+                if now - fd.last > SYNC_GAP_S:
                     fd.sync()
                 fd.last = now
             muted = self._mute.depth and threading.get_ident() == self._mute.thread
@@ -306,172 +285,6 @@ class _Tee:
         return getattr(self._target if self.active else self._original, name)
 
 
-class _FdWriter:
-    """A text stream on a saved copy of fd 1 or 2: the live target in terminal IPython, whose ``sys.stdout`` writes
-    to fd 1, which during the step is the capture pipe."""
-
-    def __init__(self, fd: int, number: int, stream: Any) -> None:
-        self._fd, self._number, self._stream = fd, number, stream
-        self.encoding = getattr(stream, "encoding", None) or "utf-8"
-        self._lock = threading.Lock()
-
-    def write(self, text: str) -> int:
-        data = memoryview(text.encode(self.encoding, "replace"))
-        with self._lock:
-            while data:
-                data = data[os.write(self._fd, data):]
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def fileno(self) -> int:
-        return self._number
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
-
-
-class _FdCapture:
-    """A pipe on fds 1 and 2 for the step's duration, read by a thread that records and forwards what comes.
-
-    ``deliver(fd, text)`` is called, with this object's lock held, from the reader thread or from :meth:`sync`.
-    Bytes are decoded as UTF-8 with ``errors="replace"``, as ipykernel's own fd watcher does.
-    """
-
-    def __init__(self, deliver: Callable[[int, str], None]) -> None:
-        self._deliver = deliver
-        self._lock = threading.Lock()
-        self._pipes: dict[int, int] = {}  # read end -> 1 or 2
-        self._decoders: dict[int, Any] = {}
-        self.saved: dict[int, int] = {}  # 1 or 2 -> a copy of what it was before the step
-        self._thread: threading.Thread | None = None
-        self._detached = False
-        self.reading = False  # the pipe is on fds 1 and 2
-        self.last = 0.0  # time.perf_counter() of the last Python-level write
-
-    def start(self) -> bool:
-        _c_flush()
-        try:
-            for fd in (1, 2):
-                self.saved[fd] = os.dup(fd)
-                read, write = os.pipe()
-                os.set_blocking(read, False)
-                self._pipes[read] = fd
-                self._decoders[read] = codecs.getincrementaldecoder("utf-8")("replace")
-                os.dup2(write, fd)  # inheritable: child processes write to the pipe too
-                os.close(write)
-        except OSError:  # no fd 1 or 2 (a daemon, pythonw): no fd capture
-            self._restore()
-            for read in self._pipes:
-                os.close(read)
-            for saved in self.saved.values():
-                os.close(saved)
-            self._pipes.clear()
-            self.saved.clear()
-            return False
-        self._thread = threading.Thread(target=contextvars.copy_context().run, args=(self._loop,), daemon=True,
-                                        name="codeact-fd-capture")
-        self._thread.start()
-        self.reading = True
-        return True
-
-    def _restore(self) -> None:
-        for fd, saved in self.saved.items():
-            os.dup2(saved, fd)
-
-    def _read(self, read: int) -> bool:
-        """Read once from a pipe (lock held); False when nothing was waiting."""
-        try:
-            data = os.read(read, 65536)
-        except BlockingIOError:
-            return False
-        except OSError:
-            data = b""
-        fd = self._pipes[read]
-        if data and self._detached:  # after the step: pass on, as the fd did before
-            try:
-                os.write(self.saved[fd], data)
-            except OSError:
-                pass
-        elif data:
-            text = self._decoders[read].decode(data)
-            if text:
-                self._deliver(fd, text)
-        else:  # end of file: no process holds the pipe any more
-            tail = self._decoders.pop(read).decode(b"", final=True)
-            if tail and not self._detached:
-                self._deliver(fd, tail)
-            os.close(read)
-            del self._pipes[read]
-            if self._detached and not self._pipes:
-                for saved in self.saved.values():
-                    os.close(saved)
-            return False
-        return True
-
-    def _loop(self) -> None:
-        while True:
-            with self._lock:
-                reads = list(self._pipes)
-            if not reads:
-                return
-            try:
-                ready = select.select(reads, [], [], 0.5)[0]
-            except (OSError, ValueError):  # pragma: no cover - a pipe closed under us
-                return
-            with self._lock:
-                for read in ready:
-                    if read in self._pipes:
-                        self._read(read)
-
-    def sync(self) -> None:
-        """Read what waits in the pipes now, so that it is recorded and shown before what comes next.
-
-        Called before a Python-level write that follows a pause of :data:`_SYNC_GAP_S` (the time a child process
-        or a C call took), before a display and before a traceback.
-        """
-        if self.reading:
-            with self._lock:
-                for read in list(self._pipes):
-                    for _ in range(64):  # bounded: a busy background writer must not hold the step
-                        if read not in self._pipes or not self._read(read):
-                            break
-
-    def stop(self) -> None:
-        """Put fds 1 and 2 back and read the pipes to their end, waiting at most :data:`_DRAIN_WAIT_S` seconds.
-
-        The saved copies stay open (for the live targets' last writes) until :meth:`close`.
-        """
-        if self._thread is None:
-            return
-        self.reading = False
-        for stream in (sys.__stdout__, sys.__stderr__):  # Python-level buffers on fd 1/2, then C's
-            try:
-                stream.flush()
-            except (AttributeError, OSError, ValueError):
-                pass
-        _c_flush()
-        self._restore()
-        self._thread.join(_DRAIN_WAIT_S)
-        with self._lock:
-            if self._pipes:  # a background child holds the pipe: what it writes later goes where fd 1/2 go
-                for read, decoder in self._decoders.items():
-                    tail = decoder.decode(b"", final=True)
-                    if tail:
-                        self._deliver(self._pipes[read], tail)
-                self._detached = True
-        self._thread = None
-
-    def close(self) -> None:
-        """Close the saved copies of fds 1 and 2, unless a detached reader still passes output on to them."""
-        with self._lock:
-            if not self._detached:  # else the reader closes them at the end of file
-                for saved in self.saved.values():
-                    os.close(saved)
-                self.saved = {}
-
-
 def seed_cell_files(shell: Any) -> None:
     """Register the shell's cell files with :mod:`inspect` as belonging to ``__main__``.
 
@@ -505,7 +318,7 @@ class OutputCapture:
     def __init__(self, shell: Any, record: Recorder, redactor: Any = None) -> None:
         self.shell, self.record, self.redactor = shell, record, redactor
         self.mute = _Mute()
-        self.fd = _FdCapture(self._deliver_fd)
+        self.fd = FdCapture(self._deliver_fd)
         self._fd_live = {1: redactor.stream(), 2: redactor.stream()} if redactor is not None else {}
         self._targets: dict[int, Any] = {}
         self._tees: tuple[_Tee, _Tee] | None = None
@@ -592,7 +405,7 @@ class OutputCapture:
         fds = self.fd.start()
         for number, stream in zip((1, 2), self._streams):
             writes_to_fd = fds and _fileno(stream) == number  # terminal IPython: sys.stdout is fd 1
-            self._targets[number] = _FdWriter(self.fd.saved[number], number, stream) if writes_to_fd else stream
+            self._targets[number] = FdWriter(self.fd.saved[number], number, stream) if writes_to_fd else stream
         self._tees = (_Tee(self._targets[1], self._streams[0], "stdout", self),
                       _Tee(self._targets[2], self._streams[1], "stderr", self))
         sys.stdout, sys.stderr = self._tees

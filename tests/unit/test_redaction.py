@@ -1,10 +1,13 @@
-"""Tests of ``codeact_magic.redaction``: which names are secret and which values look like keys."""
+"""Tests of ``codeact_magic.redaction``: which names are secret, which values look like keys, and the Redactor that
+masks this kernel's own secrets in every form."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
-from codeact_magic.redaction import REDACTED, is_secret_name, redact
+from codeact_magic.redaction import REDACTED, Redactor, clean_text, is_secret_name, redact, secret_variables
 
 ANTHROPIC_KEY = "sk-ant-api03-" + "Zx9_Qw8-Er7Ty6Ui5Op4As3Df2Gh1Jk0LzXcVbNm" * 2
 OPENAI_KEY = "sk-proj-" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4"
@@ -114,11 +117,6 @@ def test_scrub_outputs_replaces_exact_secrets_in_text_only():
 
 
 # -- Redactor: this kernel's own secrets, in every form --------------------------------------------------------------
-import base64
-import urllib.parse
-
-from codeact_magic.redaction import REDACTED, Redactor, clean_text, secret_variables
-
 KEY = "sk-ant-api03-" + "Qw7rT2yU9iO4pA6sD1fG3hJ5kL8zX0cV" * 3
 
 
