@@ -355,10 +355,9 @@ class OutputCapture:
 
     def _shown(self, data: dict) -> dict:
         """``data`` as it may go live: text without lone surrogates (ipykernel drops a message that has one) and,
-        with a redactor, without secrets."""
-        text = self.redactor.text if self.redactor is not None else str
-        return {mime: text(clean_text(value)) if mime.startswith(_TEXT_MIME_PREFIX) and isinstance(value, str)
-                else value for mime, value in data.items()}
+        with a redactor, without secrets (``redactor.bundle``: images and ``data:`` URIs in markup left whole)."""
+        data = {mime: clean_text(value) if mime.startswith(_TEXT_MIME_PREFIX) else value for mime, value in data.items()}
+        return self.redactor.bundle(data) if self.redactor is not None else data
 
     def start(self) -> None:
         """Install the wrappers and the fd pipe (undone by :meth:`stop`)."""

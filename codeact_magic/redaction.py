@@ -501,14 +501,17 @@ class Redactor:
                 output["text"] = self._each(output["text"], True)
             data = output.get("data")
             if isinstance(data, dict):
-                for mime, value in data.items():
-                    if mime.startswith("image/"):
-                        continue
-                    data[mime] = self._each(value, mime == "text/plain")
+                output["data"] = self.bundle(data)
             if output.get("output_type") == "error":
                 output["evalue"] = self._each(output.get("evalue", ""), True)
                 output["traceback"] = self._each(output.get("traceback", []), True)
         return outputs
+
+    def bundle(self, data: dict[str, Any]) -> dict[str, Any]:
+        """A copy of a MIME bundle (``display_data``/``execute_result`` ``data``) with secrets removed: ``text/plain``
+        gets :meth:`text`, markup and JSON get it without the long-run heuristic, images are left as they are."""
+        return {mime: value if mime.startswith("image/") else self._each(value, mime == "text/plain")
+                for mime, value in data.items()}
 
     def _each(self, value: Any, long_runs: bool) -> Any:
         if isinstance(value, str):

@@ -123,6 +123,8 @@ class FakeRedactor:
                 o["evalue"] = _scrub(o["evalue"])
                 o["traceback"] = [_scrub(line) for line in o["traceback"]]
         return outputs
+    def bundle(self, data):
+        return {k: _scrub(v) if k.startswith("text/") else v for k, v in data.items()}
     def exact(self, text):
         return _scrub(text)
     def mark_clean(self, obj):

@@ -236,3 +236,15 @@ def test_secret_variables_skip_ipython_hidden_names_and_read_no_user_code():
     hidden = {"In": ["token = 'abcdefgh'"]}
     ns = {"In": hidden["In"], "api_token": "t0k3n-value", "weird": Exploding(password="x" * 10)}
     assert secret_variables(ns, hidden) == {"t0k3n-value"}
+
+
+def test_a_bundle_keeps_images_and_data_uris_and_masks_json():
+    r = Redactor(environ={"SERVICE_TOKEN": "svc-" + "N7qLw2Zx8RkP4mVt" * 2}, user_ns={})
+    png = base64.b64encode(bytes(range(256)) * 8).decode()
+    html = f"<img src='data:image/png;base64,{png}'>"
+    data = {"image/png": png, "text/html": html, "application/json": {"token": "svc-" + "N7qLw2Zx8RkP4mVt" * 2},
+            "text/plain": "ghp_" + "a1B2c3D4e5F6g7H8i9J0" * 2}
+    out = r.bundle(data)
+    assert out["image/png"] == png and out["text/html"] == html
+    assert out["application/json"] == {"token": REDACTED} and out["text/plain"] == REDACTED
+    assert data["text/plain"].startswith("ghp_")  # a copy
