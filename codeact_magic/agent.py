@@ -16,7 +16,8 @@ from .observation import render_observation
 from .pricing import cost_usd
 from .records import Run, Step, Turn, utcnow
 
-__all__ = ["CODE_TOOL", "SYSTEM_PROMPT", "RunObserver", "build_system", "first_message", "run_agent"]
+__all__ = ["CODE_TOOL", "SYSTEM_PROMPT", "RunObserver", "build_system", "first_message", "run_agent",
+           "steps_word"]
 
 #: The name of the one tool the model is given (``model.PYTHON_TOOL``); a ``tool_use`` of any other name is not run.
 CODE_TOOL = "python"
@@ -96,7 +97,8 @@ def _budget_hit(run: Run, options: RunOptions) -> str | None:
     return None
 
 
-def _steps_word(n: int) -> str:
+def steps_word(n: int) -> str:
+    """``1 step``, ``3 steps``."""
     return f"{n} step" + ("" if n == 1 else "s")
 
 
@@ -167,7 +169,7 @@ def run_agent(
         run.status, run.end_reason = status, reason
 
     limit_reached = False
-    limit_note = (f"The step limit ({_steps_word(options.max_steps)}) is reached: no more code will run. "
+    limit_note = (f"The step limit ({steps_word(options.max_steps)}) is reached: no more code will run. "
                   "Answer now, without calling the tool, with what you have found.")
     _notify(observers, "run_started", run)
     try:
@@ -188,10 +190,10 @@ def run_agent(
                 elif turn.stop_reason == "max_tokens":
                     finish("done", f"The answer was cut at max_tokens ({options.max_tokens:,}); raise it to see more.")
                 else:
-                    finish("done", f"The model answered after {_steps_word(len(run.steps))}.")
+                    finish("done", f"The model answered after {steps_word(len(run.steps))}.")
                 break
             if limit_reached:  # asked for the answer after the last step, it wants more code
-                finish("step_limit", f"Stopped at the step limit ({_steps_word(options.max_steps)}) before the model "
+                finish("step_limit", f"Stopped at the step limit ({steps_word(options.max_steps)}) before the model "
                        "answered. Re-run with a higher --max-steps to let it go on.")
                 break
             results: list[dict[str, Any]] = []
@@ -234,7 +236,7 @@ def run_agent(
                 finish("budget", reason)
                 break
     except (KeyboardInterrupt, _Stopped):
-        finish("stopped", f"Stopped by the user after {_steps_word(len(run.steps))}.")
+        finish("stopped", f"Stopped by the user after {steps_word(len(run.steps))}.")
     except CodeActError as error:  # a subclass may name its own ending, e.g. a replay that diverged
         finish(getattr(error, "run_status", "failed"), str(error))
     finally:

@@ -20,9 +20,9 @@ from typing import Any, Callable
 
 from .fdcapture import SYNC_GAP_S, FdCapture, FdWriter
 from .observation import terminal_text
-from .redaction import clean_text as _clean_str, scrub_outputs
+from .redaction import clean_data
 
-__all__ = ["OutputCapture", "Recorder", "clean_text", "seed_cell_files"]
+__all__ = ["OutputCapture", "Recorder", "seed_cell_files"]
 
 _MISSING = object()
 _TEXT_MIME_PREFIX = "text/"
@@ -30,20 +30,6 @@ _TEXT_MIME_PREFIX = "text/"
 _BATCH = 8192
 #: Seconds between two flushes of the gathered writes by the flusher thread, so output shows while a step waits.
 _FLUSH_S = 0.05
-
-
-def clean_text(value: Any) -> Any:
-    """``value`` (a str or a list of str) with each lone surrogate (U+D800 to U+DFFF) replaced by U+FFFD.
-
-    Such code points (``print('\\udcff')``, ``os.fsdecode`` of a bad file name) cannot be encoded as UTF-8, so they
-    would break JSON, the run record and the request to the model (:func:`codeact_magic.redaction.clean_text` on
-    each string). Other values are returned as they are.
-    """
-    if isinstance(value, str):
-        return _clean_str(value)
-    if isinstance(value, list):
-        return [_clean_str(v) if isinstance(v, str) else v for v in value]
-    return value
 
 
 class Recorder:
@@ -124,20 +110,18 @@ class Recorder:
             if not wait:
                 self._clear_if_waiting()
 
-    def finished(self, redactor: Any = None, secrets: tuple[str, ...] = (),
-                 rescan_streams: bool = True) -> list[dict[str, Any]]:
+    def finished(self, redactor: Any = None, secrets_changed: bool = True) -> list[dict[str, Any]]:
         """The outputs, final: streams joined and read as a terminal shows them, surrogates replaced, secrets out.
 
         Parameters
         ----------
         redactor : object, optional
-            Its ``outputs(list)`` scrubs the text fields in place (see :class:`codeact_magic.execution.LiveExecutor`).
-            Stream text was recorded as the live filter let it out, already masked: it is only scanned again, for
-            exact secrets (``redactor.exact``), when ``rescan_streams`` says the secrets changed during the step.
-        secrets : tuple of str
-            Exact strings replaced by :func:`codeact_magic.redaction.scrub_outputs` as well.
-        rescan_streams : bool
-            Whether the redactor learnt new secrets since the stream text was filtered.
+            The step's :class:`~codeact_magic.redaction.Redactor`. What :class:`OutputCapture` recorded with it was
+            masked as it was recorded (streams by the live filter, displays and tracebacks before they were shown),
+            so it is only scanned again when ``secrets_changed`` says the step made new secrets known: streams for
+            exact secrets (``redactor.exact``), the rest whole (``redactor.outputs``).
+        secrets_changed : bool
+            Whether the redactor learnt new secrets after the outputs were recorded.
 
         Returns
         -------
@@ -149,27 +133,27 @@ class Recorder:
             for output in self.outputs:
                 if "_chunks" in output:
                     text = "".join(output.pop("_blocks") + output.pop("_chunks"))
-                    text = clean_text(terminal_text(text))
+                    text = clean_data(terminal_text(text))
                     if not text:
                         continue
                     output["text"] = text
                 elif output["output_type"] == "error":
                     for key in ("ename", "evalue", "traceback"):
-                        output[key] = clean_text(output[key])
+                        output[key] = clean_data(output[key])
                 else:
                     for mime, value in output["data"].items():
                         if mime.startswith(_TEXT_MIME_PREFIX):
-                            output["data"][mime] = clean_text(value)
+                            output["data"][mime] = clean_data(value)
                 outputs.append(output)
             self.outputs = outputs
         if redactor is not None:
-            redactor.outputs([o for o in outputs if o["output_type"] != "stream"])
-            if rescan_streams:
+            if secrets_changed:
+                redactor.outputs([o for o in outputs if o["output_type"] != "stream"])
                 for output in outputs:
                     if output["output_type"] == "stream":
                         output["text"] = redactor.exact(output["text"])
             redactor.mark_clean(outputs)
-        return scrub_outputs(outputs, secrets)
+        return outputs
 
 
 class _Mute:
@@ -310,9 +294,9 @@ class OutputCapture:
     record : Recorder
         Where the outputs go.
     redactor : object, optional
-        When given, what goes live passes through it: one ``redactor.stream()`` filter per stream (Python-level
-        stdout and stderr, fd 1 and fd 2) and ``redactor.text`` on display and result ``text/*`` data and on
-        traceback lines. The recorded outputs are scrubbed later, whole (:meth:`Recorder.finished`).
+        When given, what goes live passes through it, and is recorded as it was shown: one ``redactor.stream()``
+        filter per stream (Python-level stdout and stderr, fd 1 and fd 2), ``redactor.bundle`` on display and result
+        data, ``redactor.text`` on traceback lines.
     """
 
     def __init__(self, shell: Any, record: Recorder, redactor: Any = None) -> None:
@@ -356,7 +340,7 @@ class OutputCapture:
     def _shown(self, data: dict) -> dict:
         """``data`` as it may go live: text without lone surrogates (ipykernel drops a message that has one) and,
         with a redactor, without secrets (``redactor.bundle``: images and ``data:`` URIs in markup left whole)."""
-        data = {mime: clean_text(value) if mime.startswith(_TEXT_MIME_PREFIX) else value for mime, value in data.items()}
+        data = {mime: clean_data(value) if mime.startswith(_TEXT_MIME_PREFIX) else value for mime, value in data.items()}
         return self.redactor.bundle(data) if self.redactor is not None else data
 
     def start(self) -> None:
@@ -389,7 +373,7 @@ class OutputCapture:
             self.fd.sync()
             self.emit_pending()
             text = self.redactor.text if self.redactor is not None else str
-            evalue, stb = text(clean_text(str(evalue))), [text(clean_text(line)) for line in stb]
+            evalue, stb = text(clean_data(str(evalue))), [text(clean_data(line)) for line in stb]
             record.error(getattr(etype, "__name__", str(etype)), evalue, stb)
             return mute.wrap(orig_tb)(etype, evalue, stb)
 

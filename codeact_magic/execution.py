@@ -14,12 +14,11 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
 from typing import Any
 
-from .capture import OutputCapture, Recorder, clean_text
+from .capture import OutputCapture, Recorder
 from .observation import user_traceback
-from .redaction import scrub_text
+from .redaction import clean_text
 from .stops import ORIGINAL_GETSIGNAL, StepStopped, StopControl, until_done
 
 __all__ = ["ExecutionResult", "LiveExecutor", "StepStopped", "user_traceback"]
@@ -63,20 +62,17 @@ class LiveExecutor:
         The live shell (an ipykernel ``ZMQInteractiveShell`` or terminal IPython). Create the executor in the main
         thread while a cell runs (the ``%%codeact`` cell): the SIGINT handler in force then is the kernel's, put
         back before and after each step (ipykernel installs ``signal.default_int_handler`` while a cell executes).
-    secrets : sequence of str
-        Exact strings (API keys from the environment) removed from the recorded outputs and the error text, so
-        they reach neither the model nor the run record nor an export.
     redactor : object, optional
-        The secret filter for everything that leaves the step: ``stream()`` gives a filter with ``feed(text) ->
-        text`` and ``flush() -> text`` (one per live stream), ``text(text)`` scrubs one text (display data and
-        traceback lines shown live, the error text), ``outputs(list)`` scrubs recorded outputs in place and
-        ``refresh(user_ns)`` re-reads the secret-named variables (called before each step and before the final
-        scrub). Without it, what the cell shows live is not changed and only ``secrets`` are scrubbed.
+        The secret filter for everything that leaves the step (a :class:`~codeact_magic.redaction.Redactor`):
+        ``stream()`` gives a filter with ``feed(text) -> text`` and ``flush() -> text`` (one per live stream),
+        ``bundle(data)`` and ``text(text)`` mask display data and traceback lines before they are shown (and the
+        error text), ``refresh(user_ns)`` re-reads the secret-named variables before each step and after it, and
+        when that finds new secrets ``exact``/``outputs`` mask the recorded outputs again; ``mark_clean`` notes
+        what is masked. Without it, nothing is masked (only lone surrogates are replaced).
     """
 
-    def __init__(self, shell: Any, secrets: Sequence[str] = (), redactor: Any = None) -> None:
+    def __init__(self, shell: Any, redactor: Any = None) -> None:
         self.shell = shell
-        self.secrets = tuple(secrets)
         self.redactor = redactor
         self._first = True
         on_main = threading.current_thread() is threading.main_thread()
@@ -154,6 +150,6 @@ class LiveExecutor:
         if self.redactor is not None:
             changed = self.redactor.refresh(shell.user_ns)
             error_text = self.redactor.text(error_text)
-        outputs = record.finished(self.redactor, self.secrets, rescan_streams=changed)
-        error_text = clean_text(scrub_text(error_text, self.secrets))
+        outputs = record.finished(self.redactor, secrets_changed=changed)
+        error_text = clean_text(error_text)
         return ExecutionResult(outputs, count, status, error, duration, error_text)

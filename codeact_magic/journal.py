@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
 
-from .agent import RunObserver
+from .agent import RunObserver, steps_word
 from .records import Run, Step, Turn, Usage, utcnow
 
 try:  # POSIX only; without it an unfinished run of a live kernel reads as crashed
@@ -39,7 +39,8 @@ try:  # POSIX only; without it an unfinished run of a live kernel reads as crash
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["JOURNAL_VERSION", "SUFFIX", "RunJournal", "resolve_dir", "read_journal", "load_runs", "merge_runs"]
+__all__ = ["JOURNAL_VERSION", "SUFFIX", "RunJournal", "resolve_dir", "read_journal", "find_run", "load_runs",
+           "merge_runs"]
 
 #: Version of the event format, in the ``start`` line.
 JOURNAL_VERSION = 1
@@ -221,10 +222,6 @@ def _is_live(file: IO[bytes]) -> bool:
     return False
 
 
-def _steps_word(n: int) -> str:
-    return f"{n} step" + ("" if n == 1 else "s")
-
-
 def read_journal(path: str | os.PathLike) -> Run:
     """The run recorded in one journal file, as complete as its lines allow.
 
@@ -273,7 +270,9 @@ def read_journal(path: str | os.PathLike) -> Run:
                 running = None
         elif kind == "end":
             changed = {k: v for k, v in (event.get("run") or {}).items() if k not in ("turns", "steps")}
-            run = Run.from_json({**run.to_json(), **changed})
+            turns, steps = run.turns, run.steps  # kept as read, not serialised again with their outputs
+            run = Run.from_json({**_fields(run), **changed})
+            run.turns, run.steps = turns, steps
             ended = True
         if kind in ("turn", "step_start", "step") and "elapsed_s" in event:
             run.elapsed_s = float(event["elapsed_s"] or 0.0)
@@ -291,10 +290,32 @@ def read_journal(path: str | os.PathLike) -> Run:
                               status=CRASHED, observation="The kernel died while this step ran."))
         run.end_reason = f"The kernel died during step {index} (no end was recorded)."
     elif run.steps:
-        run.end_reason = f"The kernel died after {_steps_word(len(run.steps))} (no end was recorded)."
+        run.end_reason = f"The kernel died after {steps_word(len(run.steps))} (no end was recorded)."
     else:
         run.end_reason = "The kernel died before any step ran (no end was recorded)."
     return run
+
+
+#: What reading a file that is not a journal (or a damaged one) raises; such files are left out.
+_UNREADABLE = (OSError, ValueError, TypeError, KeyError, AttributeError)
+
+
+def find_run(directory: str | os.PathLike | None, run_id: str) -> Run | None:
+    """The run ``run_id`` of a journal directory, reading its one file; ``None`` when it is not there or unreadable.
+
+    Parameters
+    ----------
+    directory : str or PathLike or None
+        A journal directory (``None``: the journal is off).
+    run_id : str
+        A run id such as ``r-3f9c2a1b``; anything that is not a bare file name finds nothing.
+    """
+    if directory is None or Path(run_id).name != run_id:
+        return None
+    try:
+        return read_journal(Path(directory) / f"{run_id}{SUFFIX}")
+    except _UNREADABLE:
+        return None
 
 
 def load_runs(directory: str | os.PathLike | None) -> list[Run]:
@@ -320,7 +341,7 @@ def load_runs(directory: str | os.PathLike | None) -> list[Run]:
     for path in paths:
         try:
             runs.append(read_journal(path))
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        except _UNREADABLE:
             continue
     runs.sort(key=lambda r: r.started_at or "", reverse=True)
     return runs

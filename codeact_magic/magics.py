@@ -15,7 +15,7 @@ from .display import RAISED_STATUSES, make_display, status_line
 from .exceptions import CodeActError
 from .execution import LiveExecutor
 from .frontend import FrontendChannel
-from .journal import RunJournal, load_runs, merge_runs, resolve_dir
+from .journal import RunJournal, find_run, load_runs, merge_runs, resolve_dir
 from .model import ClaudeModel, ReplayModel, has_api_key
 from .records import Run, new_run_id
 from .redaction import Redactor
@@ -157,7 +157,7 @@ class CodeActMagics(Magics, CodeActConfig):
         self.runs.append(run)
         use_widgets = self.widgets and self.frontend.frontends > 0
         journal_dir = resolve_dir(self.journal_dir)  # relative to the working directory now, at the run's start
-        redactor = Redactor(user_ns=self.shell.user_ns, hidden=getattr(self.shell, "user_ns_hidden", {}))
+        redactor = self._redactor()
         journal = [RunJournal(journal_dir, redact=redactor.data)] if journal_dir else []
         self.frontend.redact = redactor.data
         observers = [*journal, make_display(self.display, self.shell, use_widgets), self.frontend]
@@ -187,13 +187,17 @@ class CodeActMagics(Magics, CodeActConfig):
             if len(words) != 2:
                 raise UsageError("Usage: %codeact export PATH  (for example: %codeact export analysis.ipynb)")
             run = self._find_run(args.run)
-            redactor = Redactor(user_ns=self.shell.user_ns, hidden=getattr(self.shell, "user_ns_hidden", {}))
+            redactor = self._redactor()
             path = write_notebook(run, words[1], overwrite=args.force, redact=redactor.data)
             journaled = "" if any(r is run for r in self.runs) else " from the run journal"
             print(f"Exported run {run.run_id}{journaled} ({len(run.steps)} steps, {run.status}) to {path}")
         else:
             raise UsageError(f"Unknown %codeact command {verb!r}: the commands are export, runs (and none, for help). "
                              f"To give Claude a task, use a cell: %%codeact on its first line, the task below it.")
+
+    def _redactor(self) -> Redactor:
+        """This kernel's secrets as they are now: the environment's and the user's secret-named variables."""
+        return Redactor(user_ns=self.shell.user_ns, hidden=getattr(self.shell, "user_ns_hidden", {}))
 
     def _find_run(self, run_id: str | None) -> Run:
         """This kernel's run ``run_id`` (default: the last), else the run journal's (default: its newest)."""
@@ -202,11 +206,15 @@ class CodeActMagics(Magics, CodeActConfig):
         for run in self.runs:
             if run.run_id == run_id:
                 return run
-        journaled = [r for r in load_runs(resolve_dir(self.journal_dir)) if run_id in (None, r.run_id)]
-        if journaled:
-            return journaled[0]
+        directory = resolve_dir(self.journal_dir)
         if run_id is None:
+            journaled = load_runs(directory)
+            if journaled:
+                return journaled[0]
             raise UsageError("No run yet in this kernel or in its run journal: run a %%codeact cell first.")
+        journaled = find_run(directory, run_id)  # one file, not the whole journal
+        if journaled is not None:
+            return journaled
         raise UsageError(f"No run {run_id!r}; `%codeact runs` lists them.")
 
     def _print_runs(self) -> None:

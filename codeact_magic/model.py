@@ -15,6 +15,7 @@ from typing import Any
 import anthropic
 import httpx2
 
+from .agent import CODE_TOOL
 from .exceptions import BrokenStreamError, MissingAPIKeyError, ModelError, ReplayError
 from .records import Turn, Usage
 
@@ -23,7 +24,7 @@ __all__ = ["PYTHON_TOOL", "ClaudeModel", "ReplayModel", "build_request", "check_
 
 #: The one client tool Claude gets. Each ``tool_use`` of it is one code step.
 PYTHON_TOOL: dict[str, Any] = {
-    "name": "python",
+    "name": CODE_TOOL,
     "description": (
         "Run Python code in the user's live Jupyter kernel (IPython). Variables persist between calls and are the "
         "user's own afterwards. The result is the cell's output: stdout, stderr, rich outputs (described), the value "

@@ -31,7 +31,7 @@ from typing import Any
 import ahocorasick
 
 __all__ = ["REDACTED", "Redactor", "StreamRedactor", "clean_data", "clean_text", "is_secret_name", "redact",
-           "secret_values", "scrub_text", "scrub_outputs", "secret_variables", "url_passwords"]
+           "secret_values", "secret_variables", "url_passwords"]
 
 #: What stands in for a value or a key that is not shown.
 REDACTED = "<redacted>"
@@ -155,7 +155,7 @@ def _redact_run(m: re.Match) -> str:
 def secret_values(environ: Mapping[str, str], min_length: int = 8) -> tuple[str, ...]:
     """The values of the environment variables whose names are secret (``ANTHROPIC_API_KEY``, ``GITHUB_TOKEN``...).
 
-    They are only used to remove those exact strings from what is recorded (see :func:`scrub_outputs`).
+    They are masked in every form wherever they could leave the kernel (see :class:`Redactor`).
 
     Parameters
     ----------
@@ -171,67 +171,6 @@ def secret_values(environ: Mapping[str, str], min_length: int = 8) -> tuple[str,
     """
     found = {v for k, v in environ.items() if isinstance(v, str) and len(v) >= min_length and is_secret_name(k)}
     return tuple(sorted(found, key=len, reverse=True))
-
-
-_TEXT_MIME = ("text/plain", "text/html", "text/markdown", "text/latex")
-
-
-def scrub_text(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every exact occurrence of each of ``secrets`` replaced by :data:`REDACTED`.
-
-    Parameters
-    ----------
-    text : str
-    secrets : iterable of str
-        Exact strings to remove, longest first (see :func:`secret_values`); empty ones are ignored.
-
-    Returns
-    -------
-    str
-    """
-    for secret in secrets:
-        if secret and secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
-
-
-def scrub_outputs(outputs: Iterable[dict[str, Any]], secrets: Iterable[str]) -> list[dict[str, Any]]:
-    """nbformat outputs with every exact occurrence of ``secrets`` replaced by :data:`REDACTED`.
-
-    Only text is touched (stream text, text/* data, error values and tracebacks), never images or JSON, and only the
-    exact secret strings: pattern-based :func:`redact` would also hit hashes and ids the user wants to see.
-
-    Parameters
-    ----------
-    outputs : iterable of dict
-        nbformat v4 outputs; modified in place and returned.
-    secrets : iterable of str
-        Exact strings to remove (see :func:`secret_values`).
-
-    Returns
-    -------
-    list of dict
-    """
-    secrets = [s for s in secrets if s]
-    outputs = list(outputs)
-    if not secrets:
-        return outputs
-
-    def clean(text: Any) -> Any:
-        if isinstance(text, list):
-            return [clean(t) for t in text]
-        return scrub_text(text, secrets) if isinstance(text, str) else text
-
-    for output in outputs:
-        if "text" in output:
-            output["text"] = clean(output["text"])
-        for mime in _TEXT_MIME:
-            if mime in output.get("data", {}):
-                output["data"][mime] = clean(output["data"][mime])
-        if output.get("output_type") == "error":
-            output["evalue"] = clean(output.get("evalue", ""))
-            output["traceback"] = clean(output.get("traceback", []))
-    return outputs
 
 
 # -- this kernel's own secrets ---------------------------------------------------------------------------------------
@@ -359,14 +298,11 @@ class Redactor:
         again, for example before and after each step.
     hidden : mapping, optional
         IPython's ``user_ns_hidden``.
-    extra : iterable of str
-        More exact secrets (a ``getpass`` reply).
     """
 
     def __init__(self, environ: Mapping[str, str] | None = None, user_ns: Mapping[str, Any] | None = None,
-                 hidden: Mapping[str, Any] | None = None, extra: Iterable[str] = ()) -> None:
+                 hidden: Mapping[str, Any] | None = None) -> None:
         self._env = environment_secrets(os.environ if environ is None else environ)
-        self._extra = {s for s in extra if s}
         self._vars: set[str] = set()
         self._hidden = hidden
         self._secrets: frozenset[str] = frozenset()
@@ -378,16 +314,6 @@ class Redactor:
             self.refresh(user_ns)
         else:
             self._build()
-
-    @property
-    def secrets(self) -> frozenset[str]:
-        """The exact secrets known now."""
-        return self._secrets
-
-    def add(self, *secrets: str) -> None:
-        """Mask these exact strings too, from now on."""
-        self._extra.update(s for s in secrets if s)
-        self._build()
 
     def refresh(self, user_ns: Mapping[str, Any]) -> bool:
         """Read the user's secret-named variables again; returns whether the set of secrets changed."""
@@ -409,7 +335,7 @@ class Redactor:
                 self.mark_clean(value)
 
     def _build(self) -> bool:
-        secrets = frozenset(self._env | self._vars | self._extra)
+        secrets = frozenset(self._env | self._vars)
         if secrets == self._secrets and self._full is not None:
             return False
         self._clean = {}
@@ -606,7 +532,7 @@ class StreamRedactor:
         while last >= 0 and text[last].isspace():
             last -= 1
         if last < 0:
-            return len(text) if not self._held else 0
+            return len(text)
         window = max(0, last + 1 - 2 * self._redactor.longest)
         best = 0
         for end, k in self._redactor._prefix.iter(text, window, last + 1, ignore_white_space=True):

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .exceptions import ReplayDivergedError
+from .observation import terminal_text
 from .records import Step
 
 __all__ = ["ReplayCheck", "step_text", "compare_step"]
@@ -29,9 +30,9 @@ def step_text(outputs: Sequence[dict[str, Any]]) -> str:
     """The text a step showed, as compared by a replay.
 
     Its stdout and the ``text/plain`` of its results and displays, in order; stderr (warnings, whose paths and
-    wording change between machines and versions), images and HTML are left out. Each line is stripped of trailing
-    blanks, a carriage return keeps only what a terminal would show, and memory addresses (``0x7f...``) read
-    ``0x…``.
+    wording change between machines and versions), images and HTML are left out. Carriage returns are read as a
+    terminal does (:func:`~codeact_magic.observation.terminal_text`, the rule the record itself follows), each line
+    is stripped of trailing blanks, and memory addresses (``0x7f...``) read ``0x…``.
 
     Parameters
     ----------
@@ -49,9 +50,7 @@ def step_text(outputs: Sequence[dict[str, Any]]) -> str:
             parts.append(_plain(output.get("text")))
         elif kind in ("execute_result", "display_data") and "text/plain" in output.get("data", {}):
             parts.append(_plain(output["data"]["text/plain"]) + "\n")
-    lines = []
-    for line in "".join(parts).replace("\r\n", "\n").split("\n"):
-        lines.append(line.rsplit("\r", 1)[-1].rstrip())
+    lines = [line.rstrip() for line in terminal_text("".join(parts)).split("\n")]
     return _ADDRESS.sub("0x…", "\n".join(lines).strip("\n"))
 
 

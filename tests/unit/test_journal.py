@@ -9,7 +9,7 @@ import pytest
 from codeact_magic.agent import run_agent
 from codeact_magic.config import CodeActConfig, RunOptions
 from codeact_magic.execution import ExecutionResult
-from codeact_magic.journal import RunJournal, load_runs, merge_runs, read_journal, resolve_dir
+from codeact_magic.journal import RunJournal, find_run, load_runs, merge_runs, read_journal, resolve_dir
 from codeact_magic.records import Run, Turn, Usage
 from codeact_magic.trajectory import write_notebook
 
@@ -74,6 +74,10 @@ def test_a_finished_run_reads_back_to_the_same_record(tmp_path):
     again = read_journal(path)
     assert again.to_json() == run.to_json()
     assert again.steps[1].outputs[1]["data"]["text/plain"] == "42" and again.cost_usd == run.cost_usd > 0
+    # one run is found by its id, reading its file only; what is not a bare run id finds nothing
+    assert find_run(tmp_path / "runs", "r-test").to_json() == run.to_json()
+    assert find_run(tmp_path / "runs", "r-other") is None and find_run(None, "r-test") is None
+    assert find_run(tmp_path, "runs/r-test") is None
 
 
 def test_a_kernel_that_died_during_a_step_leaves_a_crashed_run_with_that_steps_code(tmp_path):

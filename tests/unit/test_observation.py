@@ -120,7 +120,7 @@ def test_recorded_streams_are_joined_cleaned_and_scrubbed():
     record.error("ValueError", "bad \udcff", ["ValueError: bad \udcff"])
     from codeact_magic.redaction import Redactor
 
-    outputs = record.finished(Redactor(environ={}, user_ns={"db_pass": "hunter2"}), ("sk-ant-exact-000",))
+    outputs = record.finished(Redactor(environ={}, user_ns={"db_pass": "hunter2"}), secrets_changed=True)
     assert [o["output_type"] for o in outputs] == ["stream", "display_data", "error"]
     assert outputs[0]["text"] == "step 9999\nthe pass is <redacted> and \ufffd\n"
     assert outputs[1]["data"] == {"text/plain": "updated"}

@@ -99,9 +99,7 @@ def test_secret_values_come_from_secret_names_only():
     assert secret_values(env) == ("sk-ant-abcdefgh1234", "ghp_shorter123")
 
 
-def test_scrub_outputs_replaces_exact_secrets_in_text_only():
-    from codeact_magic.redaction import REDACTED, scrub_outputs
-
+def test_outputs_replace_exact_secrets_in_text_only():
     png = "sk-ant-abcdefgh1234" + "A" * 100
     outputs = [
         {"output_type": "stream", "name": "stdout", "text": "key=sk-ant-abcdefgh1234 sha=" + "a1" * 20},
@@ -110,8 +108,8 @@ def test_scrub_outputs_replaces_exact_secrets_in_text_only():
         {"output_type": "error", "ename": "KeyError", "evalue": "sk-ant-abcdefgh1234",
          "traceback": ["line sk-ant-abcdefgh1234"]},
     ]
-    scrubbed = scrub_outputs(outputs, ["sk-ant-abcdefgh1234"])
-    assert scrubbed[0]["text"] == f"key={REDACTED} sha=" + "a1" * 20
+    scrubbed = Redactor(environ={"ANTHROPIC_API_KEY": "sk-ant-abcdefgh1234"}, user_ns={}).outputs(outputs)
+    assert scrubbed[0]["text"] == f"key={REDACTED} sha={REDACTED}"  # a 40-hex run looks like a key too
     assert scrubbed[1]["data"]["text/plain"] == [f"x {REDACTED}"] and scrubbed[1]["data"]["image/png"] == png
     assert scrubbed[2]["evalue"] == REDACTED and scrubbed[2]["traceback"] == [f"line {REDACTED}"]
 
