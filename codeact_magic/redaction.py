@@ -14,7 +14,7 @@ observations, the live cell output, the run journal, exports):
   tail that could be the start of a secret).
 
 A masked value reads ``<redacted>``, whatever its length. Exact-secret matching uses an Aho-Corasick automaton
-(``pyahocorasick``) so a stream costs about a microsecond per write, whatever the number of secrets.
+(``pyahocorasick``), so its cost does not grow with the number of secrets.
 """
 
 from __future__ import annotations
@@ -497,7 +497,8 @@ class StreamRedactor:
     the start of a secret form (at least 3 characters of one; whitespace between its characters allowed). That tail is
     held until a later write shows it is not a secret (then it is let out) or completes it (then it is masked), or
     until :meth:`flush`. Only a tail that matches the start of a known secret is ever held, so ordinary output is
-    never delayed. Costs about a microsecond per write (two Aho-Corasick scans) plus the patterns of :func:`redact`.
+    never delayed. Each call costs two Aho-Corasick scans plus the patterns of :func:`redact`, so the capture feeds it
+    batches of writes, not each ``print``.
 
     Parameters
     ----------
@@ -515,7 +516,7 @@ class StreamRedactor:
             return text  # a newline, a separator: no secret fits in it, and none was started
         text = clean_text(text)
         if not r._full:
-            return redact(text) if len(text) >= 20 else text
+            return redact(text)
         text = self._held + text
         self._held = ""
         hold = self._hold_from(text)
@@ -523,8 +524,7 @@ class StreamRedactor:
             text, self._held = text[:hold], text[hold:]
         if not text:
             return ""
-        text = r.exact(text)
-        return redact(text) if len(text) >= 20 else text
+        return redact(r.exact(text))
 
     def _hold_from(self, text: str) -> int:
         """Index from which ``text`` ends with the start of a secret form (``len(text)`` when it does not)."""

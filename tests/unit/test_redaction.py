@@ -246,3 +246,10 @@ def test_a_bundle_keeps_images_and_data_uris_and_masks_json():
     assert out["image/png"] == png and out["text/html"] == html
     assert out["application/json"] == {"token": REDACTED} and out["text/plain"] == REDACTED
     assert data["text/plain"].startswith("ghp_")  # a copy
+
+
+@pytest.mark.parametrize("environ", [{}, {"SERVICE_TOKEN": "svc-" + "N7qLw2Zx8RkP4mVt" * 2}])
+def test_a_stream_masks_a_short_key_in_a_short_write(environ):
+    stream = Redactor(environ=environ, user_ns={}).stream()  # with no known secret, and with one
+    shown = stream.feed("k=sk-ant-abcd1234\n") + stream.flush()
+    assert shown == f"k={REDACTED}\n"
