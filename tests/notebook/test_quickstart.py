@@ -19,7 +19,7 @@ SCRIPT = json.loads((ROOT / "tests/fixtures/quickstart_script.json").read_text()
 
 @pytest.fixture
 def workdir(tmp_path):
-    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns("exported"))
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns("exported", ".codeact"))  # what running the quickstart leaves
     return tmp_path / "notebooks"
 
 
