@@ -9,18 +9,25 @@ from __future__ import annotations
 
 import dataclasses
 
-from traitlets import Bool, Dict, Enum, Float, Int, Unicode
-from traitlets.config import Configurable
+from typing import Any
 
-__all__ = ["CodeActConfig", "RunOptions", "DEFAULT_MODEL"]
+from traitlets import Bool, Dict, Enum, Float, Int, Unicode
+from traitlets.config import LoggingConfigurable
+
+__all__ = ["CodeActConfig", "RunOptions", "DEFAULT_MODEL", "default"]
 
 #: The default model id. The API decides which ids exist (the SDK's ``anthropic.types.Model`` is a literal union *or*
 #: any string, and its list changes in minor releases), so the tests check only that it has a row in ``pricing.PRICES``.
 DEFAULT_MODEL = "claude-sonnet-5-5"
 
 
-class CodeActConfig(Configurable):
-    """The settings of a ``%%codeact`` run (traitlets, all ``config=True``)."""
+class CodeActConfig(LoggingConfigurable):
+    """The settings of a ``%%codeact`` run (traitlets, all ``config=True``).
+
+    Each default is declared here once: :class:`RunOptions`, :class:`~codeact_magic.records.Run` and the help of
+    the magic's options read it with :func:`default`. ``self.log`` is the application's logger (the kernel's), so
+    ``%config Application.log_level = "DEBUG"`` shows the errors that are deliberately not raised.
+    """
 
     model = Unicode(DEFAULT_MODEL, help="Claude model id used for runs (Messages API `model`).").tag(config=True)
     max_steps = Int(20, min=1, help="Most code steps (tool_use blocks executed) in one run.").tag(config=True)
@@ -84,6 +91,21 @@ class CodeActConfig(Configurable):
     ).tag(config=True)
 
 
+def default(name: str) -> Any:
+    """The default value of the trait ``name`` of :class:`CodeActConfig` (``default("max_steps")`` is 20).
+
+    Raises
+    ------
+    KeyError
+        If there is no such trait.
+    """
+    return CodeActConfig.class_traits()[name].default_value
+
+
+def _field(name: str) -> Any:
+    return dataclasses.field(default_factory=lambda: default(name))
+
+
 @dataclasses.dataclass(frozen=True)
 class RunOptions:
     """The settings of one run: configuration overridden by the cell's options.
@@ -92,6 +114,9 @@ class RunOptions:
     ----------
     model : str
         Model id.
+
+    Each default is the trait's (:func:`default`).
+
     max_steps : int
         Most steps.
     timeout : float
@@ -108,14 +133,14 @@ class RunOptions:
         'replace', 'append' or 'none'.
     """
 
-    model: str = DEFAULT_MODEL
-    max_steps: int = 20
-    timeout: float = 180.0
-    max_tokens: int = 8192
-    max_run_tokens: int = 0
-    max_cost_usd: float = 0.0
-    observation_max_chars: int = 10_000
-    insert_mode: str = "replace"
+    model: str = _field("model")
+    max_steps: int = _field("max_steps")
+    timeout: float = _field("timeout")
+    max_tokens: int = _field("max_tokens")
+    max_run_tokens: int = _field("max_run_tokens")
+    max_cost_usd: float = _field("max_cost_usd")
+    observation_max_chars: int = _field("observation_max_chars")
+    insert_mode: str = _field("insert_mode")
 
     @classmethod
     def from_config(cls, config: CodeActConfig, **overrides: object) -> "RunOptions":

@@ -17,14 +17,13 @@ from typing import Any, TextIO
 from IPython.display import display
 
 from .agent import RunObserver
-from .records import Run, Step, Turn
+from .records import Run, RunStatus, Step, Turn
 
 __all__ = ["RAISED_STATUSES", "RichDisplay", "TextDisplay", "status_line", "make_display"]
 
-_STATUS_WORDS = {"running": "running", "done": "done", "stopped": "stopped", "failed": "failed",
-                 "step_limit": "step limit", "budget": "budget reached"}
-#: Endings the magic raises as the cell's one-line error: the display leaves their end_reason out, so it shows once.
-RAISED_STATUSES = frozenset({"failed", "diverged"})
+#: Endings the magic raises as the cell's one-line error (``RunStatus.raises``): the display leaves their
+#: end_reason out, so it shows once.
+RAISED_STATUSES = frozenset(s for s in RunStatus if s.raises)
 
 
 def status_line(run: Run, step: int | None = None, *, waiting_s: float | None = None,
@@ -49,7 +48,7 @@ def status_line(run: Run, step: int | None = None, *, waiting_s: float | None = 
         ``running · waiting for Claude · 12 s · step 2 of 20 · ...``.
     """
     k = step if step is not None else len(run.steps)
-    word = _STATUS_WORDS.get(run.status, run.status)
+    word = RunStatus(run.status).label
     elapsed = run.elapsed_s if elapsed_s is None else elapsed_s
     if run.replayed_from:
         return f"{word} · step {k} of {run.max_steps} · replay, no model calls · {elapsed:.1f} s"

@@ -1,7 +1,7 @@
-"""The kernel's side of the channel to the JupyterLab extension: comm messages of protocol ``codeact`` v1.
+"""The kernel's side of the channel to the JupyterLab extension: the comm plumbing and the run observer.
 
-Messages are declared once, in ``codeact_magic/schema/messages.schema.json``; the extension and the tests validate
-the same fixtures against it. The kernel publishes on a comm it opens (target ``codeact``) on iopub, so every
+The messages themselves are built by :mod:`codeact_magic.protocol` (declared once, in
+``codeact_magic/schema/messages.schema.json``). The kernel publishes on a comm it opens (target ``codeact``) on iopub, so every
 connected front end sees them even while the kernel is busy; front ends send ``sync`` and ``export_request`` on a
 comm they open to the ``codeact`` target, answered when the kernel is next idle.
 """
@@ -12,62 +12,15 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from importlib import resources
 from typing import Any
 
+from . import protocol
 from .agent import RunObserver
+from .protocol import COMM_TARGET, PROTOCOL, PROTOCOL_VERSION
 from .records import Run, Step, Turn
 from .trajectory import run_cells, run_to_notebook
 
-__all__ = ["PROTOCOL", "PROTOCOL_VERSION", "FrontendChannel", "run_summary", "load_schema"]
-
-PROTOCOL = "codeact"
-PROTOCOL_VERSION = 1
-COMM_TARGET = "codeact"
-
-
-def load_schema() -> dict[str, Any]:
-    """The JSON Schema of the messages (draft 2020-12), as shipped in the package."""
-    return json.loads(resources.files("codeact_magic").joinpath("schema/messages.schema.json").read_text("utf-8"))
-
-
-def run_summary(run: Run, current_code: str | None = None) -> dict[str, Any]:
-    """A ``RunSummary`` (see the schema) of ``run``."""
-    return {
-        "run_id": run.run_id,
-        "task": run.task,
-        "model": run.model,
-        "status": run.status,
-        "end_reason": run.end_reason,
-        "steps": len(run.steps),
-        "max_steps": run.max_steps,
-        "usage": run.usage.to_json(),
-        "cost_usd": run.cost_usd,
-        "started_at": run.started_at,
-        "elapsed_s": round(run.elapsed_s, 3),
-        "cell_id": run.cell_id,
-        "insert_mode": run.insert_mode,
-        "current_code": current_code,
-    }
-
-
-def _message(kind: str, **fields: Any) -> dict[str, Any]:
-    return {"protocol": PROTOCOL, "version": PROTOCOL_VERSION, "type": kind, **fields}
-
-
-def _json(value: Any) -> Any:
-    """``value`` as plain dicts and lists (a NotebookNode is a dict subclass); strings are kept, not copied."""
-    if isinstance(value, dict):
-        return {k: _json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json(v) for v in value]
-    return value
-
-
-def _plain(cell: Any) -> dict[str, Any]:
-    data = _json(cell)
-    data.pop("id", None)
-    return data
+__all__ = ["FrontendChannel"]
 
 
 class FrontendChannel(RunObserver):
@@ -123,7 +76,7 @@ class FrontendChannel(RunObserver):
         if self._comm is None or getattr(self._comm, "_closed", False):
             from comm import create_comm
 
-            comm = create_comm(target_name=COMM_TARGET, data=_message("runs", runs=self._summaries()))
+            comm = create_comm(target_name=COMM_TARGET, data=protocol.runs_message(self._runs()))
             comm.on_close(lambda msg: setattr(self, "_comm", None) if self._comm is comm else None)
             self._comm = comm
         return self._comm
@@ -151,9 +104,6 @@ class FrontendChannel(RunObserver):
         with self._lock:  # the heartbeat thread sends too
             (comm or self._open()).send(data=message)
 
-    def _summaries(self) -> list[dict[str, Any]]:
-        return [run_summary(r) for r in self._runs()]
-
     def _on_open(self, comm: Any, open_msg: dict[str, Any]) -> None:
         self.frontends += 1
         comm.on_msg(lambda msg: self._on_msg(comm, msg))
@@ -165,39 +115,35 @@ class FrontendChannel(RunObserver):
         if data.get("protocol") != PROTOCOL:
             return
         if data.get("version") != PROTOCOL_VERSION:
-            comm.send(data=_message("error", message=f"This kernel speaks codeact protocol v{PROTOCOL_VERSION}, "
-                                    f"the extension v{data.get('version')}: upgrade the older of the two."))
+            comm.send(data=protocol.error_message(f"This kernel speaks codeact protocol v{PROTOCOL_VERSION}, the "
+                                                  f"extension v{data.get('version')}: upgrade the older of the two."))
             return
         kind = data.get("type")
         if kind == "sync":
-            self.send(_message("runs", runs=self._summaries()), comm)
+            self.send(protocol.runs_message(self._runs()), comm)
         elif kind == "export_request":
             run = next((r for r in self._runs() if r.run_id == data.get("run_id")), None)
             if run is None:
-                comm.send(data=_message("error", message=f"No run {data.get('run_id')!r} in this kernel."))
+                comm.send(data=protocol.error_message(f"No run {data.get('run_id')!r} in this kernel."))
             else:
                 notebook = json.loads(json.dumps(run_to_notebook(run)))
-                self.send(_message("export", run_id=run.run_id, filename=f"codeact-{run.run_id}.ipynb",
-                                   notebook=notebook), comm)
+                self.send(protocol.export_message(run, notebook), comm)
 
     # -- run events ------------------------------------------------------------------------------------------------
     def _update(self, run: Run, current_code: str | None = None) -> None:
-        self.send(_message("run", run=run_summary(run, current_code)))
+        self.send(protocol.run_message(run, current_code))
 
     def _cells(self, run: Run) -> None:
         if run.insert_mode == "none" or not self._registered:
             return
         sent = self._sent.get(run.run_id, 0)
-        for index, cell in enumerate(run_cells(run, start=sent), start=sent):  # run_cells numbers them the same
-            self.send(_message("cell", run_id=run.run_id, key=cell["metadata"]["codeact"]["key"], index=index,
-                               cell_id=run.cell_id, insert_mode=run.insert_mode, cell=_plain(cell)))
-            self._sent[run.run_id] = index + 1
+        for cell in run_cells(run, start=sent):
+            self.send(protocol.cell_message(run, cell))
+            self._sent[run.run_id] = cell["metadata"]["codeact"]["index"] + 1
 
     def _heartbeat(self, run: Run, code: str, stop: threading.Event) -> None:
         while not stop.wait(self.heartbeat_s):
-            summary = run_summary(run, code)
-            summary["elapsed_s"] = round(time.monotonic() - self._started, 3)
-            self.send(_message("run", run=summary))
+            self.send(protocol.run_message(run, code, elapsed_s=time.monotonic() - self._started))
 
     def _stop_heartbeat(self) -> None:
         if self._beat is not None:
@@ -212,10 +158,10 @@ class FrontendChannel(RunObserver):
         now = time.monotonic()
         if now - self._last_text >= self.text_interval_s or not text:  # "" voids a broken turn's text: at once
             self._last_text = now
-            self.send(_message("text", run_id=run.run_id, text=text))
+            self.send(protocol.text_message(run, text))
 
     def turn_finished(self, run: Run, turn: Turn) -> None:
-        self.send(_message("text", run_id=run.run_id, text=turn.text))
+        self.send(protocol.text_message(run, turn.text))
         self._cells(run)
         self._update(run)
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .agent import RunObserver, steps_word
-from .records import Run, Step, Turn, Usage, utcnow
+from .records import Run, RunStatus, Step, Turn, Usage, utcnow
 
 try:  # POSIX only; without it an unfinished run of a live kernel reads as crashed
     import fcntl
@@ -47,7 +47,7 @@ JOURNAL_VERSION = 1
 #: File name suffix of a run's journal.
 SUFFIX = ".jsonl"
 #: The step status and run status of a run whose kernel died.
-CRASHED = "crashed"
+CRASHED = RunStatus.CRASHED
 
 
 def resolve_dir(setting: str, cwd: str | os.PathLike | None = None) -> Path | None:

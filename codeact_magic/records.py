@@ -8,14 +8,74 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import enum
 import uuid
 from typing import Any
 
-__all__ = ["Usage", "Turn", "Step", "Run", "RunStatus", "new_run_id", "utcnow"]
+from .config import default
 
-#: Run status values, as shown in ``%codeact runs`` and the sidebar panel. ``crashed``: the journal has the run but
-#: no end (the kernel died during it); ``diverged``: a ``--replay`` step failed or printed other text than recorded.
-RunStatus = ("running", "done", "stopped", "failed", "step_limit", "budget", "crashed", "diverged")
+__all__ = ["Usage", "Turn", "Step", "Run", "RunStatus", "StepStatus", "new_run_id", "utcnow"]
+
+try:  # Python 3.11+
+    from enum import StrEnum as _StrEnum
+except ImportError:  # Python 3.10: the same behaviour (members are str, str() is the value)
+    class _StrEnum(str, enum.Enum):  # type: ignore[no-redef]
+        def __str__(self) -> str:
+            return str(self.value)
+
+
+class RunStatus(_StrEnum):
+    """How a run stands or how it ended: the one list of these words (``RunSummary.status`` in
+    ``schema/messages.schema.json`` declares the same values, and a test checks that they agree).
+
+    Members are ``str``, so a record's ``status`` compares and serialises as the plain word.
+    """
+
+    RUNNING = "running"
+    DONE = "done"
+    STOPPED = "stopped"
+    FAILED = "failed"
+    STEP_LIMIT = "step_limit"
+    BUDGET = "budget"
+    #: The run journal has the run but no end: the kernel died during it.
+    CRASHED = "crashed"
+    #: A ``--replay`` step failed or printed other text than recorded.
+    DIVERGED = "diverged"
+
+    @property
+    def label(self) -> str:
+        """The status as the status line and ``%codeact runs`` write it: ``step limit``, ``budget reached``."""
+        return _LABELS.get(self, self.value)
+
+    @property
+    def note(self) -> str | None:
+        """The italic note a run that ended this way gets as its last cell (``Run stopped``), or ``None``."""
+        return _NOTES.get(self)
+
+    @property
+    def raises(self) -> bool:
+        """The magic raises the run's end_reason as the cell's one-line error, so nbclient and papermill see it."""
+        return self in (RunStatus.FAILED, RunStatus.DIVERGED)
+
+
+_LABELS = {RunStatus.STEP_LIMIT: "step limit", RunStatus.BUDGET: "budget reached"}
+_NOTES = {RunStatus.STOPPED: "Run stopped", RunStatus.FAILED: "Run failed",
+          RunStatus.STEP_LIMIT: "Run stopped at the step limit", RunStatus.BUDGET: "Run stopped at its budget",
+          RunStatus.CRASHED: "Run crashed", RunStatus.DIVERGED: "Replay diverged"}
+
+
+class StepStatus(_StrEnum):
+    """How one code step ended (``StepStatus`` in the schema)."""
+
+    OK = "ok"
+    #: The code raised.
+    ERROR = "error"
+    #: Its timeout fired, whatever the code then did.
+    TIMEOUT = "timeout"
+    #: The user's interrupt.
+    INTERRUPTED = "interrupted"
+    #: The kernel died while it ran (read back from the run journal).
+    CRASHED = "crashed"
 
 
 def new_run_id() -> str:
@@ -136,8 +196,8 @@ class Step:
         nbformat v4 outputs (stream, display_data, execute_result, error).
     execution_count : int or None
         The kernel's execution count for this step.
-    status : str
-        ``ok``, ``error``, ``timeout`` or ``interrupted``.
+    status : StepStatus
+        ``ok``, ``error``, ``timeout`` or ``interrupted`` (a plain ``str`` given is turned into the member).
     observation : str
         The text sent back in the ``tool_result``.
     duration_s : float
@@ -150,9 +210,12 @@ class Step:
     code: str
     outputs: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     execution_count: int | None = None
-    status: str = "ok"
+    status: StepStatus = StepStatus.OK
     observation: str = ""
     duration_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.status = StepStatus(self.status)  # ValueError for a word that is not a step status
 
     @property
     def is_error(self) -> bool:
@@ -181,8 +244,9 @@ class Run:
         The variable summary sent with the task.
     max_steps : int
         The step limit in force.
-    status : str
-        One of :data:`RunStatus`.
+    status : RunStatus
+        How it stands (a plain ``str`` given to the constructor or ``from_json`` is turned into the member, and a
+        word that is no status raises ``ValueError``).
     end_reason : str or None
         One line saying why the run ended.
     turns : list of Turn
@@ -210,8 +274,8 @@ class Run:
     model: str
     context: str = ""
     system: str = ""
-    max_steps: int = 20
-    status: str = "running"
+    max_steps: int = dataclasses.field(default_factory=lambda: default("max_steps"))
+    status: RunStatus = RunStatus.RUNNING
     end_reason: str | None = None
     turns: list[Turn] = dataclasses.field(default_factory=list)
     steps: list[Step] = dataclasses.field(default_factory=list)
@@ -221,8 +285,11 @@ class Run:
     ended_at: str | None = None
     elapsed_s: float = 0.0
     cell_id: str | None = None
-    insert_mode: str = "replace"
+    insert_mode: str = dataclasses.field(default_factory=lambda: default("insert_mode"))
     replayed_from: str | None = None
+
+    def __post_init__(self) -> None:
+        self.status = RunStatus(self.status)
 
     @property
     def answer(self) -> str:

@@ -22,29 +22,11 @@ from nbformat import v4
 from nbformat.corpus.words import generate_corpus_id
 
 from .exceptions import ExportError, ReplayError
-from .records import Run
+from .protocol import SCHEMA_VERSION, cell_metadata, task_metadata
+from .records import Run, RunStatus
 from .redaction import clean_data
 
-__all__ = ["SCHEMA_VERSION", "run_cells", "run_to_notebook", "write_notebook", "load_run"]
-
-#: Version of the ``codeact`` metadata written here.
-SCHEMA_VERSION = 1
-
-_STATUS_NOTE = {
-    "stopped": "Run stopped",
-    "failed": "Run failed",
-    "step_limit": "Run stopped at the step limit",
-    "budget": "Run stopped at its budget",
-    "crashed": "Run crashed",
-    "diverged": "Replay diverged",
-}
-
-
-def _meta(run: Run, index: int, role: str, **extra: Any) -> dict[str, Any]:
-    meta = {"run_id": run.run_id, "key": f"{run.run_id}:{index}", "role": role, "source_cell_id": run.cell_id}
-    meta.update(extra)
-    return {"codeact": meta}
-
+__all__ = ["run_cells", "run_to_notebook", "write_notebook", "load_run"]
 
 def _cell(cell_type: str, source: str, metadata: dict[str, Any], **fields: Any) -> nbformat.NotebookNode:
     """A v4.5 cell, not validated one by one (that costs ~0.2 ms a cell); :func:`write_notebook` validates."""
@@ -57,7 +39,7 @@ def _markdown(source: str, metadata: dict[str, Any]) -> nbformat.NotebookNode:
 
 
 def _code_cell(run: Run, index: int, step: Any, usage: dict) -> nbformat.NotebookNode:
-    meta = _meta(run, index, "step", step=step.index, tool_use_id=step.tool_use_id, status=step.status,
+    meta = cell_metadata(run, index, "step", step=step.index, tool_use_id=step.tool_use_id, status=str(step.status),
                  duration_s=round(step.duration_s, 4), turn=step.turn, turn_usage=usage)
     if step.status != "ok":
         # the run fed this error back to the model; re-executing the notebook must not stop here
@@ -84,14 +66,14 @@ def run_cells(run: Run, *, include_task: bool = False, start: int = 0) -> list[n
     Returns
     -------
     list of NotebookNode
-        nbformat v4 cells; ``metadata.codeact.key`` is ``<run_id>:<index>`` with ``index`` the position among the
-        run's cells without the task cell, the same live and in an export.
+        nbformat v4 cells with ``metadata.codeact`` from :func:`~codeact_magic.protocol.cell_metadata`: ``index``
+        is the cell's position among the run's cells without the task cell, the same live and in an export.
     """
     cells: list[nbformat.NotebookNode] = []
     if include_task:
         model = run.model if not run.replayed_from else f"replay of {run.replayed_from}"
         cells.append(_markdown(f"**Task** ({model}, run `{run.run_id}`)\n\n{run.task.strip()}",
-                               {"codeact": {"run_id": run.run_id, "role": "task"}}))
+                               task_metadata(run)))
     index = 0
     steps = {s.tool_use_id: s for s in run.steps}
     last = len(run.turns) - 1
@@ -102,7 +84,7 @@ def run_cells(run: Run, *, include_task: bool = False, start: int = 0) -> list[n
             if kind == "text" and block.get("text", "").strip():
                 if index >= start:
                     role = "answer" if final else "reasoning"
-                    cells.append(_markdown(block["text"].strip(), _meta(run, index, role, turn=t)))
+                    cells.append(_markdown(block["text"].strip(), cell_metadata(run, index, role, turn=t)))
                 index += 1
             elif kind == "tool_use":
                 step = steps.get(block.get("id"))
@@ -113,9 +95,10 @@ def run_cells(run: Run, *, include_task: bool = False, start: int = 0) -> list[n
                 if index >= start:
                     cells.append(_code_cell(run, index, step, turn.usage.to_json()))
                 index += 1
-    if run.status in _STATUS_NOTE and index >= start:
-        text = f"*{_STATUS_NOTE[run.status]}: {run.end_reason}*" if run.end_reason else f"*{_STATUS_NOTE[run.status]}.*"
-        cells.append(_markdown(text, _meta(run, index, "note", status=run.status)))
+    note = RunStatus(run.status).note
+    if note and index >= start:
+        text = f"*{note}: {run.end_reason}*" if run.end_reason else f"*{note}.*"
+        cells.append(_markdown(text, cell_metadata(run, index, "note", status=str(run.status))))
     return cells
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from codeact_magic.frontend import PROTOCOL_VERSION, FrontendChannel, load_schema
+from codeact_magic.frontend import FrontendChannel
+from codeact_magic.protocol import PROTOCOL_VERSION, load_schema
 
 from test_trajectory import recorded_run
 
@@ -115,3 +116,28 @@ def test_heartbeat_sends_run_updates_while_a_step_runs():
     assert len(channel._comm.sent) == count  # stopped with the step
     for message in channel._comm.sent:
         VALIDATOR.validate(message)
+
+
+def test_status_words_are_the_schema_enum():
+    from codeact_magic.records import RunStatus, StepStatus
+
+    defs = load_schema()["$defs"]
+    assert [s.value for s in RunStatus] == defs["RunStatus"]["enum"]
+    assert [s.value for s in StepStatus] == defs["StepStatus"]["enum"]
+    assert defs["RunSummary"]["properties"]["status"] == {"$ref": "#/$defs/RunStatus"}
+
+
+def test_every_cell_carries_its_index_as_an_integer_and_valid_metadata():
+    from codeact_magic.trajectory import run_cells, run_to_notebook
+
+    schema = load_schema()
+    meta_validator = jsonschema.Draft202012Validator({"$defs": schema["$defs"], "$ref": "#/$defs/CellMetadata"})
+    run = recorded_run()
+    run.status, run.end_reason = "stopped", "Stopped by the user after 2 steps."
+    cells = run_cells(run)
+    assert [c.metadata["codeact"]["index"] for c in cells] == list(range(len(cells)))
+    assert cells[-1].metadata["codeact"]["role"] == "note"
+    for cell in run_to_notebook(run).cells:
+        meta = json.loads(json.dumps(cell.metadata["codeact"]))
+        errors = [e.message for e in meta_validator.iter_errors(meta)]
+        assert not errors, (meta, errors)
