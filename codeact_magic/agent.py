@@ -14,10 +14,10 @@ from .config import RunOptions
 from .exceptions import CodeActError
 from .observation import render_observation
 from .pricing import cost_usd
-from .records import Run, Step, Turn, utcnow
+from .records import Run, RunStatus, Step, StepStatus, Turn, utcnow
 
-__all__ = ["CODE_TOOL", "SYSTEM_PROMPT", "RunObserver", "build_system", "first_message", "run_agent",
-           "steps_word"]
+__all__ = ["CODE_TOOL", "SYSTEM_PROMPT", "RunObserver", "budget_ending", "build_system", "first_message",
+           "refusal_of", "run_agent", "steps_word", "turn_ending"]
 
 #: The name of the one tool the model is given (``model.PYTHON_TOOL``); a ``tool_use`` of any other name is not run.
 CODE_TOOL = "python"
@@ -68,6 +68,11 @@ class RunObserver:
     def step_finished(self, run: Run, step: Step) -> None:
         """A step ran and is recorded (``run.steps[-1]``)."""
 
+    def outputs_updated(self, run: Run, step: Step) -> None:
+        """The outputs of an earlier ``step`` changed in place (told after the ``step_finished`` of the step that
+        changed them): a later step's ``update_display_data`` replaced an output with its ``display_id``, as a
+        notebook replaces it wherever it is shown."""
+
     def run_finished(self, run: Run) -> None:
         """The run ended; ``run.status`` and ``run.end_reason`` say how."""
 
@@ -84,17 +89,17 @@ class _Stopped(Exception):
     pass
 
 
+#: Seconds between two ``text`` events while the model streams: the streamed text is joined at most this often (and
+#: at the first delta of a turn), not once per delta. The displays and the frontend channel throttle on top of it.
+TEXT_INTERVAL_S = 0.03
+
+#: How a run ends: its status and the one line that says why.
+Ending = tuple[RunStatus, str]
+
+
 def _notify(observers: Sequence[RunObserver], event: str, *args: Any) -> None:
     for observer in observers:
         getattr(observer, event)(*args)
-
-
-def _budget_hit(run: Run, options: RunOptions) -> str | None:
-    if options.max_run_tokens and run.usage.total >= options.max_run_tokens:
-        return f"Stopped at the token budget: {run.usage.total:,} of {options.max_run_tokens:,} tokens used."
-    if options.max_cost_usd and run.cost_usd is not None and run.cost_usd >= options.max_cost_usd:
-        return f"Stopped at the cost budget: ${run.cost_usd:.4f} of ${options.max_cost_usd:.4f} spent."
-    return None
 
 
 def steps_word(n: int) -> str:
@@ -102,9 +107,196 @@ def steps_word(n: int) -> str:
     return f"{n} step" + ("" if n == 1 else "s")
 
 
-def _not_declared(name: Any) -> str:
-    return (f"There is no tool named {name!r}: nothing was run. The only tool is `{CODE_TOOL}` (input "
-            '{"code": "..."}); run Python with it.')
+# -- the stop rules, one function each ---------------------------------------------------------------------------------
+def turn_ending(run: Run, turn: Turn, options: RunOptions, limit_reached: bool) -> Ending | None:
+    """How a model turn ends the run, or ``None`` when its ``tool_use`` blocks are to run (or, for
+    ``stop_reason`` ``pause_turn``, the same turn goes on).
+
+    - no ``tool_use``: ``refusal`` fails the run; ``max_tokens`` and an answer end it ``done``;
+    - ``tool_use`` after the step limit was reached (the model was asked to answer): ``step_limit``.
+
+    ``stop_reason`` values: https://docs.anthropic.com/en/api/handling-stop-reasons.
+    """
+    if not turn.tool_uses:
+        if turn.stop_reason == "pause_turn":
+            return None
+        if turn.stop_reason == "refusal":
+            return RunStatus.FAILED, "The model declined the task (stop_reason refusal)."
+        if turn.stop_reason == "max_tokens":
+            return RunStatus.DONE, f"The answer was cut at max_tokens ({options.max_tokens:,}); raise it to see more."
+        return RunStatus.DONE, f"The model answered after {steps_word(len(run.steps))}."
+    if limit_reached:
+        return (RunStatus.STEP_LIMIT, f"Stopped at the step limit ({steps_word(options.max_steps)}) before the model "
+                "answered. Re-run with a higher --max-steps to let it go on.")
+    return None
+
+
+def budget_ending(run: Run, options: RunOptions) -> Ending | None:
+    """``budget`` once the run's tokens or cost (USD) reach their budget (0: no budget), checked after each turn's
+    steps."""
+    if options.max_run_tokens and run.usage.total >= options.max_run_tokens:
+        return (RunStatus.BUDGET,
+                f"Stopped at the token budget: {run.usage.total:,} of {options.max_run_tokens:,} tokens used.")
+    if options.max_cost_usd and run.cost_usd is not None and run.cost_usd >= options.max_cost_usd:
+        return RunStatus.BUDGET, f"Stopped at the cost budget: ${run.cost_usd:.4f} of ${options.max_cost_usd:.4f} spent."
+    return None
+
+
+def refusal_of(use: dict[str, Any], run: Run, options: RunOptions) -> str | None:
+    """Why a ``tool_use`` block is not run (the ``tool_result`` error the model reads), or ``None`` to run it:
+    another tool's name, the step limit reached, or no code in its input."""
+    if use.get("name") != CODE_TOOL:  # never run as Python what was meant for another tool
+        return (f"There is no tool named {use.get('name')!r}: nothing was run. The only tool is `{CODE_TOOL}` (input "
+                '{"code": "..."}); run Python with it.')
+    if len(run.steps) >= options.max_steps:
+        return "Not run: the step limit is reached."
+    if not isinstance(code_of(use), str) or not code_of(use).strip():
+        return "The python tool needs an input {\"code\": \"...\"} with some code."
+    return None
+
+
+def code_of(use: dict[str, Any]) -> str | None:
+    """The ``code`` of a ``tool_use`` block's input, or ``None``."""
+    data = use.get("input")
+    return data.get("code") if isinstance(data, dict) else None
+
+
+def stop_ending(run: Run) -> Ending:
+    """The ending of a run the user stopped (an interrupt, or a step that ended ``interrupted``)."""
+    return RunStatus.STOPPED, f"Stopped by the user after {steps_word(len(run.steps))}."
+
+
+def error_ending(error: CodeActError) -> Ending:
+    """The ending of a run a :class:`CodeActError` cut short: ``failed``, or the error's own ``run_status`` (a replay
+    that diverged)."""
+    return RunStatus(getattr(error, "run_status", RunStatus.FAILED)), str(error)
+
+
+class _TextStream:
+    """The current turn's streamed text: deltas are kept as parts and joined when the observers are told, at the
+    turn's first delta and then at most every :data:`TEXT_INTERVAL_S` seconds."""
+
+    def __init__(self, run: Run, observers: Sequence[RunObserver]) -> None:
+        self.run, self.observers = run, observers
+        self.parts: list[str] = []
+        self._told = 0.0
+
+    def clear(self) -> None:
+        self.parts.clear()
+
+    def void(self) -> None:
+        """What a broken stream showed is void: tell the observers at once."""
+        if self.parts:
+            _notify(self.observers, "text", self.run, "")
+        self.parts.clear()
+
+    def __call__(self, delta: str) -> None:
+        self.parts.append(delta)
+        now = time.monotonic()
+        if len(self.parts) == 1 or now - self._told >= TEXT_INTERVAL_S:
+            self._told = now
+            _notify(self.observers, "text", self.run, "".join(self.parts))
+
+
+class _Loop:
+    """One run's conversation and its steps; :func:`run_agent` is its public face."""
+
+    def __init__(self, run: Run, model: Model, executor: Executor, options: RunOptions,
+                 observers: Sequence[RunObserver], prices: dict | None) -> None:
+        self.run, self.model, self.executor, self.options = run, model, executor, options
+        self.observers, self.prices = observers, prices
+        self.messages: list[dict[str, Any]] = [first_message(run.task, run.context)]
+        self.text = _TextStream(run, observers)
+        self.start = time.perf_counter()
+
+    def ask(self) -> Turn:
+        """The next model turn. A turn whose stream broke off (the error says so with ``retry_turn``) is asked once
+        more; what it streamed is void. The SDK's own retries cover the HTTP errors."""
+        retried = False
+        while True:
+            self.text.clear()
+            _notify(self.observers, "turn_started", self.run)
+            try:
+                return self.model.turn(self.run.system, self.messages, self.text)
+            except CodeActError as error:
+                broken = getattr(error, "retry_turn", False)
+                if broken:  # what the broken stream showed is void, asked again or not
+                    self.text.void()
+                if retried or not broken:
+                    raise
+                retried = True
+
+    def record_turn(self, turn: Turn) -> None:
+        run = self.run
+        run.turns.append(turn)
+        run.usage = run.usage + turn.usage
+        run.cost_usd = cost_usd(run.model, **run.usage.to_json(), overrides=self.prices)
+        run.elapsed_s = time.perf_counter() - self.start
+        self.messages.append({"role": "assistant", "content": turn.content})
+        _notify(self.observers, "turn_finished", run, turn)
+
+    def run_tool_use(self, use: dict[str, Any]) -> dict[str, Any]:
+        """Run one ``tool_use`` as a step (or refuse it) and return its ``tool_result`` block.
+
+        Raises
+        ------
+        _Stopped
+            When the step ended ``interrupted``: the user stopped the run (the step is recorded first).
+        """
+        run = self.run
+        refused = refusal_of(use, run, self.options)
+        if refused is not None:
+            return {"type": "tool_result", "tool_use_id": use["id"], "is_error": True, "content": refused}
+        code = code_of(use)
+        index = len(run.steps) + 1
+        _notify(self.observers, "step_started", run, index, code)
+        result = self.executor.execute(code, self.options.timeout)
+        observation = render_observation(result.outputs, result.status, result.error_text,
+                                         self.options.observation_max_chars)
+        step = Step(index=index, turn=len(run.turns) - 1, tool_use_id=use["id"], code=code, outputs=result.outputs,
+                    execution_count=result.execution_count, status=result.status, observation=observation,
+                    duration_s=result.duration_s)
+        run.steps.append(step)
+        run.elapsed_s = time.perf_counter() - self.start
+        _notify(self.observers, "step_finished", run, step)
+        for earlier in updated_steps(run, result):
+            _notify(self.observers, "outputs_updated", run, earlier)
+        if result.status == StepStatus.INTERRUPTED:
+            raise _Stopped
+        return {"type": "tool_result", "tool_use_id": use["id"], "content": observation, "is_error": step.is_error}
+
+    def go(self) -> Ending:
+        """Turns and steps until a stop rule ends the run; returns that ending."""
+        limit_reached = False
+        while True:
+            turn = self.ask()
+            self.record_turn(turn)
+            ending = turn_ending(self.run, turn, self.options, limit_reached)
+            if ending is not None:
+                return ending
+            if not turn.tool_uses:  # pause_turn: the same turn goes on
+                continue
+            results = [self.run_tool_use(use) for use in turn.tool_uses]
+            if len(self.run.steps) >= self.options.max_steps:
+                # one more turn, so the model can still answer from what the last step showed
+                limit_reached = True
+                results.append({"type": "text", "text": _limit_note(self.options)})
+            self.messages.append({"role": "user", "content": results})
+            ending = budget_ending(self.run, self.options)
+            if ending is not None:
+                return ending
+
+
+def _limit_note(options: RunOptions) -> str:
+    return (f"The step limit ({steps_word(options.max_steps)}) is reached: no more code will run. "
+            "Answer now, without calling the tool, with what you have found.")
+
+
+def updated_steps(run: Run, result: Any) -> list[Step]:
+    """The earlier steps whose outputs the step of ``result`` changed in place (an ``update_display_data`` of a
+    display they showed): ``result.updated`` holds their output lists, matched by identity."""
+    changed = getattr(result, "updated", None) or ()
+    return [s for s in run.steps[:-1] if any(s.outputs is outputs for outputs in changed)]
 
 
 def run_agent(
@@ -138,111 +330,22 @@ def run_agent(
     -------
     Run
         The same record, ended: ``status`` is ``done``, ``step_limit``, ``budget``, ``stopped``, ``failed`` (or an
-        error's own ``run_status``). Nothing is raised for those endings; the steps done stay in the record.
+        error's own ``run_status``), as the stop rules above say (:func:`turn_ending`, :func:`refusal_of`,
+        :func:`budget_ending`, :func:`stop_ending`, :func:`error_ending`). Nothing is raised for those endings; the
+        steps done stay in the record.
     """
-    start = time.perf_counter()
-    messages: list[dict[str, Any]] = [first_message(run.task, run.context)]
-    buffer: list[str] = []
-
-    def on_text(delta: str) -> None:
-        buffer.append(delta)
-        _notify(observers, "text", run, "".join(buffer))
-
-    def ask() -> Turn:
-        # A turn whose stream broke off (the error says so with `retry_turn`) is asked once more; what it streamed
-        # is void, so the text shown so far is replaced. The SDK's own retries cover the HTTP errors.
-        retried = False
-        while True:
-            buffer.clear()
-            _notify(observers, "turn_started", run)
-            try:
-                return model.turn(run.system, messages, on_text)
-            except CodeActError as error:
-                broken = getattr(error, "retry_turn", False)
-                if broken and buffer:  # what the broken stream showed is void, asked again or not
-                    _notify(observers, "text", run, "")
-                if retried or not broken:
-                    raise
-                retried = True
-
-    def finish(status: str, reason: str) -> None:
-        run.status, run.end_reason = status, reason
-
-    limit_reached = False
-    limit_note = (f"The step limit ({steps_word(options.max_steps)}) is reached: no more code will run. "
-                  "Answer now, without calling the tool, with what you have found.")
+    loop = _Loop(run, model, executor, options, observers, prices)
     _notify(observers, "run_started", run)
     try:
-        while True:
-            turn = ask()
-            run.turns.append(turn)
-            run.usage = run.usage + turn.usage
-            run.cost_usd = cost_usd(run.model, **run.usage.to_json(), overrides=prices)
-            run.elapsed_s = time.perf_counter() - start
-            messages.append({"role": "assistant", "content": turn.content})
-            _notify(observers, "turn_finished", run, turn)
-            uses = turn.tool_uses
-            if not uses:
-                if turn.stop_reason == "pause_turn":
-                    continue
-                if turn.stop_reason == "refusal":
-                    finish("failed", "The model declined the task (stop_reason refusal).")
-                elif turn.stop_reason == "max_tokens":
-                    finish("done", f"The answer was cut at max_tokens ({options.max_tokens:,}); raise it to see more.")
-                else:
-                    finish("done", f"The model answered after {steps_word(len(run.steps))}.")
-                break
-            if limit_reached:  # asked for the answer after the last step, it wants more code
-                finish("step_limit", f"Stopped at the step limit ({steps_word(options.max_steps)}) before the model "
-                       "answered. Re-run with a higher --max-steps to let it go on.")
-                break
-            results: list[dict[str, Any]] = []
-            for use in uses:
-                if use.get("name") != CODE_TOOL:  # never run as Python what was meant for another tool
-                    results.append({"type": "tool_result", "tool_use_id": use["id"], "is_error": True,
-                                    "content": _not_declared(use.get("name"))})
-                    continue
-                if len(run.steps) >= options.max_steps:
-                    results.append({"type": "tool_result", "tool_use_id": use["id"], "is_error": True,
-                                    "content": "Not run: the step limit is reached."})
-                    continue
-                code = use.get("input", {}).get("code") if isinstance(use.get("input"), dict) else None
-                if not isinstance(code, str) or not code.strip():
-                    results.append({"type": "tool_result", "tool_use_id": use["id"], "is_error": True,
-                                    "content": "The python tool needs an input {\"code\": \"...\"} with some code."})
-                    continue
-                index = len(run.steps) + 1
-                _notify(observers, "step_started", run, index, code)
-                result = executor.execute(code, options.timeout)
-                observation = render_observation(result.outputs, result.status, result.error_text,
-                                                 options.observation_max_chars)
-                step = Step(index=index, turn=len(run.turns) - 1, tool_use_id=use["id"], code=code,
-                            outputs=result.outputs, execution_count=result.execution_count, status=result.status,
-                            observation=observation, duration_s=result.duration_s)
-                run.steps.append(step)
-                run.elapsed_s = time.perf_counter() - start
-                _notify(observers, "step_finished", run, step)
-                if result.status == "interrupted":
-                    raise _Stopped
-                results.append({"type": "tool_result", "tool_use_id": use["id"], "content": observation,
-                                "is_error": step.is_error})
-            if len(run.steps) >= options.max_steps:
-                # one more turn, so the model can still answer from what the last step showed
-                limit_reached = True
-                results.append({"type": "text", "text": limit_note})
-            messages.append({"role": "user", "content": results})
-            reason = _budget_hit(run, options)
-            if reason:
-                finish("budget", reason)
-                break
+        run.status, run.end_reason = loop.go()
     except (KeyboardInterrupt, _Stopped):
-        finish("stopped", f"Stopped by the user after {steps_word(len(run.steps))}.")
-    except CodeActError as error:  # a subclass may name its own ending, e.g. a replay that diverged
-        finish(getattr(error, "run_status", "failed"), str(error))
+        run.status, run.end_reason = stop_ending(run)
+    except CodeActError as error:
+        run.status, run.end_reason = error_ending(error)
     finally:
-        if run.status == "running":  # an unexpected exception is on its way up
-            finish("failed", "The run failed with an internal error (see the traceback).")
+        if run.status == RunStatus.RUNNING:  # an unexpected exception is on its way up
+            run.status, run.end_reason = RunStatus.FAILED, "The run failed with an internal error (see the traceback)."
         run.ended_at = utcnow()
-        run.elapsed_s = time.perf_counter() - start
+        run.elapsed_s = time.perf_counter() - loop.start
         _notify(observers, "run_finished", run)
     return run

@@ -7,7 +7,12 @@ and the fix; the magic shows only that line, never a traceback.
 
 from __future__ import annotations
 
+import anthropic
+import httpx2
+
 __all__ = [
+    "CONNECT_TIMEOUT_S",
+    "SLOW_LINK",
     "BrokenStreamError",
     "CodeActError",
     "ExportError",
@@ -16,6 +21,12 @@ __all__ = [
     "ReplayDivergedError",
     "ReplayError",
 ]
+
+
+#: Seconds to open a connection to the API (the SDK's own default is 5), at most the read timeout.
+CONNECT_TIMEOUT_S = 10.0
+#: The hint that ends a timeout's line.
+SLOW_LINK = "a slow link may need a longer `%config CodeActMagics.read_timeout` (seconds)"
 
 
 class CodeActError(Exception):
@@ -58,6 +69,84 @@ class ModelError(CodeActError):
         super().__init__(message)
         self.status_code = status_code
         self.request_id = request_id
+
+    @classmethod
+    def from_sdk(cls, error: Exception, *, model: str, retries: int, base_url: str,
+                 read_timeout: float | None = None) -> "ModelError":
+        """The one line for a failed model call, built from the ``anthropic`` SDK's exception (as nbclient builds
+        ``CellExecutionError.from_cell_and_msg`` from what it has).
+
+        Parameters
+        ----------
+        error : Exception
+            What the SDK raised: ``anthropic.APIStatusError`` (an HTTP error status, or an ``error`` event inside a
+            200 stream), ``APITimeoutError``, ``APIConnectionError``, or the SDK's complaint about a malformed
+            stream (``AssertionError``, ``ValueError``, ``RuntimeError``).
+        model : str
+            The model id asked for (named by a 404).
+        retries : int
+            The SDK's ``max_retries``, named when they were all used.
+        base_url : str
+            The API's address, named when it could not be reached.
+        read_timeout : float, optional
+            Seconds of silence the request allowed, named by a timeout.
+
+        Returns
+        -------
+        ModelError
+            With ``status_code`` and ``request_id`` when the API sent them. Statuses and error types follow
+            https://docs.anthropic.com/en/api/errors.
+        """
+        if isinstance(error, anthropic.APIStatusError) and error.status_code < 400:
+            # an `event: error` inside a 200 stream: not retried by the SDK
+            kind = getattr(error, "type", None) or "error"
+            return cls(f"The response stream from Claude broke off with an error event ({kind}: "
+                       f"{_api_message(error)}). Run the cell again.", request_id=error.request_id)
+        if isinstance(error, anthropic.APIStatusError):
+            status, rid = error.status_code, error.request_id
+            detail = _api_message(error)
+            after = f" after {retries} retries" if retries else ""
+            if status == 401:
+                text = f"Claude rejected the API key (401 authentication_error: {detail}). Check ANTHROPIC_API_KEY."
+            elif status == 403:
+                text = f"This API key may not use this model or feature (403 permission_error: {detail})."
+            elif status == 404:
+                text = f"Model {model!r} was not found (404: {detail}). Choose another with --model."
+            elif status == 402:
+                text = f"Billing problem on the Anthropic account (402: {detail}). Check the console's billing page."
+            elif status == 413:
+                text = f"The request was too large (413: {detail}). Start a new run with less context."
+            elif status == 429:
+                text = f"Rate limited by the API (429){after}: {detail}. Wait a minute and run the cell again."
+            elif status >= 500:
+                text = f"The API is overloaded or failing ({status}){after}: {detail}. Try again in a few minutes."
+            else:
+                text = f"Claude rejected the request ({status}: {detail})."
+            return cls(text + (f" [request-id {rid}]" if rid else ""), status_code=status, request_id=rid)
+        if isinstance(error, anthropic.APITimeoutError):
+            attempts = f"on all {retries + 1} attempts" if retries else "with no retry"
+            if isinstance(error.__cause__, httpx2.ConnectTimeout):
+                return cls(f"The request to Claude timed out: no connection to {base_url} within "
+                           f"{min(CONNECT_TIMEOUT_S, read_timeout or CONNECT_TIMEOUT_S):g} s, {attempts}. "
+                           "Check the network or ANTHROPIC_BASE_URL and run the cell again.")
+            silence = f"no answer from {base_url} for {read_timeout:g} s" if read_timeout else f"no answer from {base_url}"
+            return cls(f"The request to Claude timed out: {silence}, {attempts}. Check the network or the API's "
+                       f"status (status.anthropic.com) and run the cell again; {SLOW_LINK}.")
+        if isinstance(error, anthropic.APIConnectionError):
+            cause = error.__cause__ or error
+            return cls(f"Could not reach the Anthropic API at {base_url} ({type(cause).__name__}: {cause}). "
+                       "Check the network or ANTHROPIC_BASE_URL.")
+        return cls(f"The response stream from Claude broke off ({type(error).__name__}: {error}). Run the cell again.")
+
+
+def _api_message(error: "anthropic.APIStatusError") -> str:
+    """The API's own message from an error body (``{"type": "error", "error": {"type", "message"}}``)."""
+    body = error.body
+    if isinstance(body, dict):
+        inner = body.get("error") if isinstance(body.get("error"), dict) else body
+        if inner.get("message"):
+            return str(inner["message"])
+    return error.message
 
 
 class BrokenStreamError(ModelError):

@@ -18,7 +18,7 @@ from . import protocol
 from .agent import RunObserver
 from .protocol import COMM_TARGET, PROTOCOL, PROTOCOL_VERSION
 from .records import Run, Step, Turn
-from .trajectory import run_cells, run_to_notebook
+from .trajectory import run_cells, run_to_notebook, step_cell_index, step_outputs
 
 __all__ = ["FrontendChannel"]
 
@@ -177,6 +177,13 @@ class FrontendChannel(RunObserver):
         self._stop_heartbeat()
         self._cells(run)
         self._update(run)
+
+    def outputs_updated(self, run: Run, step: Step) -> None:
+        if run.insert_mode == "none" or not self._registered:
+            return
+        index = step_cell_index(run, step.index)
+        if index is not None and index < self._sent.get(run.run_id, 0):  # a cell not sent yet goes out as it is
+            self.send(protocol.outputs_message(run, index, step_outputs(step)))
 
     def run_finished(self, run: Run) -> None:
         self._stop_heartbeat()

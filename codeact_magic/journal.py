@@ -183,6 +183,9 @@ class RunJournal(RunObserver):
     def step_finished(self, run: Run, step: Step) -> None:
         self._write({"event": "step", "step": step.to_json(), "elapsed_s": round(run.elapsed_s, 3)})
 
+    def outputs_updated(self, run: Run, step: Step) -> None:
+        self._write({"event": "outputs", "index": step.index, "outputs": step.outputs})
+
     def run_finished(self, run: Run) -> None:
         changed = {k: v for k, v in _fields(run).items() if self._header.get(k) != v}
         self._write({"event": "end", "run": changed})
@@ -268,6 +271,10 @@ def read_journal(path: str | os.PathLike) -> Run:
             run.steps.append(step)
             if running is not None and running.get("index") == step.index:
                 running = None
+        elif kind == "outputs":  # a later step's update_display_data changed an earlier step's outputs
+            for step in run.steps:
+                if step.index == event.get("index") and isinstance(event.get("outputs"), list):
+                    step.outputs = event["outputs"]
         elif kind == "end":
             changed = {k: v for k, v in (event.get("run") or {}).items() if k not in ("turns", "steps")}
             turns, steps = run.turns, run.steps  # kept as read, not serialised again with their outputs

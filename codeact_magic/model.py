@@ -16,7 +16,8 @@ import anthropic
 import httpx2
 
 from .agent import CODE_TOOL
-from .exceptions import BrokenStreamError, MissingAPIKeyError, ModelError, ReplayError
+from .config import default
+from .exceptions import CONNECT_TIMEOUT_S, SLOW_LINK, BrokenStreamError, MissingAPIKeyError, ModelError, ReplayError
 from .records import Turn, Usage
 
 __all__ = ["PYTHON_TOOL", "ClaudeModel", "ReplayModel", "build_request", "check_api_key",
@@ -39,7 +40,6 @@ PYTHON_TOOL: dict[str, Any] = {
 }
 
 _EPHEMERAL = {"type": "ephemeral"}
-_CONNECT_TIMEOUT_S = 10.0  # seconds to open a connection (the SDK's own default is 5)
 _DERIVED = {"text", "input_json", "citation", "thinking", "signature"}  # the SDK's events made from a delta event
 
 
@@ -137,66 +137,11 @@ def _block_param(block: Any) -> dict[str, Any]:
     return block.model_dump(exclude_none=True)
 
 
-def _api_message(error: anthropic.APIStatusError) -> str:
-    body = error.body
-    if isinstance(body, dict):
-        inner = body.get("error") if isinstance(body.get("error"), dict) else body
-        if inner.get("message"):
-            return str(inner["message"])
-    return error.message
-
-
-_SLOW_LINK = "a slow link may need a longer `%config CodeActMagics.read_timeout` (seconds)"
-
-
-def _wrap(error: Exception, model: str, retries: int, base_url: str, read_timeout: float | None = None) -> ModelError:
-    """One clear line for a failed model call: what failed and what to do."""
-    if isinstance(error, anthropic.APIStatusError) and error.status_code < 400:
-        # an `event: error` inside a 200 stream: not retried by the SDK
-        kind = getattr(error, "type", None) or "error"
-        return ModelError(f"The response stream from Claude broke off with an error event ({kind}: "
-                          f"{_api_message(error)}). Run the cell again.", request_id=error.request_id)
-    if isinstance(error, anthropic.APIStatusError):
-        status, rid = error.status_code, error.request_id
-        detail = _api_message(error)
-        after = f" after {retries} retries" if retries else ""
-        if status == 401:
-            text = f"Claude rejected the API key (401 authentication_error: {detail}). Check ANTHROPIC_API_KEY."
-        elif status == 403:
-            text = f"This API key may not use this model or feature (403 permission_error: {detail})."
-        elif status == 404:
-            text = f"Model {model!r} was not found (404: {detail}). Choose another with --model."
-        elif status == 402:
-            text = f"Billing problem on the Anthropic account (402: {detail}). Check the console's billing page."
-        elif status == 413:
-            text = f"The request was too large (413: {detail}). Start a new run with less context."
-        elif status == 429:
-            text = f"Rate limited by the API (429){after}: {detail}. Wait a minute and run the cell again."
-        elif status >= 500:
-            text = f"The API is overloaded or failing ({status}){after}: {detail}. Try again in a few minutes."
-        else:
-            text = f"Claude rejected the request ({status}: {detail})."
-        return ModelError(text + (f" [request-id {rid}]" if rid else ""), status_code=status, request_id=rid)
-    if isinstance(error, anthropic.APITimeoutError):
-        attempts = f"on all {retries + 1} attempts" if retries else "with no retry"
-        if isinstance(error.__cause__, httpx2.ConnectTimeout):
-            return ModelError(f"The request to Claude timed out: no connection to {base_url} within "
-                              f"{min(_CONNECT_TIMEOUT_S, read_timeout or _CONNECT_TIMEOUT_S):g} s, {attempts}. "
-                              "Check the network or ANTHROPIC_BASE_URL and run the cell again.")
-        silence = f"no answer from {base_url} for {read_timeout:g} s" if read_timeout else f"no answer from {base_url}"
-        return ModelError(f"The request to Claude timed out: {silence}, {attempts}. Check the network or the API's "
-                          f"status (status.anthropic.com) and run the cell again; {_SLOW_LINK}.")
-    if isinstance(error, anthropic.APIConnectionError):
-        cause = error.__cause__ or error
-        return ModelError(
-            f"Could not reach the Anthropic API at {base_url} ({type(cause).__name__}: {cause}). "
-            "Check the network or ANTHROPIC_BASE_URL."
-        )
-    return ModelError(f"The response stream from Claude broke off ({type(error).__name__}: {error}). Run the cell again.")
-
-
 class ClaudeModel:
     """Claude, streamed through ``anthropic.Anthropic().messages.stream``.
+
+    Each option left out (``None``) takes the default of its trait in :class:`~codeact_magic.config.CodeActConfig`
+    (``max_tokens``, ``max_retries``, ``request_timeout``, ``read_timeout``).
 
     Parameters
     ----------
@@ -222,14 +167,19 @@ class ClaudeModel:
         When no API key is set; raised before any request.
     """
 
-    def __init__(self, *, model: str, max_tokens: int = 8192, max_retries: int = 2, timeout: float = 600.0,
-                 read_timeout: float = 40.0) -> None:
+    def __init__(self, *, model: str, max_tokens: int | None = None, max_retries: int | None = None,
+                 timeout: float | None = None, read_timeout: float | None = None) -> None:
         check_api_key()
+        # a None is the setting's default, read from its trait (codeact_magic.config)
+        max_tokens = default("max_tokens") if max_tokens is None else max_tokens
+        max_retries = default("max_retries") if max_retries is None else max_retries
+        timeout = default("request_timeout") if timeout is None else timeout
+        read_timeout = default("read_timeout") if read_timeout is None else read_timeout
         self.model = model
         self.max_tokens = max_tokens
         self.max_retries = max_retries
         self.read_timeout = read_timeout
-        timeouts = httpx2.Timeout(timeout, connect=min(_CONNECT_TIMEOUT_S, read_timeout), read=read_timeout)
+        timeouts = httpx2.Timeout(timeout, connect=min(CONNECT_TIMEOUT_S, read_timeout), read=read_timeout)
         self.client = anthropic.Anthropic(max_retries=max_retries, timeout=timeouts)
 
     def turn(self, system: str, messages: Sequence[dict[str, Any]], on_text: Callable[[str], None] | None = None) -> Turn:
@@ -276,15 +226,17 @@ class ClaudeModel:
                                             f"(no message_stop after {events} events). Run the cell again.")
                 message = stream.get_final_message()
         except anthropic.APIError as error:
-            raise _wrap(error, self.model, self.max_retries, base_url, self.read_timeout) from error
+            raise ModelError.from_sdk(error, model=self.model, retries=self.max_retries, base_url=base_url,
+                                      read_timeout=self.read_timeout) from error
         except httpx2.TimeoutException as error:  # mid-stream: the SDK's retries cover only the wait for headers
             raise BrokenStreamError(f"The response stream from Claude stalled: no byte for {self.read_timeout:g} s "
-                                    f"(read timeout) after {events} events. Run the cell again; {_SLOW_LINK}.") from error
+                                    f"(read timeout) after {events} events. Run the cell again; {SLOW_LINK}.") from error
         except httpx2.HTTPError as error:  # a connection dropped mid-stream: the transport's own error
             raise BrokenStreamError(f"The connection to Claude dropped mid-answer after {events} events "
                                     f"({type(error).__name__}: {error}). Run the cell again.") from error
         except (AssertionError, ValueError, RuntimeError) as error:  # the SDK's complaints about a malformed stream
-            raise _wrap(error, self.model, self.max_retries, base_url, self.read_timeout) from error
+            raise ModelError.from_sdk(error, model=self.model, retries=self.max_retries, base_url=base_url,
+                                      read_timeout=self.read_timeout) from error
         return Turn(
             content=[p for p in map(_block_param, message.content) if not _blank(p)],
             stop_reason=message.stop_reason,

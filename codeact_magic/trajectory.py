@@ -26,7 +26,7 @@ from .protocol import SCHEMA_VERSION, cell_metadata, task_metadata
 from .records import Run, RunStatus
 from .redaction import clean_data
 
-__all__ = ["run_cells", "run_to_notebook", "write_notebook", "load_run"]
+__all__ = ["step_cell_index", "step_outputs", "run_cells", "run_to_notebook", "write_notebook", "load_run"]
 
 def _cell(cell_type: str, source: str, metadata: dict[str, Any], **fields: Any) -> nbformat.NotebookNode:
     """A v4.5 cell, not validated one by one (that costs ~0.2 ms a cell); :func:`write_notebook` validates."""
@@ -44,11 +44,26 @@ def _code_cell(run: Run, index: int, step: Any, usage: dict) -> nbformat.Noteboo
     if step.status != "ok":
         # the run fed this error back to the model; re-executing the notebook must not stop here
         meta["tags"] = ["raises-exception"]
+    return _cell("code", step.code, meta, outputs=step_outputs(step), execution_count=step.execution_count)
+
+
+def step_outputs(step: Any) -> list[nbformat.NotebookNode]:
+    """The outputs of ``step``'s code cell: its recorded outputs, each ``execute_result`` with the step's count."""
     outputs = [nbformat.from_dict(o) for o in step.outputs]
     for output in outputs:
         if output.get("output_type") == "execute_result":
             output["execution_count"] = step.execution_count
-    return _cell("code", step.code, meta, outputs=outputs, execution_count=step.execution_count)
+    return outputs
+
+
+def step_cell_index(run: Run, step_index: int) -> int | None:
+    """The index (``metadata.codeact.index``) of the code cell of step ``step_index`` among the run's cells, or
+    ``None`` when the run has no cell for it yet."""
+    for cell in run_cells(run):
+        meta = cell.metadata["codeact"]
+        if meta.get("role") == "step" and meta.get("step") == step_index:
+            return meta["index"]
+    return None
 
 
 def run_cells(run: Run, *, include_task: bool = False, start: int = 0) -> list[nbformat.NotebookNode]:
