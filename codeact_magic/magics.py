@@ -7,9 +7,10 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from traitlets.log import get_logger
 
 from .agent import build_system, run_agent
-from .config import CodeActConfig, RunOptions
+from .config import CodeActConfig, RunOptions, default
 from .context import summarize
 from .display import RAISED_STATUSES, make_display, status_line
 from .exceptions import CodeActError
@@ -40,6 +41,7 @@ def _cell_id(shell: Any) -> str | None:
         parent = shell.get_parent() if hasattr(shell, "get_parent") else shell.kernel.get_parent()
         return (parent or {}).get("metadata", {}).get("cellId")
     except Exception:  # noqa: BLE001 - no kernel, no cell id
+        get_logger().debug("codeact: no cell id for this run", exc_info=True)
         return None
 
 
@@ -68,17 +70,20 @@ class CodeActMagics(Magics, CodeActConfig):
 
     # -- %%codeact --------------------------------------------------------------------------------------------------
     @magic_arguments()
-    @argument("-m", "--model", help="Claude model id for this run (default: CodeActMagics.model).")
-    @argument("-n", "--max-steps", type=int, help="Most code steps in this run (default 20).")
-    @argument("-t", "--timeout", type=float, help="Seconds a step may run before it is interrupted (default 180).")
-    @argument("--max-cost", type=float, help="Stop the run once it has cost this many USD.")
+    @argument("-m", "--model", help=f"Claude model id for this run (default: CodeActMagics.model, {default('model')}).")
+    @argument("-n", "--max-steps", type=int, help=f"Most code steps in this run (default {default('max_steps')}).")
+    @argument("-t", "--timeout", type=float,
+              help=f"Seconds a step may run before it is interrupted (default {default('timeout'):g}; 0: no limit).")
+    @argument("--max-cost", type=float,
+              help=f"Stop the run once it has cost this many USD (default {default('max_cost_usd'):g}: no budget).")
     @argument("--replay", metavar="RUN.ipynb",
               help="Re-run a recorded run (a notebook from %%codeact export) without a model: the code runs for real.")
     @argument("--replay-if-no-key", metavar="RUN.ipynb",
               help="Replay RUN.ipynb when ANTHROPIC_API_KEY is not set; use Claude when it is (offline demos).")
     @argument("--no-insert", action="store_true", help="Do not insert this run's cells into the notebook.")
     @argument("--insert", choices=["replace", "append"],
-              help="When this cell runs again: 'replace' its earlier run's cells (default) or 'append' after them.")
+              help="When this cell runs again: 'replace' its earlier run's cells or 'append' after them (default: "
+              f"CodeActMagics.insert_mode, {default('insert_mode')}).")
     @argument("--run", metavar="ID", help="With `export`: the run to export (default: the last).")
     @argument("--force", action="store_true", help="With `export`: overwrite PATH if it exists.")
     @argument("command", nargs="*", help="Line form only: `export PATH` or `runs`.")
