@@ -1,12 +1,15 @@
 """Capturing what one step shows: nbformat outputs recorded while they still reach the cell live.
 
-For the step's duration only, :class:`OutputCapture` wraps the shell's display publisher, display hook and traceback
-printer, replaces ``sys.stdout``/``sys.stderr`` with recording streams, and puts a pipe of its own on the process's
-file descriptors 1 and 2 (:mod:`codeact_magic.fdcapture`), so that what ``os.system``, a child process that inherited them, or a C library writes is
-recorded too. Everything is forwarded to where it went before (the kernel's ``OutStream`` or the terminal), so the
-cell shows it as it comes. The outputs follow https://nbformat.readthedocs.io/en/latest/format_description.html.
+For the step's duration only (``with OutputCapture(...)``), :class:`OutputCapture` wraps the shell's display
+publisher, display hook and traceback printer, replaces ``sys.stdout``/``sys.stderr`` with recording streams, and puts
+a pipe of its own on the process's file descriptors 1 and 2 (:mod:`codeact_magic.fdcapture`), so that what
+``os.system``, a child process that inherited them, or a C library writes is recorded too. Everything is forwarded to
+where it went before (the kernel's ``OutStream`` or the terminal), so the cell shows it as it comes. Leaving the
+``with`` block puts every one of those back, whether the step raised or installing the capture failed half-way, as
+IPython's ``IPython.utils.capture.capture_output`` does.
 
-Time and memory are linear in the output's size: stream text is kept as a list of chunks and joined once at the end.
+The record is a :class:`~codeact_magic.outputs.Recorder`: nbformat outputs by the notebook's own rules (see
+:mod:`codeact_magic.outputs`).
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ import threading
 from time import perf_counter as _perf_counter
 from typing import Any, Callable
 
+from traitlets.log import get_logger
+
 from .fdcapture import SYNC_GAP_S, FdCapture, FdWriter
-from .observation import terminal_text
+from .outputs import Recorder
 from .redaction import clean_data
 
-__all__ = ["OutputCapture", "Recorder", "seed_cell_files"]
+__all__ = ["OutputCapture", "seed_cell_files"]
 
 _MISSING = object()
 _TEXT_MIME_PREFIX = "text/"
@@ -30,130 +35,9 @@ _TEXT_MIME_PREFIX = "text/"
 _BATCH = 8192
 #: Seconds between two flushes of the gathered writes by the flusher thread, so output shows while a step waits.
 _FLUSH_S = 0.05
+#: Times the restore is begun again when a stop already on its way lands in it (each part of it is idempotent).
+_RESTORE_TRIES = 100
 
-
-class Recorder:
-    """The outputs of one step in nbformat v4 form, written by the main thread and the fd reader.
-
-    A stream output's text is held as chunks (the last 4,096 writes) and blocks (earlier writes, joined 4,096 at a
-    time) until :meth:`finished` joins them once.
-    """
-
-    def __init__(self) -> None:
-        self.outputs: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
-        self._by_id: dict[str, list[int]] = {}
-        self._clear_waiting = False
-        self._tail_name: str | None = None  # the last output is a stream of this name, appended to directly
-        self._tail: list[str] = []
-        self._tail_blocks: list[str] = []
-
-    def _clear_if_waiting(self) -> None:
-        self._tail_name = None
-        if self._clear_waiting:
-            self._clear_waiting = False
-            self.outputs.clear()
-            self._by_id.clear()
-
-    def stream(self, name: str, text: str) -> None:
-        with self._lock:
-            if name == self._tail_name:
-                tail = self._tail
-                tail.append(text)
-                if len(tail) >= 4096:
-                    self._tail_blocks.append("".join(tail))
-                    tail.clear()
-                return
-            self._clear_if_waiting()
-            self._tail_name, self._tail, self._tail_blocks = name, [text], []
-            self.outputs.append({"output_type": "stream", "name": name, "_chunks": self._tail,
-                                 "_blocks": self._tail_blocks})
-
-    def display(self, data: dict, metadata: dict | None, transient: dict | None, update: bool) -> None:
-        display_id = (transient or {}).get("display_id")
-        output = {"output_type": "display_data", "data": dict(data), "metadata": dict(metadata or {})}
-        with self._lock:
-            if update:  # an update changes the outputs showing that display id, wherever they are
-                for i in self._by_id.get(display_id, ()):
-                    self.outputs[i] = output
-                return
-            self._clear_if_waiting()
-            if display_id:
-                self._by_id.setdefault(display_id, []).append(len(self.outputs))
-            self.outputs.append(output)
-
-    def execute_result(self, data: dict, metadata: dict | None, count: int | None) -> None:
-        with self._lock:
-            self._clear_if_waiting()
-            self.outputs.append({"output_type": "execute_result", "data": dict(data), "metadata": dict(metadata or {}),
-                                 "execution_count": count})
-
-    def error(self, ename: str, evalue: str, traceback: list[str]) -> None:
-        with self._lock:
-            self._clear_if_waiting()
-            self.outputs.append({"output_type": "error", "ename": ename, "evalue": evalue,
-                                 "traceback": list(traceback)})
-
-    def drop_errors(self, enames: set[str]) -> None:
-        """Remove the error outputs of those exception names (the executor's own interrupts)."""
-        with self._lock:
-            kept = [o for o in self.outputs if not (o["output_type"] == "error" and o["ename"] in enames)]
-            self.outputs[:] = kept
-            self._by_id.clear()
-            self._tail_name = None  # indices moved; a later update of an old display id is dropped
-
-    def clear(self, wait: bool = False) -> None:
-        """``clear_output``: now, or with ``wait`` when the next output comes (as the frontends do)."""
-        with self._lock:
-            self._clear_waiting = True
-            self._tail_name = None
-            if not wait:
-                self._clear_if_waiting()
-
-    def finished(self, redactor: Any = None, secrets_changed: bool = True) -> list[dict[str, Any]]:
-        """The outputs, final: streams joined and read as a terminal shows them, surrogates replaced, secrets out.
-
-        Parameters
-        ----------
-        redactor : object, optional
-            The step's :class:`~codeact_magic.redaction.Redactor`. What :class:`OutputCapture` recorded with it was
-            masked as it was recorded (streams by the live filter, displays and tracebacks before they were shown),
-            so it is only scanned again when ``secrets_changed`` says the step made new secrets known: streams for
-            exact secrets (``redactor.exact``), the rest whole (``redactor.outputs``).
-        secrets_changed : bool
-            Whether the redactor learnt new secrets after the outputs were recorded.
-
-        Returns
-        -------
-        list of dict
-            nbformat v4 outputs; streams left empty by carriage returns are dropped.
-        """
-        with self._lock:
-            outputs = []
-            for output in self.outputs:
-                if "_chunks" in output:
-                    text = "".join(output.pop("_blocks") + output.pop("_chunks"))
-                    text = clean_data(terminal_text(text))
-                    if not text:
-                        continue
-                    output["text"] = text
-                elif output["output_type"] == "error":
-                    for key in ("ename", "evalue", "traceback"):
-                        output[key] = clean_data(output[key])
-                else:
-                    for mime, value in output["data"].items():
-                        if mime.startswith(_TEXT_MIME_PREFIX):
-                            output["data"][mime] = clean_data(value)
-                outputs.append(output)
-            self.outputs = outputs
-        if redactor is not None:
-            if secrets_changed:
-                redactor.outputs([o for o in outputs if o["output_type"] != "stream"])
-                for output in outputs:
-                    if output["output_type"] == "stream":
-                        output["text"] = redactor.exact(output["text"])
-            redactor.mark_clean(outputs)
-        return outputs
 
 
 class _Mute:
@@ -285,7 +169,15 @@ def seed_cell_files(shell: Any) -> None:
 
 
 class OutputCapture:
-    """Record a step's outputs into a :class:`Recorder` while they reach the cell live.
+    """Record a step's outputs into a :class:`Recorder` while they reach the cell live: a context manager.
+
+    ``with OutputCapture(shell, record, redactor):`` installs the wrappers, the recording streams, the fd pipe and
+    (with a redactor) the flusher thread; leaving the block, by any exception too, reads the fd pipe to its end, sends
+    what the live filters held back, and puts back every attribute it replaced: the display publisher's ``publish``
+    and ``clear_output``, the display hook's ``write_format_data``, ``write_output_prompt`` and
+    ``finish_displayhook``, ``shell._showtraceback``, ``sys.stdout``, ``sys.stderr`` and fds 1 and 2. If installing
+    fails half-way, what was installed is put back before the error propagates. ``__exit__`` never swallows the
+    block's exception.
 
     Parameters
     ----------
@@ -296,20 +188,28 @@ class OutputCapture:
     redactor : object, optional
         When given, what goes live passes through it, and is recorded as it was shown: one ``redactor.stream()``
         filter per stream (Python-level stdout and stderr, fd 1 and fd 2), ``redactor.bundle`` on display and result
-        data, ``redactor.text`` on traceback lines.
+        data (updates included), ``redactor.text`` on traceback lines.
+
+    Raises
+    ------
+    Exception
+        From ``__enter__``, whatever stopped the install (a thread that cannot start, say), after the restore. An fd
+        pipe that cannot be made (no fd 1 or 2, too many open files) is not an error: fd output is then not captured.
     """
 
     def __init__(self, shell: Any, record: Recorder, redactor: Any = None) -> None:
         self.shell, self.record, self.redactor = shell, record, redactor
+        self.log = get_logger()
         self.mute = _Mute()
         self.fd = FdCapture(self._deliver_fd)
         self._fd_live = {1: redactor.stream(), 2: redactor.stream()} if redactor is not None else {}
         self._targets: dict[int, Any] = {}
         self._tees: tuple[_Tee, _Tee] | None = None
+        self._streams: tuple[Any, Any] | None = None  # sys.stdout, sys.stderr before the step
         self._saved: list[tuple[Any, str, Any]] = []
         self.stream_lock = threading.RLock()
         self.last_tee: _Tee | None = None
-        self._flusher: threading.Event | None = None
+        self._flusher: tuple[threading.Event, threading.Thread] | None = None
 
     def emit_pending(self) -> None:
         """Send the writes both streams gathered through the filter (before another output, and every 50 ms)."""
@@ -324,7 +224,7 @@ class OutputCapture:
             try:
                 self.emit_pending()
             except Exception:  # noqa: BLE001 - a closed target at the step's end; the end flushes again
-                pass
+                self.log.debug("codeact: a periodic flush of the step's output failed", exc_info=True)
 
     def _deliver_fd(self, fd: int, text: str) -> None:
         if not self._fd_live:
@@ -343,8 +243,23 @@ class OutputCapture:
         data = {mime: clean_data(value) if mime.startswith(_TEXT_MIME_PREFIX) else value for mime, value in data.items()}
         return self.redactor.bundle(data) if self.redactor is not None else data
 
-    def start(self) -> None:
-        """Install the wrappers and the fd pipe (undone by :meth:`stop`)."""
+    def _before_output(self) -> None:
+        """What was written before an output is recorded before it: the fd pipes read, the gathered writes sent."""
+        self.fd.sync()
+        self.emit_pending()
+
+    def __enter__(self) -> "OutputCapture":
+        try:
+            self._install()
+        except BaseException:
+            self._restore_all()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._restore_all()
+
+    def _install(self) -> None:
         shell, record, mute = self.shell, self.record, self.mute
         pub, hook = shell.display_pub, shell.displayhook
         orig_publish, orig_clear = pub.publish, pub.clear_output
@@ -352,26 +267,24 @@ class OutputCapture:
         orig_tb = shell._showtraceback
 
         def publish(data, metadata=None, *args, transient=None, update=False, **kwargs):
-            self.fd.sync()
-            self.emit_pending()
+            self._before_output()
             data = self._shown(data)
             record.display(data, metadata, transient, update)
             return mute.wrap(orig_publish)(data, metadata, *args, transient=transient, update=update, **kwargs)
 
         def clear_output(wait=False):
+            self._before_output()  # ipykernel flushes the streams first too; they came before the clear
             record.clear(wait)
             return orig_clear(wait)
 
         def write_format_data(format_dict, md_dict=None):
-            self.fd.sync()
-            self.emit_pending()
+            self._before_output()
             format_dict = self._shown(format_dict)
             record.execute_result(format_dict, md_dict, shell.execution_count)
             return mute.wrap(orig_write)(format_dict, md_dict)
 
         def _showtraceback(etype, evalue, stb):
-            self.fd.sync()
-            self.emit_pending()
+            self._before_output()
             text = self.redactor.text if self.redactor is not None else str
             evalue, stb = text(clean_data(str(evalue))), [text(clean_data(line)) for line in stb]
             record.error(getattr(etype, "__name__", str(etype)), evalue, stb)
@@ -384,7 +297,7 @@ class OutputCapture:
         self._saved = [(obj, name, obj.__dict__.get(name, _MISSING)) for obj, name, _ in patches]
         self._streams = (sys.stdout, sys.stderr)
         for stream in (*self._streams, sys.__stdout__, sys.__stderr__):
-            _flush(stream)
+            self._flush(stream)
         fds = self.fd.start()
         for number, stream in zip((1, 2), self._streams):
             writes_to_fd = fds and _fileno(stream) == number  # terminal IPython: sys.stdout is fd 1
@@ -395,63 +308,95 @@ class OutputCapture:
         for obj, name, value in patches:
             setattr(obj, name, value)
         if self.redactor is not None:
-            self._flusher = threading.Event()
-            threading.Thread(target=self._flush_loop, args=(self._flusher,), daemon=True,
-                             name="codeact-output-flush").start()
+            stop = threading.Event()
+            thread = threading.Thread(target=self._flush_loop, args=(stop,), daemon=True, name="codeact-output-flush")
+            self._flusher = (stop, thread)
+            thread.start()
 
     def say(self, text: str) -> None:
         """Write one line of ours to the cell's stderr, recorded with the step's outputs (from any thread)."""
-        if self._tees is not None:
-            self._tees[1].write(text if text.endswith("\n") else text + "\n")
+        tees = self._tees
+        if tees is not None:
+            tees[1].write(text if text.endswith("\n") else text + "\n")
 
     def say_live(self, text: str) -> None:
         """Write one line to the cell's stderr without recording it."""
-        if self._tees is not None:
+        tees = self._tees
+        if tees is not None:
             self.mute.depth += 1
             try:
-                self._tees[1].write(text if text.endswith("\n") else text + "\n")
+                tees[1].write(text if text.endswith("\n") else text + "\n")
             finally:
                 self.mute.depth -= 1
 
-    def stop(self) -> None:
-        """Put everything back: the fd pipe is read to its end, what the live filters held back goes out. Idempotent."""
+    def _restore_all(self) -> None:
+        """:meth:`_restore`, begun again if a stop already on its way lands in it (each of its parts is idempotent)."""
+        for _ in range(_RESTORE_TRIES):
+            try:
+                self._restore()
+                return
+            except KeyboardInterrupt:
+                continue
+        self._restore()
+
+    def _restore(self) -> None:
+        """Put everything back, each part whatever the others did: the fd pipe is read to its end and what the live
+        filters held back goes out first. Idempotent."""
         if self._flusher is not None:
-            self._flusher.set()
+            stop, thread = self._flusher
+            stop.set()
+            if thread.is_alive():
+                thread.join(1.0)
             self._flusher = None
         tees = self._tees
         for tee in tees or ():
-            _flush(tee)
-        self.fd.stop()
+            self._flush(tee)
+        self._attempt(self.fd.stop)
         for fd, live in self._fd_live.items():
-            rest = live.flush()
-            if rest and fd in self._targets:
-                self.record.stream("stdout" if fd == 1 else "stderr", rest)
-                self._targets[fd].write(rest)
+            self._attempt(self._send_rest, fd, live)
         for tee in tees or ():
-            tee.flush_live()
-            _flush(tee)
+            self._attempt(tee.flush_live)
+            self._flush(tee)
             tee.active = False
         self._tees = None
-        if tees:
+        if self._streams is not None:
             sys.stdout, sys.stderr = self._streams
-        self.fd.close()
+            self._streams = None
+        self._attempt(self.fd.close)
         for obj, name, value in self._saved:
-            if value is _MISSING:
-                obj.__dict__.pop(name, None)
-            else:
-                setattr(obj, name, value)
+            self._attempt(_put_back, obj, name, value)
         self._saved = []
 
+    def _send_rest(self, fd: int, live: Any) -> None:
+        rest = live.flush()
+        if rest and fd in self._targets:
+            self.record.stream("stdout" if fd == 1 else "stderr", rest)
+            self._targets[fd].write(rest)
 
-def _flush(stream: Any) -> None:
-    try:
-        stream.flush()
-    except Exception:  # noqa: BLE001 - a user's broken stream must not lose the record
-        pass
+    def _attempt(self, function: Callable, *args: Any) -> None:
+        try:
+            function(*args)
+        except Exception:  # noqa: BLE001 - the rest of the restore must happen
+            self.log.debug("codeact: %s failed while the output capture was put back",
+                           getattr(function, "__name__", function), exc_info=True)
+
+    def _flush(self, stream: Any) -> None:
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - a user's broken stream must not lose the record
+            self.log.debug("codeact: flushing %r failed", stream, exc_info=True)
+
+
+def _put_back(obj: Any, name: str, value: Any) -> None:
+    if value is _MISSING:
+        obj.__dict__.pop(name, None)
+    else:
+        setattr(obj, name, value)
 
 
 def _fileno(stream: Any) -> int | None:
     try:
         return stream.fileno()
     except Exception:  # noqa: BLE001 - io.UnsupportedOperation, a closed or odd stream
+        get_logger().debug("codeact: %r has no file descriptor", stream, exc_info=True)
         return None

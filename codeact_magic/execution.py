@@ -2,7 +2,16 @@
 
 The step goes through ``shell.run_cell(store_history=True)`` so it gets a real execution count, ``Out[]`` and history,
 and everything it prints or displays reaches the ``%%codeact`` cell live while :mod:`codeact_magic.capture` records
-it as nbformat outputs.
+it as nbformat outputs (https://nbformat.readthedocs.io/en/latest/format_description.html), inside
+``with OutputCapture(...)``, which puts the shell and the process's streams back however the step ends.
+
+The record follows the notebook's output rules as nbclient applies them to a cell (see :mod:`codeact_magic.capture`):
+a step's outputs are what the same code leaves as a plain cell. One :class:`LiveExecutor` serves one run, and steps
+are its cells: a ``clear_output`` clears only the step that made it, and an update of a display (``handle.update``,
+``display(..., display_id=..., update=True)``) changes the output showing it in whichever step of the run it is, as
+nbclient's ``_update_display_id`` changes it in whichever cell. The earlier steps so changed are named in
+:attr:`ExecutionResult.updated`; the loop tells its observers (``outputs_updated``), so the journal, the export and
+the inserted cells hold the new value. What the model reads of a step (its observation) stays that step's own outputs.
 
 How a step is stopped, and what cannot be stopped: :mod:`codeact_magic.stops`.
 """
@@ -16,7 +25,8 @@ import threading
 import time
 from typing import Any
 
-from .capture import OutputCapture, Recorder
+from .capture import OutputCapture
+from .outputs import DisplayIds, Recorder
 from .observation import user_traceback
 from .redaction import clean_text
 from .stops import ORIGINAL_GETSIGNAL, StepStopped, StopControl, until_done
@@ -43,6 +53,9 @@ class ExecutionResult:
         Seconds the code ran.
     error_text : str
         The error as the model should read it: :func:`user_traceback`, or ``""``.
+    updated : list of list of dict
+        The ``outputs`` lists of this run's earlier steps that this step changed in place (an update of a display
+        they showed), each once; compare by identity (``is``), as :func:`codeact_magic.agent.updated_steps` does.
     """
 
     outputs: list[dict[str, Any]]
@@ -51,10 +64,11 @@ class ExecutionResult:
     error: BaseException | None
     duration_s: float
     error_text: str = ""
+    updated: list[list[dict[str, Any]]] = dataclasses.field(default_factory=list)
 
 
 class LiveExecutor:
-    """Runs code steps in an IPython shell's user namespace.
+    """Runs the code steps of one run in an IPython shell's user namespace.
 
     Parameters
     ----------
@@ -75,6 +89,7 @@ class LiveExecutor:
         self.shell = shell
         self.redactor = redactor
         self._first = True
+        self._displays = DisplayIds()  # the run's display ids, across its steps
         on_main = threading.current_thread() is threading.main_thread()
         self._kernel_handler = ORIGINAL_GETSIGNAL(signal.SIGINT) if on_main else None
 
@@ -87,17 +102,20 @@ class LiveExecutor:
             Python source (IPython syntax: magics and ``!`` work).
         timeout : float
             Seconds before the code is interrupted (SIGINT, which also breaks ``time.sleep`` and other blocking
-            system calls, then escalation; see the module docstring); 0 for no limit.
+            system calls, then escalation; see :mod:`codeact_magic.stops`); 0 for no limit.
 
         Returns
         -------
         ExecutionResult
-            The outputs, the execution count and how it ended. A timeout is reported as status ``timeout`` with an
-            error output ``TimeoutError``; the kernel stays usable.
+            The outputs, the execution count, how it ended and the earlier steps' outputs it updated. A timeout is
+            reported as status ``timeout`` with an error output ``TimeoutError``; the kernel stays usable.
 
         Raises
         ------
-        Nothing from the code itself: its exceptions, and the stops, are recorded.
+        Exception
+            Only when the output capture cannot be installed (see :class:`~codeact_magic.capture.OutputCapture`);
+            the shell is then as it was and the code did not run. The code's own exceptions, and the stops, are
+            recorded, never raised.
         """
         shell = self.shell
         if self._first:
@@ -106,39 +124,38 @@ class LiveExecutor:
             self._first = False
         if self.redactor is not None:
             self.redactor.refresh(shell.user_ns)
-        record = Recorder()
+        record = Recorder(self._displays)
         capture = OutputCapture(shell, record, self.redactor)
         control = StopControl(shell, timeout, self._kernel_handler, sys._getframe(), capture.say)
         count = shell.execution_count
         result = landed = None
         try:
-            capture.start()
-            control.start()
-            start = time.perf_counter()
-            try:
-                result = shell.run_cell(code, store_history=True, silent=False)
-            except KeyboardInterrupt as stop:  # a stop that landed in IPython's code around the step's
-                landed = stop
-            finally:
-                duration = time.perf_counter() - start
-                until_done(control.end)
-            error = landed if result is None else (result.error_before_exec or result.error_in_exec)
-            if control.user_stop or (control.reason is None and isinstance(error, KeyboardInterrupt)):
-                status = "interrupted"
-            elif control.reason == "timeout":
-                status = "timeout"
-                message = f"step exceeded the timeout of {timeout:g} s and was interrupted"
-                if control.escalating:
-                    message += (f"; the code did not stop at the interrupt and was stopped "
-                                f"{duration - timeout:.1f} s after the timeout")
-                record.drop_errors({"KeyboardInterrupt", "StepStopped"})
-                record.error("TimeoutError", message, [f"TimeoutError: {message}"])
-                capture.say_live(f"TimeoutError: {message}")
-                error = TimeoutError(message)
-            else:
-                status = "error" if error is not None else "ok"
+            with capture:
+                control.start()
+                start = time.perf_counter()
+                try:
+                    result = shell.run_cell(code, store_history=True, silent=False)
+                except KeyboardInterrupt as stop:  # a stop that landed in IPython's code around the step's
+                    landed = stop
+                finally:
+                    duration = time.perf_counter() - start
+                    until_done(control.end)
+                error = landed if result is None else (result.error_before_exec or result.error_in_exec)
+                if control.user_stop or (control.reason is None and isinstance(error, KeyboardInterrupt)):
+                    status = "interrupted"
+                elif control.reason == "timeout":
+                    status = "timeout"
+                    message = f"step exceeded the timeout of {timeout:g} s and was interrupted"
+                    if control.escalating:
+                        message += (f"; the code did not stop at the interrupt and was stopped "
+                                    f"{duration - timeout:.1f} s after the timeout")
+                    record.drop_errors({"KeyboardInterrupt", "StepStopped"})
+                    record.error("TimeoutError", message, [f"TimeoutError: {message}"])
+                    capture.say_live(f"TimeoutError: {message}")
+                    error = TimeoutError(message)
+                else:
+                    status = "error" if error is not None else "ok"
         finally:
-            until_done(capture.stop)
             until_done(control.release)
         if control.user_stop and status != "interrupted":  # the user's stop came as the step ended
             status = "interrupted"
@@ -152,4 +169,4 @@ class LiveExecutor:
             error_text = self.redactor.text(error_text)
         outputs = record.finished(self.redactor, secrets_changed=changed)
         error_text = clean_text(error_text)
-        return ExecutionResult(outputs, count, status, error, duration, error_text)
+        return ExecutionResult(outputs, count, status, error, duration, error_text, record.updated)

@@ -4,7 +4,11 @@ that inherited them, a C library's ``printf``.
 For the step's duration :class:`FdCapture` puts a pipe of its own on fds 1 and 2; a reader thread hands each piece to
 the capture (:class:`codeact_magic.capture.OutputCapture`), which records it and forwards it to where fds 1 and 2
 went before (in a kernel, ipykernel's own fd pipe, so the cell shows it; in a terminal, the terminal). At the end the
-C library's buffers are flushed (``fflush(NULL)``), the fds are put back and the pipes read to their end.
+C library's buffers are flushed (``fflush(NULL)``), the fds are put back and the pipes read to their end. A start that
+fails half-way puts fds 1 and 2 back and closes what it opened before it returns or raises.
+
+Per step this costs two ``dup``, two ``pipe`` and four ``dup2`` calls and one reader thread started and joined: about
+0.1 to 0.2 ms on a 2-core machine.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import select
 import sys
 import threading
 from typing import Any, Callable
+
+from traitlets.log import get_logger
 
 __all__ = ["DRAIN_WAIT_S", "SYNC_GAP_S", "FdCapture", "FdWriter"]
 
@@ -37,7 +43,6 @@ def _c_flush() -> None:
         _LIBC[0].fflush(None)
     except (OSError, AttributeError):  # pragma: no cover - no C library to ask (not POSIX)
         pass
-
 
 
 class FdWriter:
@@ -83,36 +88,66 @@ class FdCapture:
         self._detached = False
         self.reading = False  # the pipe is on fds 1 and 2
         self.last = 0.0  # time.perf_counter() of the last Python-level write
+        self.log = get_logger()
 
     def start(self) -> bool:
+        """Put the pipes on fds 1 and 2 and start the reader thread.
+
+        Returns
+        -------
+        bool
+            False when the pipes cannot be made (no fd 1 or 2, as in a daemon or ``pythonw``; too many open files):
+            nothing was changed and fd output is not captured.
+
+        Raises
+        ------
+        Exception
+            Whatever else stops it half-way (a reader thread that cannot start), after fds 1 and 2 were put back and
+            the pipes closed.
+        """
         _c_flush()
         try:
             for fd in (1, 2):
                 self.saved[fd] = os.dup(fd)
                 read, write = os.pipe()
-                os.set_blocking(read, False)
                 self._pipes[read] = fd
-                self._decoders[read] = codecs.getincrementaldecoder("utf-8")("replace")
-                os.dup2(write, fd)  # inheritable: child processes write to the pipe too
-                os.close(write)
-        except OSError:  # no fd 1 or 2 (a daemon, pythonw): no fd capture
-            self._restore()
-            for read in self._pipes:
-                os.close(read)
-            for saved in self.saved.values():
-                os.close(saved)
-            self._pipes.clear()
-            self.saved.clear()
-            return False
-        self._thread = threading.Thread(target=contextvars.copy_context().run, args=(self._loop,), daemon=True,
-                                        name="codeact-fd-capture")
-        self._thread.start()
+                try:
+                    os.set_blocking(read, False)
+                    self._decoders[read] = codecs.getincrementaldecoder("utf-8")("replace")
+                    os.dup2(write, fd)  # inheritable: child processes write to the pipe too
+                finally:
+                    os.close(write)
+            self._thread = threading.Thread(target=contextvars.copy_context().run, args=(self._loop,), daemon=True,
+                                            name="codeact-fd-capture")
+            self._thread.start()
+        except BaseException as error:
+            self._undo_start()
+            if isinstance(error, OSError):
+                self.log.debug("codeact: no capture of fds 1 and 2 for this step", exc_info=True)
+                return False
+            raise
         self.reading = True
         return True
 
+    def _undo_start(self) -> None:
+        """Put fds 1 and 2 back and close what :meth:`start` opened (it failed half-way)."""
+        self._thread = None
+        self._restore()
+        for descriptor in (*self._pipes, *self.saved.values()):
+            try:
+                os.close(descriptor)
+            except OSError:
+                self.log.debug("codeact: closing fd %d failed", descriptor, exc_info=True)
+        self._pipes.clear()
+        self._decoders.clear()
+        self.saved.clear()
+
     def _restore(self) -> None:
         for fd, saved in self.saved.items():
-            os.dup2(saved, fd)
+            try:
+                os.dup2(saved, fd)
+            except OSError:  # pragma: no cover - dup2 of two open descriptors does not fail
+                self.log.debug("codeact: fd %d could not be put back", fd, exc_info=True)
 
     def _read(self, read: int) -> bool:
         """Read once from a pipe (lock held); False when nothing was waiting."""
@@ -126,8 +161,8 @@ class FdCapture:
         if data and self._detached:  # after the step: pass on, as the fd did before
             try:
                 os.write(self.saved[fd], data)
-            except OSError:
-                pass
+            except OSError:  # where fd 1/2 went is gone: the output is lost, as it would be there
+                self.log.debug("codeact: passing on fd %d output after the step failed", fd, exc_info=True)
         elif data:
             text = self._decoders[read].decode(data)
             if text:
@@ -175,26 +210,28 @@ class FdCapture:
     def stop(self) -> None:
         """Put fds 1 and 2 back and read the pipes to their end, waiting at most :data:`DRAIN_WAIT_S` seconds.
 
-        The saved copies stay open (for the live targets' last writes) until :meth:`close`.
+        The saved copies stay open (for the live targets' last writes) until :meth:`close`. Idempotent, and safe to
+        call again when an exception interrupted it.
         """
-        if self._thread is None:
+        thread = self._thread
+        if thread is None:
             return
         self.reading = False
         for stream in (sys.__stdout__, sys.__stderr__):  # Python-level buffers on fd 1/2, then C's
             try:
                 stream.flush()
             except (AttributeError, OSError, ValueError):
-                pass
+                self.log.debug("codeact: flushing %r failed", stream, exc_info=True)
         _c_flush()
         self._restore()
-        self._thread.join(DRAIN_WAIT_S)
+        thread.join(DRAIN_WAIT_S)
         with self._lock:
-            if self._pipes:  # a background child holds the pipe: what it writes later goes where fd 1/2 go
+            if self._pipes and not self._detached:  # a background child holds the pipe: what it writes later goes
+                self._detached = True                # where fd 1/2 go
                 for read, decoder in self._decoders.items():
                     tail = decoder.decode(b"", final=True)
                     if tail:
                         self._deliver(self._pipes[read], tail)
-                self._detached = True
         self._thread = None
 
     def close(self) -> None:

@@ -1,6 +1,6 @@
 import linecache
 
-from codeact_magic.capture import Recorder
+from codeact_magic.outputs import Recorder
 from codeact_magic.observation import render_observation, strip_ansi, terminal_text, truncate_middle, user_traceback
 
 
