@@ -26,10 +26,11 @@ def _plain(value: Any) -> str:
     return "".join(value) if isinstance(value, list) else str(value or "")
 
 
-def step_text(outputs: Sequence[dict[str, Any]]) -> str:
+def step_text(outputs: Sequence[dict[str, Any]], displays: bool = True) -> str:
     """The text a step showed, as compared by a replay.
 
-    Its stdout and the ``text/plain`` of its results and displays, in order; stderr (warnings, whose paths and
+    Its stdout and the ``text/plain`` of its results and displays (``displays=False``: of its results only), in
+    order; stderr (warnings, whose paths and
     wording change between machines and versions), images and HTML are left out. Carriage returns are read as a
     terminal does (:func:`~codeact_magic.observation.terminal_text`, the rule the record itself follows), each line
     is stripped of trailing blanks, and memory addresses (``0x7f...``) read ``0x…``.
@@ -38,17 +39,20 @@ def step_text(outputs: Sequence[dict[str, Any]]) -> str:
     ----------
     outputs : sequence of dict
         nbformat v4 outputs.
+    displays : bool
+        Include ``display_data`` outputs.
 
     Returns
     -------
     str
     """
+    kinds = ("execute_result", "display_data") if displays else ("execute_result",)
     parts = []
     for output in outputs:
         kind = output.get("output_type")
         if kind == "stream" and output.get("name") == "stdout":
             parts.append(_plain(output.get("text")))
-        elif kind in ("execute_result", "display_data") and "text/plain" in output.get("data", {}):
+        elif kind in kinds and "text/plain" in output.get("data", {}):
             parts.append(_plain(output["data"]["text/plain"]) + "\n")
     lines = [line.rstrip() for line in terminal_text("".join(parts)).split("\n")]
     return _ADDRESS.sub("0x…", "\n".join(lines).strip("\n"))
@@ -66,7 +70,8 @@ def _quote(text: str) -> str:
     return repr(text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…")
 
 
-def compare_step(recorded: Step | None, status: str, outputs: Sequence[dict[str, Any]]) -> str | None:
+def compare_step(recorded: Step | None, status: str, outputs: Sequence[dict[str, Any]],
+                 displays: bool = True) -> str | None:
     """How a replayed step differs from its recording, in one line; ``None`` when it does not.
 
     Parameters
@@ -77,6 +82,8 @@ def compare_step(recorded: Step | None, status: str, outputs: Sequence[dict[str,
         How the replayed step ended (``ok``, ``error``, ``timeout``, ``interrupted``).
     outputs : sequence of dict
         Its nbformat outputs.
+    displays : bool
+        Compare the text of ``display_data`` outputs too.
 
     Returns
     -------
@@ -88,7 +95,7 @@ def compare_step(recorded: Step | None, status: str, outputs: Sequence[dict[str,
         return f"it now fails with {_error_line(outputs)}, where the recording ran without error"
     if status == "ok" and recorded.status != "ok":
         return f"it now runs without error, where the recording failed with {_error_line(recorded.outputs)}"
-    now, then = step_text(outputs), step_text(recorded.outputs)
+    now, then = step_text(outputs, displays), step_text(recorded.outputs, displays)
     if now != then:
         a, b = now.split("\n"), then.split("\n")
         line = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
@@ -120,17 +127,41 @@ class ReplayCheck:
         self.model_name = getattr(model, "model", "replay")
         self.divergence: str | None = None
         self._done = 0
+        # step number -> (recorded step, its live outputs): differs only in displays, which a later step may update
+        self._waiting: dict[int, tuple[Step, list[dict[str, Any]]]] = {}
 
     def execute(self, code: str, timeout: float = 0.0) -> Any:
-        """Run the step for real, then compare it with step k of the recording."""
+        """Run the step for real, then compare it with step k of the recording.
+
+        The recording holds each display as the run left it, after later steps updated it (``handle.update``), so a
+        step that differs only in its displays is checked again when a later step updates them, and at the end of
+        the recording; it diverges only if it still differs then.
+        """
         result = self.executor.execute(code, timeout)
         recorded = self.steps[self._done] if self._done < len(self.steps) else None
         self._done += 1
         if self.divergence is None:
             why = compare_step(recorded, result.status, result.outputs)
-            if why:
-                self.divergence = f"Step {self._done} diverged from the recording {self.source}: {why}."
+            if why and compare_step(recorded, result.status, result.outputs, displays=False) is None:
+                self._waiting[self._done] = (recorded, result.outputs)
+            elif why:
+                self._diverge(self._done, why)
+        changed = getattr(result, "updated", None) or ()
+        for number, (step, outputs) in list(self._waiting.items()):
+            if any(outputs is c for c in changed) and compare_step(step, step.status, outputs) is None:
+                del self._waiting[number]
         return result
+
+    def _diverge(self, number: int, why: str) -> None:
+        if self.divergence is None:
+            self.divergence = f"Step {number} diverged from the recording {self.source}: {why}."
+
+    def _check_waiting(self) -> None:
+        for number, (step, outputs) in sorted(self._waiting.items()):
+            why = compare_step(step, step.status, outputs)
+            if why:
+                self._diverge(number, why)
+        self._waiting.clear()
 
     def turn(self, system: str, messages: Sequence[dict[str, Any]], on_text: Any = None, **kwargs: Any) -> Any:
         """The next recorded turn, unless a step has diverged.
@@ -143,4 +174,9 @@ class ReplayCheck:
         """
         if self.divergence:
             raise ReplayDivergedError(self.divergence)
-        return self.model.turn(system, messages, on_text, **kwargs)
+        turn = self.model.turn(system, messages, on_text, **kwargs)
+        if not turn.tool_uses:  # the recorded answer: every step has run, so a display that still differs diverged
+            self._check_waiting()
+            if self.divergence:
+                raise ReplayDivergedError(self.divergence)
+        return turn

@@ -93,3 +93,32 @@ def test_wrong_forms_get_a_one_line_hint(kernel, server, recording, cell, hint):
     assert hint in result.error["evalue"], result.error["evalue"]
     assert "Did you mean the line magic" not in result.text and "\n" not in result.error["evalue"]
     assert len(server.requests) == asked  # the model was not asked
+
+
+@pytest.fixture
+def updated_recording(kernel, server, tmp_path):
+    """A recorded run whose step 2 updates the display step 1 showed: the export holds step 1's display as 'v2'."""
+    kernel.execute("start = 'v'")
+    server.enqueue(turn("Show it.", "h = display(start + '1', display_id=True)"),
+                   turn("Update it.", "h.update(start + '2')\nprint('updated')"), turn("Shown as v2."))
+    assert kernel.execute("%%codeact\nShow then update").status == "ok"
+    path = tmp_path / "upd.ipynb"
+    assert kernel.execute(f"%codeact export {path}").status == "ok"
+    step1 = next(c for c in nbformat.read(str(path), as_version=4).cells if c.metadata.get("codeact", {}).get("step") == 1)
+    assert [o["data"]["text/plain"] for o in step1.outputs] == ["'v2'"]
+    return path
+
+
+def test_a_replay_whose_later_step_updates_an_earlier_display_ends_done(updated_recording, fresh):
+    fresh.execute("start = 'v'")
+    result = fresh.execute(f"%%codeact --replay {updated_recording}\nShow then update")
+    assert result.status == "ok", result.text
+    assert "Shown as v2." in result.text
+
+
+def test_a_display_that_still_differs_at_the_end_diverges_at_its_step(updated_recording, fresh):
+    fresh.execute("start = 'w'")
+    result = fresh.execute(f"%%codeact --replay {updated_recording}\nShow then update")
+    assert result.status == "error"
+    assert "Step 1 diverged from the recording" in result.error["evalue"]
+    assert "now \"'w2'\", recorded \"'v2'\"" in result.error["evalue"]
