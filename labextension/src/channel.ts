@@ -14,6 +14,9 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { COMM_TARGET, FrontendRequest, PROTOCOL, request } from './protocol';
 
+/** The `data` of a comm message. */
+type CommData = Parameters<Kernel.IComm['send']>[0];
+
 /** One codeact message from the kernel, with what its Jupyter envelope says about it. */
 export interface IIncoming {
   /** The comm message's `data`. */
@@ -74,10 +77,12 @@ export class KernelChannel implements IDisposable {
     if (!kernel || kernel.isDisposed) {
       return null;
     }
+    // plain JSON, though its generated type allows any extra field (`[k: string]: unknown`)
+    const data = { ...message } as CommData;
     try {
       let future: Kernel.IShellFuture;
       if (this._comm && !this._comm.isDisposed) {
-        future = this._comm.send({ ...message });
+        future = this._comm.send(data);
       } else {
         const comm = kernel.createComm(COMM_TARGET);
         comm.onClose = () => {
@@ -86,7 +91,7 @@ export class KernelChannel implements IDisposable {
           }
         };
         this._comm = comm;
-        future = comm.open({ ...message });
+        future = comm.open(data);
       }
       return future.msg.header.msg_id;
     } catch (reason) {

@@ -1,7 +1,7 @@
 /**
  * How the panel writes a run's figures. Pure, tested by jest.
  */
-import { IUsage, RunStatus } from './protocol';
+import { Usage, RunStatus } from './protocol';
 
 const STATUS_LABELS: Record<RunStatus, string> = {
   running: 'running',
@@ -20,7 +20,7 @@ export function statusLabel(status: RunStatus): string {
 }
 
 /** All input tokens (fresh, written to the cache, read from it). */
-export function inputTokens(usage: IUsage): number {
+export function inputTokens(usage: Usage): number {
   return usage.input_tokens + usage.cache_creation_input_tokens + usage.cache_read_input_tokens;
 }
 
@@ -33,7 +33,7 @@ export function formatCount(n: number): string {
 }
 
 /** `12,345 in / 678 out`. */
-export function formatTokens(usage: IUsage): string {
+export function formatTokens(usage: Usage): string {
   return `${formatCount(inputTokens(usage))} in / ${formatCount(usage.output_tokens)} out`;
 }
 

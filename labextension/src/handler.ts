@@ -1,9 +1,10 @@
 /**
- * What one notebook does with each codeact message from its kernel: check it, keep the runs, insert cells, match
- * replies to its own requests. Pure (no JupyterLab import): jest feeds it the schema fixtures and whole runs.
+ * What one notebook does with each codeact message from its kernel: check it, keep the runs, insert cells, replace
+ * an inserted cell's outputs, match replies to its own requests (the one record of the requests awaiting a reply).
+ * Pure (no JupyterLab import): jest feeds it the schema fixtures and whole runs.
  */
 import { INotebookCells, InsertionPlanner, InsertPlan, cellToInsert } from './insertion';
-import { IExportMessage, KernelMessage, PROTOCOL_VERSION, parseMessage } from './protocol';
+import { CellMessage, ExportMessage, KernelMessage, OutputsMessage, PROTOCOL_VERSION, parseMessage } from './protocol';
 import { RunStore } from './runs';
 
 /** Where a message came from, read from its Jupyter envelope. */
@@ -13,6 +14,13 @@ export interface IOrigin {
   /** `parent_header.msg_id`, or null. */
   parentMsgId: string | null;
 }
+
+/** What becomes of an `outputs` message. */
+export type OutputsPlan =
+  /** Replace the outputs of the cell at position `at`. */
+  | { kind: 'replace'; at: number }
+  /** No cell of the notebook carries the key (not inserted here, or deleted), or there is no notebook. */
+  | { kind: 'skip'; reason: 'absent' | 'not-ours' };
 
 export type Outcome =
   /** Not a codeact message, or one that is not for this notebook (a reply to another frontend's request). */
@@ -25,8 +33,10 @@ export type Outcome =
   | { kind: 'runs' }
   /** A cell message, and what was done with it. */
   | { kind: 'cell'; plan: InsertPlan }
+  /** An outputs message, and what was done with it. */
+  | { kind: 'outputs'; plan: OutputsPlan }
   /** The reply to this notebook's export request. */
-  | { kind: 'export'; message: IExportMessage }
+  | { kind: 'export'; message: ExportMessage }
   /** The kernel could not serve this notebook's request. */
   | { kind: 'error'; message: string };
 
@@ -44,14 +54,25 @@ export class MessageHandler {
   /** Where cells go, and which were handled. */
   readonly planner = new InsertionPlanner();
 
-  /** Remember that a request with this message id was sent, so that its reply is recognised. */
-  expectReply(msgId: string): void {
-    this._pending.add(msgId);
+  /**
+   * Remember that a request with this message id was sent, so that its reply (`export` or `error`) is recognised.
+   *
+   * @param runId - the run an `export_request` asks for: it is in {@link exporting} until the reply comes.
+   */
+  expectReply(msgId: string, runId?: string): void {
+    this._pending.set(msgId, runId ?? null);
   }
 
   /** Whether a reply to a request of this notebook is still awaited. */
   get waiting(): boolean {
     return this._pending.size > 0;
+  }
+
+  /** Runs whose export was asked for and not answered yet (the kernel answers when it is idle). */
+  get exporting(): ReadonlySet<string> {
+    const runs = new Set<string>();
+    this._pending.forEach(runId => runId !== null && runs.add(runId));
+    return runs;
   }
 
   /** Forget the kernel's runs and pending requests (the kernel restarted or changed). Handled keys stay. */
@@ -74,7 +95,6 @@ export class MessageHandler {
         return { kind: 'invalid', reason: parsed.reason };
     }
     const message = parsed.message as KernelMessage;
-    const ours = origin.parentMsgId !== null && this._pending.delete(origin.parentMsgId);
     switch (message.type) {
       case 'runs':
       case 'run':
@@ -82,17 +102,24 @@ export class MessageHandler {
         return this.runs.apply(message) ? { kind: 'runs' } : { kind: 'ignored' };
       case 'cell':
         return { kind: 'cell', plan: this._insert(message, origin.startedHere) };
+      case 'outputs':
+        return { kind: 'outputs', plan: this._replaceOutputs(message) };
       case 'export':
-        return ours ? { kind: 'export', message } : { kind: 'ignored' };
+        return this._settle(origin) ? { kind: 'export', message } : { kind: 'ignored' };
       case 'error':
-        return ours ? { kind: 'error', message: message.message } : { kind: 'ignored' };
+        return this._settle(origin) ? { kind: 'error', message: message.message } : { kind: 'ignored' };
       default:
         // frontend -> kernel requests seen on iopub (never sent there, but harmless)
         return { kind: 'ignored' };
     }
   }
 
-  private _insert(message: Parameters<InsertionPlanner['plan']>[1], startedHere: boolean): InsertPlan {
+  /** Whether the message answers a request of this notebook; the request is no longer awaited. */
+  private _settle(origin: IOrigin): boolean {
+    return origin.parentMsgId !== null && this._pending.delete(origin.parentMsgId);
+  }
+
+  private _insert(message: CellMessage, startedHere: boolean): InsertPlan {
     const cells = this._cells();
     if (!cells) {
       return { kind: 'skip', reason: 'not-ours' };
@@ -107,8 +134,35 @@ export class MessageHandler {
     return plan;
   }
 
+  private _replaceOutputs(message: OutputsMessage): OutputsPlan {
+    const cells = this._cells();
+    if (!cells) {
+      return { kind: 'skip', reason: 'not-ours' };
+    }
+    const plan = planOutputs(cells, message);
+    if (plan.kind === 'replace') {
+      cells.setOutputs(plan.at, message.outputs);
+    }
+    return plan;
+  }
+
   private _cells: () => INotebookCells | null;
-  private _pending = new Set<string>();
+  /** Requests awaiting a reply: message id -> the run an export request asks for, or null. */
+  private _pending = new Map<string, string | null>();
+}
+
+/**
+ * Where an `outputs` message goes: the cell of the notebook carrying its key (a later step updated a display of
+ * that cell's step, as `update_display_data` does in a notebook), or nowhere.
+ */
+export function planOutputs(cells: INotebookCells, message: OutputsMessage): OutputsPlan {
+  for (let i = 0; i < cells.length; i++) {
+    const meta = cells.codeact(i);
+    if (meta && meta.key === message.key && meta.run_id === message.run_id) {
+      return { kind: 'replace', at: i };
+    }
+  }
+  return { kind: 'skip', reason: 'absent' };
 }
 
 /**

@@ -4,11 +4,14 @@
  * the interface over a JupyterLab notebook model.
  *
  * The rules (see also the README of the extension):
- * - A key (`<run_id>:<index>`) is inserted at most once per notebook model: not if a cell of the notebook already
- *   carries it (a reload, a second view, a re-delivered message), and not if it was handled before in this model
- *   (so a cell the user deleted stays deleted).
+ * - A key (`metadata.codeact.key`, an identity only) is inserted at most once per notebook model: not if a cell of
+ *   the notebook already carries it (a reload, a second view, a re-delivered message), and not if it was handled
+ *   before in this model (so a cell the user deleted stays deleted).
  * - A cell goes after the present cell of its run with the greatest lower index (or before the one with the least
- *   higher index), so the run's cells stay in order even around the user's own cells.
+ *   higher index), so the run's cells stay in order even around the user's own cells. The index is the integer
+ *   `metadata.codeact.index`, never read out of the key. A cell of the run without one (saved by an older version)
+ *   has no known position: it is left out of the ordering, and still counts for the key and for replace/append.
+ *   Every cell inserted here carries the index of its message.
  * - The first cell of a run goes right below its `%%codeact` cell (the anchor, found by id). With `replace`, the
  *   block of earlier runs' cells of that anchor right below it is removed first, except the cells the user edited
  *   (their source no longer matches the hash taken at insertion, or there is no hash): those stay, below the new
@@ -16,11 +19,7 @@
  * - With no anchor in this notebook, the cell goes at the end, but only when this notebook's own kernel connection
  *   started the run (another notebook or a console on the same kernel does not get it).
  */
-import {
-  ICellMessage,
-  ICodeActCellMetadata,
-  ITrajectoryCell
-} from './protocol';
+import { CellMessage, CellMetadata, Output, TrajectoryCell } from './protocol';
 
 /** The notebook as the planner sees it. Indices are positions in the notebook. */
 export interface INotebookCells {
@@ -28,14 +27,16 @@ export interface INotebookCells {
   /** The cell's nbformat id. */
   id(index: number): string;
   /** `metadata.codeact` of the cell, or null for the user's own cells. */
-  codeact(index: number): ICodeActCellMetadata | null;
+  codeact(index: number): CellMetadata | null;
   /** The cell's current source. */
   source(index: number): string;
   /**
    * Remove the cells at `remove` (ascending positions), then insert `cell` at `at` (a position after the removal),
    * as one change of the model.
    */
-  apply(remove: readonly number[], at: number, cell: ITrajectoryCell): void;
+  apply(remove: readonly number[], at: number, cell: TrajectoryCell): void;
+  /** Replace the outputs of the code cell at `index` with `outputs`, as one change of the model. */
+  setOutputs(index: number, outputs: Output[]): void;
 }
 
 /** Why a cell was not inserted. */
@@ -63,15 +64,6 @@ export function sourceHash(source: string): string {
   return (hash >>> 0).toString(16).padStart(8, '0');
 }
 
-/** The index of a cell within its run, from its key `<run_id>:<index>`; NaN if the key has none. */
-export function keyIndex(key: string | undefined): number {
-  if (!key) {
-    return NaN;
-  }
-  const colon = key.lastIndexOf(':');
-  return colon < 0 ? NaN : Number(key.slice(colon + 1));
-}
-
 /**
  * Decides where each cell of a run goes in one notebook model, and remembers what it handled.
  *
@@ -90,7 +82,7 @@ export class InsertionPlanner {
    * @param message - the message.
    * @param startedHere - whether this notebook's kernel connection sent the execute request that started the run.
    */
-  plan(cells: INotebookCells, message: ICellMessage, startedHere: boolean): InsertPlan {
+  plan(cells: INotebookCells, message: CellMessage, startedHere: boolean): InsertPlan {
     const { key, run_id: runId, index } = message;
     if (message.insert_mode === 'none') {
       return { kind: 'skip', reason: 'no-insert' };
@@ -110,8 +102,8 @@ export class InsertionPlanner {
         if (meta.key === key) {
           return { kind: 'skip', reason: 'present' };
         }
-        if (meta.run_id === runId) {
-          const k = keyIndex(meta.key);
+        const k = meta.index;
+        if (meta.run_id === runId && typeof k === 'number') {
           if (k < index && k > beforeIndex) {
             before = i;
             beforeIndex = k;
@@ -146,7 +138,7 @@ export class InsertionPlanner {
   }
 
   /** Record that `message` was dealt with (inserted, or found present): its key is never inserted again here. */
-  commit(message: ICellMessage): void {
+  commit(message: CellMessage): void {
     this.handledKeys.add(message.key);
     this.seenRuns.add(message.run_id);
   }
@@ -177,23 +169,24 @@ export function duplicatePositions(cells: INotebookCells): number[] {
 }
 
 /**
- * The cell to insert for `message`: the kernel's cell, with the source hash added to `metadata.codeact`, code
- * cells trusted (their outputs come from this kernel, as when the user runs a cell), and a fresh id.
+ * The cell to insert for `message`: the kernel's cell, with the message's index and the source hash in
+ * `metadata.codeact`, code cells trusted (their outputs come from this kernel, as when the user runs a cell), and a
+ * fresh id.
  */
-export function cellToInsert(message: ICellMessage): ITrajectoryCell {
+export function cellToInsert(message: CellMessage): TrajectoryCell {
   const cell = message.cell;
-  const codeact = { ...cell.metadata.codeact, source_hash: sourceHash(cell.source) };
-  const metadata: ITrajectoryCell['metadata'] = { ...cell.metadata, codeact };
+  const codeact = { ...cell.metadata.codeact, index: message.index, source_hash: sourceHash(cell.source) };
+  const metadata: TrajectoryCell['metadata'] = { ...cell.metadata, codeact };
   if (cell.cell_type === 'code') {
     metadata.trusted = true;
   }
-  const copy: ITrajectoryCell = { ...cell, metadata };
+  const copy: TrajectoryCell = { ...cell, metadata };
   delete copy.id;
   return copy;
 }
 
 /** Positions of the contiguous cells right below `anchor` that earlier runs of the same anchor inserted. */
-function earlierRunsBlock(cells: INotebookCells, anchor: number, message: ICellMessage): number[] {
+function earlierRunsBlock(cells: INotebookCells, anchor: number, message: CellMessage): number[] {
   const block: number[] = [];
   for (let i = anchor + 1; i < cells.length; i++) {
     const meta = cells.codeact(i);

@@ -10,7 +10,7 @@ import { IDisposable } from '@lumino/disposable';
 
 import { sparkIcon } from './icons';
 import { codeactMetadata } from './notebookcells';
-import { ICodeActCellMetadata } from './protocol';
+import { CellMetadata } from './protocol';
 
 /** The class of a cell a codeact run inserted. */
 export const CODEACT_CELL_CLASS = 'jp-codeact-Cell';
@@ -22,7 +22,7 @@ export const FLASH_CLASS = 'jp-codeact-flash';
 const MARK_CLASS = 'jp-codeact-mark';
 
 /** What a marked cell is, in a few words: `step 2`, `reasoning`, `answer`... */
-export function cellLabel(meta: ICodeActCellMetadata): string {
+export function cellLabel(meta: CellMetadata): string {
   if (meta.role === 'step') {
     return meta.step !== undefined ? `step ${meta.step}` : 'step';
   }
@@ -43,9 +43,7 @@ export function markCell(cell: Cell): void {
     cell.node.dataset.codeactLabel = label;
     cell.node.dataset.codeactRun = meta.run_id;
     if (!mark) {
-      mark = document.createElement('div');
-      mark.className = MARK_CLASS;
-      mark.appendChild(sparkIcon.element({ tag: 'span', className: 'jp-codeact-badge' }));
+      mark = newMark();
       cell.node.appendChild(mark);
     }
     (mark.firstElementChild as HTMLElement).title = `Inserted by %%codeact: ${label}, run ${meta.run_id}`;
@@ -57,6 +55,18 @@ export function markCell(cell: Cell): void {
     mark?.remove();
   }
 }
+
+/** A fresh mark: a copy of one built with the spark icon on first use (cheaper than building each). */
+function newMark(): HTMLElement {
+  if (!markTemplate) {
+    markTemplate = document.createElement('div');
+    markTemplate.className = MARK_CLASS;
+    markTemplate.appendChild(sparkIcon.element({ tag: 'span', className: 'jp-codeact-badge' }));
+  }
+  return markTemplate.cloneNode(true) as HTMLElement;
+}
+
+let markTemplate: HTMLElement | null = null;
 
 /** Keeps the cells of one notebook view marked. */
 export class CellMarker implements IDisposable {

@@ -14,7 +14,7 @@ import { exportPath } from './format';
 import { MessageHandler, Outcome, versionMismatchText } from './handler';
 import { duplicatePositions } from './insertion';
 import { ModelCells } from './notebookcells';
-import { IExportMessage, request } from './protocol';
+import { ExportMessage, request } from './protocol';
 import { IRunView } from './runs';
 
 /** The name of the performance measure taken around each cell message (see `benchmarks/bench_ui_insert.py`). */
@@ -64,7 +64,7 @@ export class CodeActModel implements IDisposable {
 
   /** Runs whose export was asked for and not answered yet (the kernel answers when it is idle). */
   get exporting(): ReadonlySet<string> {
-    return this._exporting;
+    return this._handler.exporting;
   }
 
   /** The kernel has not answered this page's questions about its runs yet: runs may be missing for now. */
@@ -99,9 +99,7 @@ export class CodeActModel implements IDisposable {
       Notification.error('codeact: the notebook has no kernel to export the run from.', { autoClose: 5000 });
       return;
     }
-    this._handler.expectReply(msgId);
-    this._exportIds.set(msgId, runId);
-    this._exporting.add(runId);
+    this._handler.expectReply(msgId, runId);
     this._changed.emit();
   }
 
@@ -147,11 +145,11 @@ export class CodeActModel implements IDisposable {
         console.warn(`codeact: dropped a message that breaks the protocol: ${outcome.reason}`);
         break;
       case 'export':
-        this._settleExport(incoming.parentMsgId);
+        this._changed.emit(); // no longer exporting
         void this._saveExport(outcome.message);
         break;
       case 'error':
-        this._settleExport(incoming.parentMsgId);
+        this._changed.emit();
         Notification.error(`codeact: ${outcome.message}`, { autoClose: 8000 });
         break;
       default:
@@ -159,19 +157,8 @@ export class CodeActModel implements IDisposable {
     }
   }
 
-  private _settleExport(msgId: string | null): void {
-    const runId = msgId === null ? undefined : this._exportIds.get(msgId);
-    if (runId !== undefined && msgId !== null) {
-      this._exportIds.delete(msgId);
-      if (![...this._exportIds.values()].includes(runId)) {
-        this._exporting.delete(runId);
-      }
-      this._changed.emit();
-    }
-  }
-
   /** Write the exported run beside the notebook, under a name no file has, and open it. */
-  private async _saveExport(message: IExportMessage): Promise<void> {
+  private async _saveExport(message: ExportMessage): Promise<void> {
     const notebookPath = this.context.localPath;
     const slash = notebookPath.lastIndexOf('/');
     const dir = slash < 0 ? '' : notebookPath.slice(0, slash);
@@ -215,8 +202,6 @@ export class CodeActModel implements IDisposable {
 
   private _onReset(): void {
     this._handler.reset();
-    this._exportIds.clear();
-    this._exporting.clear();
     this._changed.emit();
   }
 
@@ -226,8 +211,6 @@ export class CodeActModel implements IDisposable {
   private _channel: KernelChannel;
   private _contents: Contents.IManager;
   private _open: (path: string) => Promise<unknown>;
-  private _exportIds = new Map<string, string>();
-  private _exporting = new Set<string>();
   private _isDisposed = false;
   private _dedupeScheduled = false;
   private _changed = new Signal<this, void>(this);

@@ -2,15 +2,16 @@
  * {@link INotebookCells} over a JupyterLab notebook model: the planner reads the shared model and its changes go in
  * through it, so every view of the notebook (and every collaborator) sees them, and no file is written.
  */
+import { ICodeCellModel } from '@jupyterlab/cells';
 import { INotebookModel, Notebook } from '@jupyterlab/notebook';
 
 import { INotebookCells } from './insertion';
-import { ICodeActCellMetadata, ITrajectoryCell } from './protocol';
+import { CellMetadata, Output, TrajectoryCell } from './protocol';
 
 /** The `metadata.codeact` of a cell model, or null. */
-export function codeactMetadata(value: unknown): ICodeActCellMetadata | null {
+export function codeactMetadata(value: unknown): CellMetadata | null {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && 'run_id' in value
-    ? (value as ICodeActCellMetadata)
+    ? (value as CellMetadata)
     : null;
 }
 
@@ -32,8 +33,19 @@ export class ModelCells implements INotebookCells {
     return this._model.sharedModel.cells[index].getId();
   }
 
-  codeact(index: number): ICodeActCellMetadata | null {
-    return codeactMetadata(this._model.sharedModel.cells[index].getMetadata('codeact'));
+  /**
+   * Read once per cell and kept until the cell's metadata changes: the planner reads every cell for every message,
+   * and `getMetadata` copies the value each time. The value is shared: never change it.
+   */
+  codeact(index: number): CellMetadata | null {
+    const cell = this._model.sharedModel.cells[index];
+    let meta = this._codeact.get(cell);
+    if (meta === undefined) {
+      meta = codeactMetadata(cell.getMetadata('codeact'));
+      this._codeact.set(cell, meta);
+      cell.changed.connect(this._onCellChanged, this); // once: a slot is connected at most once
+    }
+    return meta;
   }
 
   source(index: number): string {
@@ -44,9 +56,9 @@ export class ModelCells implements INotebookCells {
    * One transaction, kept out of the user's undo history: an undo in the notebook undoes the user's own actions,
    * not the run's insertions.
    */
-  apply(remove: readonly number[], at: number, cell: ITrajectoryCell): void {
+  apply(remove: readonly number[], at: number, cell: TrajectoryCell): void {
     const shared = this._model.sharedModel;
-    withoutSelectionTrim(this._views(), () => {
+    quietActiveCell(this._views(), () => {
       shared.transact(() => {
         for (let i = remove.length - 1; i >= 0; i--) {
           shared.deleteCell(remove[i]);
@@ -56,47 +68,101 @@ export class ModelCells implements INotebookCells {
     });
   }
 
+  /**
+   * Replace the outputs in the shared model, in one transaction out of the undo history; the cell's output area
+   * follows the shared model. A cell that is not a code cell (any more) is left alone.
+   */
+  setOutputs(index: number, outputs: Output[]): void {
+    const cell = this._model.cells.get(index);
+    if (cell?.type !== 'code') {
+      return;
+    }
+    const shared = (cell as ICodeCellModel).sharedModel;
+    this._model.sharedModel.transact(() => shared.setOutputs(outputs as Parameters<typeof shared.setOutputs>[0]), false);
+  }
+
   /** Delete the cells at `positions` (descending), out of the undo history. */
   remove(positions: readonly number[]): void {
     const shared = this._model.sharedModel;
-    withoutSelectionTrim(this._views(), () => {
+    quietActiveCell(this._views(), () => {
       shared.transact(() => positions.forEach(i => shared.deleteCell(i)), false);
     });
   }
 
+  private _onCellChanged(cell: SharedCell, change: { metadataChange?: unknown }): void {
+    if (change.metadataChange) {
+      this._codeact.delete(cell);
+    }
+  }
+
   private _model: INotebookModel;
   private _views: () => Iterable<Notebook>;
+  private _codeact = new WeakMap<SharedCell, CellMetadata | null>();
 }
 
+/** A cell of the shared notebook model. */
+type SharedCell = INotebookModel['sharedModel']['cells'][number];
+
 /**
- * Run `change` with the views' selection trimming turned off.
+ * Run `change` with each view's active cell kept quietly where it is.
  *
  * When a cell is inserted above the active cell, JupyterLab 4's `Notebook.onCellInserted` moves `activeCellIndex`
- * (the same cell stays active), and every move of `activeCellIndex` collapses the selection of every other rendered
- * editor (`Notebook._trimSelections`: one CodeMirror transaction per cell). The active cell does not change, and
- * the other cells' selections were trimmed when it became active, so there is nothing to trim; but it costs
- * O(cells) per inserted cell (about 5 ms per cell at 140 cells, half a second over a 50-step run). The private
- * method is shadowed on the instance for the duration of `change` only; if a JupyterLab version has no such method,
- * nothing is touched and its behaviour stays as it is.
+ * by one: the same cell stays active, but the setter emits `activeCellChanged` and collapses the selection of every
+ * other rendered editor (`Notebook._trimSelections`, one CodeMirror transaction per cell). On that signal the cell
+ * toolbar is taken off the active cell and built again, and the notebook tools and the table of contents refresh:
+ * well over half the frontend time of an inserted cell, for a cell that did not change (the cell counter reads the
+ * index again on the model's content change that follows). So during `change`, a move of `activeCellIndex` that
+ * keeps the same cell active only updates the index; a move to another cell (a `replace` removed the active cell)
+ * goes through JupyterLab's setter as usual. The property is shadowed on the instance for the duration of `change`
+ * only; with a JupyterLab version that has no such accessor or field, nothing is touched.
  */
-function withoutSelectionTrim(views: Iterable<Notebook>, change: () => void): void {
-  const patched: { _trimSelections?: unknown }[] = [];
+function quietActiveCell(views: Iterable<Notebook>, change: () => void): void {
+  const patched: Notebook[] = [];
   for (const view of views) {
-    const widget = view as unknown as { _trimSelections?: unknown };
-    if (typeof widget._trimSelections === 'function' && !Object.prototype.hasOwnProperty.call(widget, '_trimSelections')) {
-      widget._trimSelections = NOOP;
-      patched.push(widget);
+    const accessor = activeCellIndexAccessor(view);
+    if (accessor) {
+      Object.defineProperty(view, 'activeCellIndex', {
+        configurable: true,
+        get: () => accessor.get.call(view),
+        set: (index: number) => {
+          const active = view.activeCell;
+          if (active !== null && view.widgets[index] === active) {
+            (view as unknown as IActiveIndex)._activeCellIndex = index;
+          } else {
+            accessor.set.call(view, index);
+          }
+        }
+      });
+      patched.push(view);
     }
   }
   try {
     change();
   } finally {
-    for (const widget of patched) {
-      delete widget._trimSelections;
+    for (const view of patched) {
+      delete (view as unknown as { activeCellIndex?: number }).activeCellIndex;
     }
   }
 }
 
-function NOOP(): void {
-  // nothing to trim: see withoutSelectionTrim
+/** The private field behind `Notebook.activeCellIndex` (JupyterLab 4). */
+interface IActiveIndex {
+  _activeCellIndex: number;
+}
+
+/** JupyterLab's `activeCellIndex` accessor of `view`, if the view has it and its field, and no shadow yet. */
+function activeCellIndexAccessor(view: Notebook): { get: () => number; set: (index: number) => void } | null {
+  if (Object.prototype.hasOwnProperty.call(view, 'activeCellIndex')) {
+    return null;
+  }
+  if (typeof (view as unknown as Partial<IActiveIndex>)._activeCellIndex !== 'number') {
+    return null;
+  }
+  for (let proto = Object.getPrototypeOf(view); proto; proto = Object.getPrototypeOf(proto)) {
+    const descriptor = Object.getOwnPropertyDescriptor(proto, 'activeCellIndex');
+    if (descriptor) {
+      return descriptor.get && descriptor.set ? { get: descriptor.get, set: descriptor.set } : null;
+    }
+  }
+  return null;
 }

@@ -3,10 +3,10 @@
  * it with the fixtures. Nothing is kept in browser storage: after a reload, a `sync` brings the runs back from the
  * kernel.
  */
-import { IRunSummary, KernelMessage } from './protocol';
+import { RunSummary, KernelMessage } from './protocol';
 
 /** A run with the time its summary arrived, so that the elapsed time of a live run can tick. */
-export interface IRunView extends IRunSummary {
+export interface IRunView extends RunSummary {
   /** `Date.now()` when this summary arrived. */
   received_at: number;
   /** The reasoning streamed so far in the current turn (live runs only; empty otherwise). */

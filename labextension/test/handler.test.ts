@@ -1,7 +1,7 @@
 /**
  * The schema fixtures and whole runs through the message handler of one notebook.
  */
-import { MessageHandler, versionMismatchText } from '../src/handler';
+import { MessageHandler, planOutputs, versionMismatchText } from '../src/handler';
 import { FakeNotebook, INVALID_FIXTURES, cellMessage, fixture } from './helpers';
 
 const HERE = { startedHere: true, parentMsgId: 'exec-1' };
@@ -153,5 +153,63 @@ describe('a whole run', () => {
     }
     expect(Date.now() - start).toBeLessThan(500);
     expect(nb.layout().slice(1, 102)).toEqual(Array.from({ length: 101 }, (_, i) => `big:${i}`));
+  });
+});
+
+describe('outputs replaced after a cell was inserted', () => {
+  it('replaces the outputs of the cell carrying the key, as update_display_data does in a notebook', () => {
+    const { nb, handler } = setup();
+    handler.handle(fixture('cell_markdown.json'), HERE);
+    handler.handle(fixture('cell_code.json'), HERE);
+    expect(nb.cells[2].outputs).toEqual(fixture('cell_code.json').cell.outputs);
+    const outputs = fixture('outputs.json');
+    expect(handler.handle(outputs, HERE)).toEqual({ kind: 'outputs', plan: { kind: 'replace', at: 2 } });
+    expect(nb.cells[2].outputs).toEqual(outputs.outputs);
+    expect(nb.layout()).toEqual(['a1b2c3', 'r-0001:0', 'r-0001:1']);
+  });
+
+  it('finds the cell wherever the user moved it, from any connection', () => {
+    const { nb, handler } = setup();
+    handler.handle(fixture('cell_code.json'), HERE);
+    nb.cells.unshift(...nb.cells.splice(1, 1), FakeNotebook.user('mine'));
+    expect(handler.handle(fixture('outputs.json'), { startedHere: false, parentMsgId: null })).toEqual({
+      kind: 'outputs',
+      plan: { kind: 'replace', at: 0 }
+    });
+  });
+
+  it('ignores outputs of a cell the notebook does not have', () => {
+    const { nb, handler } = setup();
+    handler.handle(fixture('cell_markdown.json'), HERE); // r-0001:1 never came, or the user deleted it
+    const before = JSON.stringify(nb.cells);
+    expect(handler.handle(fixture('outputs.json'), HERE)).toEqual({
+      kind: 'outputs',
+      plan: { kind: 'skip', reason: 'absent' }
+    });
+    expect(JSON.stringify(nb.cells)).toBe(before);
+    handler.handle(fixture('cell_code.json'), HERE);
+    expect(planOutputs(nb, { ...fixture('outputs.json'), run_id: 'r-0002' })).toEqual({ kind: 'skip', reason: 'absent' });
+    expect(new MessageHandler(() => null).handle(fixture('outputs.json'), HERE)).toEqual({
+      kind: 'outputs',
+      plan: { kind: 'skip', reason: 'not-ours' }
+    });
+  });
+});
+
+describe('export requests', () => {
+  it('are tracked in the handler only: exporting until the reply or a reset', () => {
+    const { handler } = setup();
+    handler.expectReply('req-1', 'r-0001');
+    handler.expectReply('req-2', 'r-0001');
+    handler.expectReply('req-3', 'r-0002');
+    expect([...handler.exporting].sort()).toEqual(['r-0001', 'r-0002']);
+    handler.handle(fixture('export.json'), { startedHere: true, parentMsgId: 'req-1' });
+    expect([...handler.exporting].sort()).toEqual(['r-0001', 'r-0002']); // req-2 still awaits its reply
+    handler.handle(fixture('error.json'), { startedHere: true, parentMsgId: 'req-2' });
+    expect([...handler.exporting]).toEqual(['r-0002']);
+    handler.handle(fixture('run_done.json'), { startedHere: true, parentMsgId: 'req-3' });
+    expect([...handler.exporting]).toEqual(['r-0002']); // only an export or an error answers it
+    handler.reset();
+    expect(handler.exporting.size).toBe(0);
   });
 });

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { INotebookCells } from '../src/insertion';
-import { ICellMessage, ICodeActCellMetadata, ITrajectoryCell, InsertMode } from '../src/protocol';
+import { CellMessage, CellMetadata, InsertMode, Output, TrajectoryCell } from '../src/protocol';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -42,8 +42,9 @@ export function fixture(name: string): any {
 export interface IFakeCell {
   id: string;
   source: string;
-  metadata: { codeact?: ICodeActCellMetadata; [name: string]: unknown };
+  metadata: { codeact?: CellMetadata; [name: string]: unknown };
   cell_type: string;
+  outputs?: Output[];
 }
 
 /** A notebook as an array of cells, implementing what the planner needs. */
@@ -63,7 +64,7 @@ export class FakeNotebook implements INotebookCells {
     return this.cells[index].id;
   }
 
-  codeact(index: number): ICodeActCellMetadata | null {
+  codeact(index: number): CellMetadata | null {
     return this.cells[index].metadata.codeact ?? null;
   }
 
@@ -71,7 +72,7 @@ export class FakeNotebook implements INotebookCells {
     return this.cells[index].source;
   }
 
-  apply(remove: readonly number[], at: number, cell: ITrajectoryCell): void {
+  apply(remove: readonly number[], at: number, cell: TrajectoryCell): void {
     for (let i = remove.length - 1; i >= 0; i--) {
       this.cells.splice(remove[i], 1);
     }
@@ -79,8 +80,14 @@ export class FakeNotebook implements INotebookCells {
       id: `new-${++this._ids}`,
       source: cell.source,
       metadata: JSON.parse(JSON.stringify(cell.metadata)),
-      cell_type: cell.cell_type
+      cell_type: cell.cell_type,
+      ...(cell.cell_type === 'code' ? { outputs: JSON.parse(JSON.stringify(cell.outputs ?? [])) } : {})
     });
+    this.applied++;
+  }
+
+  setOutputs(index: number, outputs: Output[]): void {
+    this.cells[index].outputs = JSON.parse(JSON.stringify(outputs));
     this.applied++;
   }
 
@@ -104,12 +111,12 @@ export function cellMessage(
   runId: string,
   index: number,
   options: { anchor?: string | null; mode?: InsertMode; source?: string; role?: 'reasoning' | 'step' | 'answer' } = {}
-): ICellMessage {
+): CellMessage {
   const anchor = options.anchor === undefined ? 'anchor' : options.anchor;
   const key = `${runId}:${index}`;
   const role = options.role ?? (index % 2 === 0 ? 'reasoning' : 'step');
   const source = options.source ?? `# ${key} (${++counter})`;
-  const codeact: ICodeActCellMetadata = { run_id: runId, key, role, source_cell_id: anchor };
+  const codeact: CellMetadata = { run_id: runId, key, index, role, source_cell_id: anchor };
   if (role === 'step') {
     codeact.step = (index + 1) / 2;
   }

@@ -1,12 +1,12 @@
 /**
  * Where a run's cells go: order, de-duplication, replace and append, deleted cells, a missing anchor.
  */
-import { InsertionPlanner, cellToInsert, duplicatePositions, keyIndex, sourceHash } from '../src/insertion';
-import { ICellMessage } from '../src/protocol';
+import { InsertionPlanner, cellToInsert, duplicatePositions, sourceHash } from '../src/insertion';
+import { CellMessage } from '../src/protocol';
 import { FakeNotebook, cellMessage } from './helpers';
 
 /** Plan, apply and commit, as the handler does. */
-function deliver(planner: InsertionPlanner, nb: FakeNotebook, message: ICellMessage, startedHere = true) {
+function deliver(planner: InsertionPlanner, nb: FakeNotebook, message: CellMessage, startedHere = true) {
   const plan = planner.plan(nb, message, startedHere);
   if (plan.kind === 'insert') {
     nb.apply(plan.remove, plan.at, cellToInsert(message));
@@ -66,13 +66,6 @@ describe('order', () => {
     expect(cell.id).toBeUndefined();
     expect(message.cell.metadata.codeact.source_hash).toBeUndefined(); // the message is not changed
     expect(cellToInsert(cellMessage('r1', 0)).metadata.trusted).toBeUndefined();
-  });
-
-  it('reads the index from a key', () => {
-    expect(keyIndex('r-1:12')).toBe(12);
-    expect(keyIndex('weird:run:3')).toBe(3);
-    expect(keyIndex('nocolon')).toBeNaN();
-    expect(keyIndex(undefined)).toBeNaN();
   });
 });
 
@@ -233,5 +226,35 @@ describe('two clients of one collaborative notebook', () => {
     expect(duplicatePositions(nb)).toEqual([4]);
     nb.cells.splice(4, 1);
     expect(duplicatePositions(nb)).toEqual([]);
+  });
+});
+
+describe('the index of a cell', () => {
+  it('is read from metadata.codeact.index, not from the key', () => {
+    const nb = notebook();
+    const planner = new InsertionPlanner();
+    deliver(planner, nb, cellMessage('r1', 0));
+    deliver(planner, nb, cellMessage('r1', 2));
+    nb.cells[3].metadata.codeact!.key = 'r1:opaque'; // a key is an identity only
+    deliver(planner, nb, cellMessage('r1', 1));
+    expect(nb.cells.map(c => c.metadata.codeact?.index ?? c.id)).toEqual(['setup', 'anchor', 0, 1, 2, 'after']);
+  });
+
+  it('is written into every inserted cell, from its message', () => {
+    const message = cellMessage('r1', 3);
+    delete message.cell.metadata.codeact.index; // a kernel that did not write it
+    expect(cellToInsert(message).metadata.codeact.index).toBe(3);
+  });
+
+  it('is unknown for a cell saved without one: it does not order the run, and still counts for its key', () => {
+    const nb = notebook();
+    const planner = new InsertionPlanner();
+    deliver(planner, nb, cellMessage('r1', 0));
+    deliver(planner, nb, cellMessage('r1', 1));
+    delete nb.cells[3].metadata.codeact!.index; // r1:1, as an older version saved it
+    const reloaded = new InsertionPlanner();
+    expect(deliver(reloaded, nb, cellMessage('r1', 1))).toEqual({ kind: 'skip', reason: 'present' });
+    deliver(reloaded, nb, cellMessage('r1', 2));
+    expect(nb.layout()).toEqual(['setup', 'anchor', 'r1:0', 'r1:2', 'r1:1', 'after']);
   });
 });

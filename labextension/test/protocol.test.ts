@@ -5,8 +5,9 @@
  */
 import Ajv2020 from 'ajv/dist/2020';
 
-import { PROTOCOL_VERSION, parseMessage, request } from '../src/protocol';
-import { INVALID_FIXTURES, SCHEMA, VALID_FIXTURES } from './helpers';
+import { VALIDATORS } from '../src/generated/validate';
+import { PROTOCOL, PROTOCOL_VERSION, parseMessage, request } from '../src/protocol';
+import { INVALID_FIXTURES, SCHEMA, VALID_FIXTURES, fixture } from './helpers';
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 const validate = ajv.compile(SCHEMA);
@@ -137,3 +138,54 @@ describe('requests', () => {
     });
   });
 });
+
+describe('the validators generated from the schema', () => {
+  it('have one validator per message type, which agrees with the schema on every case above', () => {
+    expect(Object.keys(VALIDATORS).sort()).toEqual([...SCHEMA.properties.type.enum].sort());
+    const all = [...validatorCases()];
+    expect(all.length).toBeGreaterThan(100);
+    for (const message of all) {
+      const type = (message as any).type as keyof typeof VALIDATORS;
+      expect([message, VALIDATORS[type](message)]).toEqual([message, validate(message)]);
+    }
+  });
+
+  it('say what is wrong, in a few words', () => {
+    const cell = fixture('cell_code.json');
+    cell.index = -1;
+    expect(parseMessage(cell)).toEqual({ kind: 'invalid', reason: 'cell: index must be >= 0' });
+    const raw = fixture('cell_code.json');
+    raw.cell.cell_type = 'raw';
+    expect(parseMessage(raw)).toEqual({
+      kind: 'invalid',
+      reason: 'cell: cell.cell_type must be equal to one of the allowed values (code, markdown)'
+    });
+    const run = fixture('runs.json');
+    delete run.runs[0].usage.output_tokens;
+    expect(parseMessage(run)).toEqual({
+      kind: 'invalid',
+      reason: "runs: runs[0].usage must have required property 'output_tokens'"
+    });
+    expect(parseMessage({ protocol: 'codeact', version: 1, type: 'toString' })).toEqual({
+      kind: 'invalid',
+      reason: 'unknown type "toString"'
+    });
+  });
+
+  it('carry the envelope the schema declares', () => {
+    expect(PROTOCOL).toBe(SCHEMA.properties.protocol.const);
+    expect(PROTOCOL_VERSION).toBe(SCHEMA.properties.version.const);
+  });
+});
+
+/** The fixtures of every message type, each also with one field removed, for the generated validators. */
+function* validatorCases(): Generator<unknown> {
+  for (const [, message] of VALID_FIXTURES) {
+    yield message;
+    for (const [, copy] of withoutOneRequired(message)) {
+      if ((copy as any).type !== undefined && Object.prototype.hasOwnProperty.call(VALIDATORS, (copy as any).type)) {
+        yield copy;
+      }
+    }
+  }
+}

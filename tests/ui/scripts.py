@@ -33,4 +33,11 @@ STUBBORN = {"match": "stubborn job", "turns": [
     {"text": "Never reached."},
 ]}
 
-SCRIPTS = [REVENUE, SLOW, FIFTY, STUBBORN]
+#: Step 2 updates the display step 1 showed (``display_id``): the cell of step 1 shows the new value, as in a notebook.
+DISPLAY_UPDATE = {"match": "progress display", "turns": [
+    {"text": "A progress line first.", "code": "h = display('progress: 0%', display_id=True)"},
+    {"text": "Now the work, which updates it.", "code": "h.update('progress: 100%')\nprint('work done')"},
+    {"text": "The progress line says 100%."},
+]}
+
+SCRIPTS = [REVENUE, SLOW, FIFTY, STUBBORN, DISPLAY_UPDATE]

@@ -7,6 +7,7 @@ Each test has its own notebook (and so its own kernel) on one ``jupyter lab`` se
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from typing import Any
@@ -300,6 +301,27 @@ def test_no_insert_keeps_the_cells_out(lab, page):
     # the cell's own output still shows the whole run
     shown = "\n".join(nb.cells()[1]["outputs"])
     assert "df.columns.tolist()" in shown and "Total revenue: 9.0." in shown
+
+
+def test_a_later_step_updates_the_display_of_an_earlier_steps_cell(lab, page):
+    """Step 1 shows ``display(..., display_id=True)``, step 2 updates it: the inserted cell of step 1 shows the new
+    value (the kernel sends an ``outputs`` message for it), on the page and in the saved file, as in a notebook."""
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on(
+        "framereceived", lambda data: frames.append(data if isinstance(data, str) else data.decode("utf-8", "replace"))))
+    nb = notebook(lab, page, "display.ipynb", ("task", "code", "%%codeact\nShow a progress display."))
+    run_revenue(nb)
+    assert [c["label"] for c in nb.inserted()] == ["reasoning", "step 1", "reasoning", "step 2", "answer"]
+    first = "() => document.querySelector(\".jp-codeact-Cell[data-codeact-label='step 1'] .jp-OutputArea\")?.innerText"
+    page.wait_for_function(f"() => ({first})().includes('progress: 100%')", timeout=10_000)
+    assert any(re.search(r'"type":\s*"outputs"', frame) for frame in frames)  # not the cell sent late
+    step1, step2 = [c for c in nb.inserted() if c["type"] == "code"]
+    assert "progress: 0%" not in "".join(step1["outputs"])
+    assert "work done" in "".join(step2["outputs"])
+    nb.save()
+    saved = [c for c in nb.read_file().cells if c.metadata.get("codeact", {}).get("role") == "step"]
+    outputs = json.dumps(saved[0].outputs)
+    assert "progress: 100%" in outputs and "progress: 0%" not in outputs
 
 
 def test_dark_theme(lab, page):

@@ -1,0 +1,276 @@
+/*
+ * Generated from codeact_magic/schema/messages.schema.json by `npm run build:schema`
+ * (labextension/scripts/generate-protocol.mjs). Do not edit: change the schema and run that again.
+ */
+
+/**
+ * Every message is the `data` of a Jupyter comm message (comm target `codeact`). Kernel -> frontend messages travel on iopub, so every connected frontend sees them, even one that did not open the comm. A frontend drops messages whose `version` differs from its own and tells the user once.
+ */
+export type Message = KernelMessage | FrontendRequest;
+/**
+ * kernel -> frontend: every message the kernel sends, on its own comm or in reply to a request.
+ */
+export type KernelMessage =
+  RunsMessage | RunMessage | TextMessage | CellMessage | OutputsMessage | ExportMessage | ErrorMessage;
+/**
+ * How a run stands or how it ended (records.RunStatus). `crashed`: the run journal has the run but no end (the kernel died during it); `diverged`: a --replay step failed or printed other text than recorded.
+ */
+export type RunStatus = 'running' | 'done' | 'stopped' | 'failed' | 'step_limit' | 'budget' | 'crashed' | 'diverged';
+/**
+ * How the extension inserts a run's cells when the same %%codeact cell runs again.
+ */
+export type InsertMode = 'replace' | 'append' | 'none';
+/**
+ * What a trajectory cell holds: the task (exports only), the model's reasoning, a code step, the final answer, or a note on how the run ended.
+ */
+export type CellRole = 'task' | 'reasoning' | 'step' | 'answer' | 'note';
+/**
+ * How one code step ended (records.StepStatus).
+ */
+export type StepStatus = 'ok' | 'error' | 'timeout' | 'interrupted' | 'crashed';
+/**
+ * frontend -> kernel: the requests, on a comm the frontend opens. The kernel answers when it is next idle.
+ */
+export type FrontendRequest = SyncRequest | ExportRequest;
+
+/**
+ * kernel -> frontend: every run of this kernel, oldest first (reply to `sync`).
+ */
+export interface RunsMessage {
+  protocol: 'codeact';
+  version: 1;
+  type: 'runs';
+  runs: RunSummary[];
+  [k: string]: unknown;
+}
+/**
+ * What the panel shows of one run.
+ */
+export interface RunSummary {
+  run_id: string;
+  task: string;
+  model: string;
+  status: RunStatus;
+  /**
+   * One line saying why the run ended; null while running.
+   */
+  end_reason: string | null;
+  steps: number;
+  max_steps: number;
+  usage: Usage;
+  /**
+   * USD; null when the model's price is unknown.
+   */
+  cost_usd: number | null;
+  /**
+   * ISO 8601, UTC.
+   */
+  started_at: string;
+  /**
+   * Seconds since the run started (until it ended).
+   */
+  elapsed_s: number;
+  /**
+   * id of the %%codeact cell that started the run (from the execute_request's metadata.cellId), or null.
+   */
+  cell_id: string | null;
+  insert_mode: InsertMode;
+  /**
+   * Source of the step running now, or null.
+   */
+  current_code: string | null;
+  [k: string]: unknown;
+}
+/**
+ * Token counts summed over the run's model turns (Messages API `usage`).
+ */
+export interface Usage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+  [k: string]: unknown;
+}
+/**
+ * kernel -> frontend: one run changed (started, a step finished, usage grew, it ended).
+ */
+export interface RunMessage {
+  protocol: 'codeact';
+  version: 1;
+  type: 'run';
+  run: RunSummary;
+  [k: string]: unknown;
+}
+/**
+ * kernel -> frontend: the model's reasoning streamed so far in the current turn (whole text, not a delta).
+ */
+export interface TextMessage {
+  protocol: 'codeact';
+  version: 1;
+  type: 'text';
+  run_id: string;
+  text: string;
+  [k: string]: unknown;
+}
+/**
+ * kernel -> frontend: one finished cell of the trajectory, to insert below the run's %%codeact cell at position `index` of the run's cells.
+ */
+export interface CellMessage {
+  protocol: 'codeact';
+  version: 1;
+  type: 'cell';
+  run_id: string;
+  /**
+   * Unique per inserted cell: the same as cell.metadata.codeact.key. A frontend never inserts a key twice.
+   */
+  key: string;
+  /**
+   * Position among the run's cells, the same as cell.metadata.codeact.index.
+   */
+  index: number;
+  cell_id: string | null;
+  insert_mode: InsertMode;
+  cell: TrajectoryCell;
+  [k: string]: unknown;
+}
+/**
+ * An nbformat v4 cell (https://nbformat.readthedocs.io/en/latest/format_description.html) as the kernel sends it, without `id`.
+ */
+export interface TrajectoryCell {
+  cell_type: 'code' | 'markdown';
+  source: string;
+  metadata: {
+    codeact: CellMetadata;
+    [k: string]: unknown;
+  };
+  outputs?: Output[];
+  execution_count?: number | null;
+  [k: string]: unknown;
+}
+/**
+ * `metadata.codeact` of a trajectory cell (written by codeact_magic.protocol.cell_metadata), in the cells sent live and in an exported notebook. `source_hash` is added by the extension when it inserts the cell, so that a later `replace` can tell whether the user edited it.
+ */
+export interface CellMetadata {
+  run_id: string;
+  role: CellRole;
+  /**
+   * Unique per cell of a run: `<run_id>:<index>`. An identity only: read `index` for the position.
+   */
+  key?: string;
+  /**
+   * Position among the run's cells (the task cell of an export has none).
+   */
+  index?: number;
+  /**
+   * role `step`: the step's number in the run, from 1.
+   */
+  step?: number;
+  /**
+   * The model turn the cell comes from, from 0.
+   */
+  turn?: number;
+  /**
+   * id of the %%codeact cell that started the run, or null.
+   */
+  source_cell_id?: string | null;
+  /**
+   * role `step`: the id of the tool_use block it ran.
+   */
+  tool_use_id?: string;
+  /**
+   * role `step`: how the step ended; role `note`: how the run ended.
+   */
+  status?: StepStatus | RunStatus;
+  /**
+   * role `step`: seconds the code ran.
+   */
+  duration_s?: number;
+  /**
+   * role `step`: the usage of the model turn that asked for it.
+   */
+  turn_usage?: Usage;
+  /**
+   * Added by the extension: a hash of the source as inserted.
+   */
+  source_hash?: string;
+  [k: string]: unknown;
+}
+/**
+ * An nbformat v4 output as a notebook file holds it; only that it has an `output_type` (`stream`, `display_data`, `execute_result` or `error`) is checked here.
+ */
+export interface Output {
+  output_type: unknown;
+  [k: string]: unknown;
+}
+/**
+ * kernel -> frontend: the outputs of the run's cell at `index` changed after it was sent (a later step's update_display_data replaced an output with its display_id, as a notebook does): replace that inserted cell's outputs with these.
+ */
+export interface OutputsMessage {
+  protocol: 'codeact';
+  version: 1;
+  type: 'outputs';
+  run_id: string;
+  /**
+   * cell.metadata.codeact.key of the cell.
+   */
+  key: string;
+  index: number;
+  outputs: Output[];
+  [k: string]: unknown;
+}
+/**
+ * kernel -> frontend: reply to `export_request`: the run as an nbformat v4 notebook.
+ */
+export interface ExportMessage {
+  protocol: 'codeact';
+  version: 1;
+  type: 'export';
+  run_id: string;
+  filename: string;
+  /**
+   * The run as an nbformat v4 notebook; only its top-level keys are checked here.
+   */
+  notebook: {
+    cells: unknown;
+    metadata: unknown;
+    nbformat: unknown;
+    nbformat_minor: unknown;
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}
+/**
+ * kernel -> frontend: a request could not be served.
+ */
+export interface ErrorMessage {
+  protocol: 'codeact';
+  version: 1;
+  type: 'error';
+  message: string;
+  [k: string]: unknown;
+}
+/**
+ * frontend -> kernel: send `runs`. Answered when the kernel is next idle.
+ */
+export interface SyncRequest {
+  protocol: 'codeact';
+  version: 1;
+  type: 'sync';
+  [k: string]: unknown;
+}
+/**
+ * frontend -> kernel: send run `run_id` as an `export` message.
+ */
+export interface ExportRequest {
+  protocol: 'codeact';
+  version: 1;
+  type: 'export_request';
+  run_id: string;
+  [k: string]: unknown;
+}
+
+/** The `protocol` field of every message. */
+export const PROTOCOL = 'codeact';
+
+/** The protocol version of the schema. A frontend drops messages of another `version` and tells the user once. */
+export const PROTOCOL_VERSION = 1;

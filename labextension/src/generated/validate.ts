@@ -1,0 +1,1895 @@
+/*
+ * Generated from codeact_magic/schema/messages.schema.json by `npm run build:schema`
+ * (labextension/scripts/generate-protocol.mjs). Do not edit: change the schema and run that again.
+ */
+// @ts-nocheck: ajv's standalone code is plain JavaScript; the exports below are typed
+import type { Message } from './messages';
+
+/** What a generated validator says is wrong: the fields of ajv's `ErrorObject` it fills in. */
+export interface ValidationError {
+  /** JSON Pointer to the offending value in the message, `''` for the message itself. */
+  instancePath: string;
+  /** JSON Pointer to the failed keyword in the schema. */
+  schemaPath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+/** Whether `data` is valid; when it is not, `errors` says why (the first error found). */
+export interface Validator<T> {
+  (data: unknown): data is T;
+  errors?: ValidationError[] | null;
+}
+
+// -- ajv 8.20.0 standalone code ------------------------------------------------------------------------------
+const validateRunsMessage = validate50;
+const schema33 = {"description":"kernel -> frontend: every run of this kernel, oldest first (reply to `sync`).","type":"object","required":["protocol","version","type","runs"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"runs"},"runs":{"type":"array","items":{"$ref":"#/$defs/RunSummary"}}}};
+const schema34 = {"const":"codeact"};
+const schema35 = {"const":1};
+const schema36 = {"description":"What the panel shows of one run.","type":"object","required":["run_id","task","model","status","end_reason","steps","max_steps","usage","cost_usd","started_at","elapsed_s","cell_id","insert_mode","current_code"],"properties":{"run_id":{"type":"string","minLength":1},"task":{"type":"string"},"model":{"type":"string"},"status":{"$ref":"#/$defs/RunStatus"},"end_reason":{"type":["string","null"],"description":"One line saying why the run ended; null while running."},"steps":{"type":"integer","minimum":0},"max_steps":{"type":"integer","minimum":1},"usage":{"$ref":"#/$defs/Usage"},"cost_usd":{"type":["number","null"],"description":"USD; null when the model's price is unknown."},"started_at":{"type":"string","description":"ISO 8601, UTC."},"elapsed_s":{"type":"number","minimum":0,"description":"Seconds since the run started (until it ended)."},"cell_id":{"type":["string","null"],"description":"id of the %%codeact cell that started the run (from the execute_request's metadata.cellId), or null."},"insert_mode":{"$ref":"#/$defs/InsertMode"},"current_code":{"type":["string","null"],"description":"Source of the step running now, or null."}}};
+const schema37 = {"title":"RunStatus","description":"How a run stands or how it ended (records.RunStatus). `crashed`: the run journal has the run but no end (the kernel died during it); `diverged`: a --replay step failed or printed other text than recorded.","enum":["running","done","stopped","failed","step_limit","budget","crashed","diverged"]};
+const schema38 = {"description":"Token counts summed over the run's model turns (Messages API `usage`).","type":"object","required":["input_tokens","output_tokens","cache_creation_input_tokens","cache_read_input_tokens"],"properties":{"input_tokens":{"type":"integer","minimum":0},"output_tokens":{"type":"integer","minimum":0},"cache_creation_input_tokens":{"type":"integer","minimum":0},"cache_read_input_tokens":{"type":"integer","minimum":0}}};
+const schema39 = {"title":"InsertMode","description":"How the extension inserts a run's cells when the same %%codeact cell runs again.","enum":["replace","append","none"]};
+const func1 = (function ucs2length(str) {
+    const len = str.length;
+    let length = 0;
+    let pos = 0;
+    let value;
+    while (pos < len) {
+        length++;
+        value = str.charCodeAt(pos++);
+        if (value >= 0xd800 && value <= 0xdbff && pos < len) {
+            // high surrogate, and there is a next character
+            value = str.charCodeAt(pos);
+            if ((value & 0xfc00) === 0xdc00)
+                pos++; // low surrogate
+        }
+    }
+    return length;
+});
+
+function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate23.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((((((((((((data.run_id === undefined) && (missing0 = "run_id")) || ((data.task === undefined) && (missing0 = "task"))) || ((data.model === undefined) && (missing0 = "model"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.end_reason === undefined) && (missing0 = "end_reason"))) || ((data.steps === undefined) && (missing0 = "steps"))) || ((data.max_steps === undefined) && (missing0 = "max_steps"))) || ((data.usage === undefined) && (missing0 = "usage"))) || ((data.cost_usd === undefined) && (missing0 = "cost_usd"))) || ((data.started_at === undefined) && (missing0 = "started_at"))) || ((data.elapsed_s === undefined) && (missing0 = "elapsed_s"))) || ((data.cell_id === undefined) && (missing0 = "cell_id"))) || ((data.insert_mode === undefined) && (missing0 = "insert_mode"))) || ((data.current_code === undefined) && (missing0 = "current_code"))){
+validate23.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.run_id !== undefined){
+let data0 = data.run_id;
+const _errs1 = errors;
+if(errors === _errs1){
+if(typeof data0 === "string"){
+if(func1(data0) < 1){
+validate23.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate23.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.task !== undefined){
+const _errs3 = errors;
+if(typeof data.task !== "string"){
+validate23.errors = [{instancePath:instancePath+"/task",schemaPath:"#/properties/task/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.model !== undefined){
+const _errs5 = errors;
+if(typeof data.model !== "string"){
+validate23.errors = [{instancePath:instancePath+"/model",schemaPath:"#/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.status !== undefined){
+let data3 = data.status;
+const _errs7 = errors;
+if(!((((((((data3 === "running") || (data3 === "done")) || (data3 === "stopped")) || (data3 === "failed")) || (data3 === "step_limit")) || (data3 === "budget")) || (data3 === "crashed")) || (data3 === "diverged"))){
+validate23.errors = [{instancePath:instancePath+"/status",schemaPath:"#/$defs/RunStatus/enum",keyword:"enum",params:{allowedValues: schema37.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.end_reason !== undefined){
+let data4 = data.end_reason;
+const _errs9 = errors;
+if((typeof data4 !== "string") && (data4 !== null)){
+validate23.errors = [{instancePath:instancePath+"/end_reason",schemaPath:"#/properties/end_reason/type",keyword:"type",params:{type: schema36.properties.end_reason.type},message:"must be string,null"}];
+return false;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.steps !== undefined){
+let data5 = data.steps;
+const _errs11 = errors;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+validate23.errors = [{instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs11){
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 < 0 || isNaN(data5)){
+validate23.errors = [{instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid0 = _errs11 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.max_steps !== undefined){
+let data6 = data.max_steps;
+const _errs13 = errors;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+validate23.errors = [{instancePath:instancePath+"/max_steps",schemaPath:"#/properties/max_steps/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs13){
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 < 1 || isNaN(data6)){
+validate23.errors = [{instancePath:instancePath+"/max_steps",schemaPath:"#/properties/max_steps/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+return false;
+}
+}
+}
+var valid0 = _errs13 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.usage !== undefined){
+let data7 = data.usage;
+const _errs15 = errors;
+const _errs16 = errors;
+if(errors === _errs16){
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+let missing1;
+if(((((data7.input_tokens === undefined) && (missing1 = "input_tokens")) || ((data7.output_tokens === undefined) && (missing1 = "output_tokens"))) || ((data7.cache_creation_input_tokens === undefined) && (missing1 = "cache_creation_input_tokens"))) || ((data7.cache_read_input_tokens === undefined) && (missing1 = "cache_read_input_tokens"))){
+validate23.errors = [{instancePath:instancePath+"/usage",schemaPath:"#/$defs/Usage/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+return false;
+}
+else {
+if(data7.input_tokens !== undefined){
+let data8 = data7.input_tokens;
+const _errs18 = errors;
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+validate23.errors = [{instancePath:instancePath+"/usage/input_tokens",schemaPath:"#/$defs/Usage/properties/input_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs18){
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 < 0 || isNaN(data8)){
+validate23.errors = [{instancePath:instancePath+"/usage/input_tokens",schemaPath:"#/$defs/Usage/properties/input_tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid3 = _errs18 === errors;
+}
+else {
+var valid3 = true;
+}
+if(valid3){
+if(data7.output_tokens !== undefined){
+let data9 = data7.output_tokens;
+const _errs20 = errors;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+validate23.errors = [{instancePath:instancePath+"/usage/output_tokens",schemaPath:"#/$defs/Usage/properties/output_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs20){
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 < 0 || isNaN(data9)){
+validate23.errors = [{instancePath:instancePath+"/usage/output_tokens",schemaPath:"#/$defs/Usage/properties/output_tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid3 = _errs20 === errors;
+}
+else {
+var valid3 = true;
+}
+if(valid3){
+if(data7.cache_creation_input_tokens !== undefined){
+let data10 = data7.cache_creation_input_tokens;
+const _errs22 = errors;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+validate23.errors = [{instancePath:instancePath+"/usage/cache_creation_input_tokens",schemaPath:"#/$defs/Usage/properties/cache_creation_input_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs22){
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 < 0 || isNaN(data10)){
+validate23.errors = [{instancePath:instancePath+"/usage/cache_creation_input_tokens",schemaPath:"#/$defs/Usage/properties/cache_creation_input_tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid3 = _errs22 === errors;
+}
+else {
+var valid3 = true;
+}
+if(valid3){
+if(data7.cache_read_input_tokens !== undefined){
+let data11 = data7.cache_read_input_tokens;
+const _errs24 = errors;
+if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
+validate23.errors = [{instancePath:instancePath+"/usage/cache_read_input_tokens",schemaPath:"#/$defs/Usage/properties/cache_read_input_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs24){
+if((typeof data11 == "number") && (isFinite(data11))){
+if(data11 < 0 || isNaN(data11)){
+validate23.errors = [{instancePath:instancePath+"/usage/cache_read_input_tokens",schemaPath:"#/$defs/Usage/properties/cache_read_input_tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid3 = _errs24 === errors;
+}
+else {
+var valid3 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate23.errors = [{instancePath:instancePath+"/usage",schemaPath:"#/$defs/Usage/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs15 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cost_usd !== undefined){
+let data12 = data.cost_usd;
+const _errs26 = errors;
+if((!((typeof data12 == "number") && (isFinite(data12)))) && (data12 !== null)){
+validate23.errors = [{instancePath:instancePath+"/cost_usd",schemaPath:"#/properties/cost_usd/type",keyword:"type",params:{type: schema36.properties.cost_usd.type},message:"must be number,null"}];
+return false;
+}
+var valid0 = _errs26 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.started_at !== undefined){
+const _errs28 = errors;
+if(typeof data.started_at !== "string"){
+validate23.errors = [{instancePath:instancePath+"/started_at",schemaPath:"#/properties/started_at/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs28 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.elapsed_s !== undefined){
+let data14 = data.elapsed_s;
+const _errs30 = errors;
+if(errors === _errs30){
+if((typeof data14 == "number") && (isFinite(data14))){
+if(data14 < 0 || isNaN(data14)){
+validate23.errors = [{instancePath:instancePath+"/elapsed_s",schemaPath:"#/properties/elapsed_s/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+else {
+validate23.errors = [{instancePath:instancePath+"/elapsed_s",schemaPath:"#/properties/elapsed_s/type",keyword:"type",params:{type: "number"},message:"must be number"}];
+return false;
+}
+}
+var valid0 = _errs30 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cell_id !== undefined){
+let data15 = data.cell_id;
+const _errs32 = errors;
+if((typeof data15 !== "string") && (data15 !== null)){
+validate23.errors = [{instancePath:instancePath+"/cell_id",schemaPath:"#/properties/cell_id/type",keyword:"type",params:{type: schema36.properties.cell_id.type},message:"must be string,null"}];
+return false;
+}
+var valid0 = _errs32 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.insert_mode !== undefined){
+let data16 = data.insert_mode;
+const _errs34 = errors;
+if(!(((data16 === "replace") || (data16 === "append")) || (data16 === "none"))){
+validate23.errors = [{instancePath:instancePath+"/insert_mode",schemaPath:"#/$defs/InsertMode/enum",keyword:"enum",params:{allowedValues: schema39.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs34 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.current_code !== undefined){
+let data17 = data.current_code;
+const _errs36 = errors;
+if((typeof data17 !== "string") && (data17 !== null)){
+validate23.errors = [{instancePath:instancePath+"/current_code",schemaPath:"#/properties/current_code/type",keyword:"type",params:{type: schema36.properties.current_code.type},message:"must be string,null"}];
+return false;
+}
+var valid0 = _errs36 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate23.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate23.errors = vErrors;
+return errors === 0;
+}
+validate23.evaluated = {"props":{"run_id":true,"task":true,"model":true,"status":true,"end_reason":true,"steps":true,"max_steps":true,"usage":true,"cost_usd":true,"started_at":true,"elapsed_s":true,"cell_id":true,"insert_mode":true,"current_code":true},"dynamicProps":false,"dynamicItems":false};
+
+
+function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate50.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.runs === undefined) && (missing0 = "runs"))){
+validate50.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.protocol !== undefined){
+const _errs1 = errors;
+if("codeact" !== data.protocol){
+validate50.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs3 = errors;
+if(1 !== data.version){
+validate50.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+const _errs5 = errors;
+if("runs" !== data.type){
+validate50.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "runs"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.runs !== undefined){
+let data3 = data.runs;
+const _errs6 = errors;
+if(errors === _errs6){
+if(Array.isArray(data3)){
+var valid3 = true;
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+const _errs8 = errors;
+if(!(validate23(data3[i0], {instancePath:instancePath+"/runs/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+errors = vErrors.length;
+}
+var valid3 = _errs8 === errors;
+if(!valid3){
+break;
+}
+}
+}
+else {
+validate50.errors = [{instancePath:instancePath+"/runs",schemaPath:"#/properties/runs/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate50.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate50.errors = vErrors;
+return errors === 0;
+}
+validate50.evaluated = {"props":{"protocol":true,"version":true,"type":true,"runs":true},"dynamicProps":false,"dynamicItems":false};
+
+const validateRunMessage = validate52;
+const schema40 = {"description":"kernel -> frontend: one run changed (started, a step finished, usage grew, it ended).","type":"object","required":["protocol","version","type","run"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"run"},"run":{"$ref":"#/$defs/RunSummary"}}};
+
+function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate52.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run === undefined) && (missing0 = "run"))){
+validate52.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.protocol !== undefined){
+const _errs1 = errors;
+if("codeact" !== data.protocol){
+validate52.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs3 = errors;
+if(1 !== data.version){
+validate52.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+const _errs5 = errors;
+if("run" !== data.type){
+validate52.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "run"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.run !== undefined){
+const _errs6 = errors;
+if(!(validate23(data.run, {instancePath:instancePath+"/run",parentData:data,parentDataProperty:"run",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate52.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate52.errors = vErrors;
+return errors === 0;
+}
+validate52.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run":true},"dynamicProps":false,"dynamicItems":false};
+
+const validateTextMessage = validate54;
+const schema43 = {"description":"kernel -> frontend: the model's reasoning streamed so far in the current turn (whole text, not a delta).","type":"object","required":["protocol","version","type","run_id","text"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"text"},"run_id":{"type":"string"},"text":{"type":"string"}}};
+
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate54.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))) || ((data.text === undefined) && (missing0 = "text"))){
+validate54.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.protocol !== undefined){
+const _errs1 = errors;
+if("codeact" !== data.protocol){
+validate54.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs3 = errors;
+if(1 !== data.version){
+validate54.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+const _errs5 = errors;
+if("text" !== data.type){
+validate54.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "text"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.run_id !== undefined){
+const _errs6 = errors;
+if(typeof data.run_id !== "string"){
+validate54.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.text !== undefined){
+const _errs8 = errors;
+if(typeof data.text !== "string"){
+validate54.errors = [{instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate54.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate54.errors = vErrors;
+return errors === 0;
+}
+validate54.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"text":true},"dynamicProps":false,"dynamicItems":false};
+
+const validateCellMessage = validate55;
+const schema46 = {"description":"kernel -> frontend: one finished cell of the trajectory, to insert below the run's %%codeact cell at position `index` of the run's cells.","type":"object","required":["protocol","version","type","run_id","key","index","cell_id","insert_mode","cell"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"cell"},"run_id":{"type":"string"},"key":{"type":"string","description":"Unique per inserted cell: the same as cell.metadata.codeact.key. A frontend never inserts a key twice."},"index":{"type":"integer","minimum":0,"description":"Position among the run's cells, the same as cell.metadata.codeact.index."},"cell_id":{"type":["string","null"]},"insert_mode":{"$ref":"#/$defs/InsertMode"},"cell":{"$ref":"#/$defs/TrajectoryCell"}}};
+const schema50 = {"title":"TrajectoryCell","description":"An nbformat v4 cell (https://nbformat.readthedocs.io/en/latest/format_description.html) as the kernel sends it, without `id`.","type":"object","required":["cell_type","source","metadata"],"properties":{"cell_type":{"enum":["code","markdown"]},"source":{"type":"string"},"metadata":{"type":"object","required":["codeact"],"properties":{"codeact":{"$ref":"#/$defs/CellMetadata"}}},"outputs":{"type":"array","items":{"$ref":"#/$defs/Output"}},"execution_count":{"type":["integer","null"]}}};
+const schema56 = {"title":"Output","description":"An nbformat v4 output as a notebook file holds it; only that it has an `output_type` (`stream`, `display_data`, `execute_result` or `error`) is checked here.","type":"object","required":["output_type"],"properties":{"output_type":{}}};
+const schema51 = {"title":"CellMetadata","description":"`metadata.codeact` of a trajectory cell (written by codeact_magic.protocol.cell_metadata), in the cells sent live and in an exported notebook. `source_hash` is added by the extension when it inserts the cell, so that a later `replace` can tell whether the user edited it.","type":"object","required":["run_id","role"],"properties":{"run_id":{"type":"string","minLength":1},"role":{"$ref":"#/$defs/CellRole"},"key":{"type":"string","description":"Unique per cell of a run: `<run_id>:<index>`. An identity only: read `index` for the position."},"index":{"type":"integer","minimum":0,"description":"Position among the run's cells (the task cell of an export has none)."},"step":{"type":"integer","minimum":1,"description":"role `step`: the step's number in the run, from 1."},"turn":{"type":"integer","minimum":0,"description":"The model turn the cell comes from, from 0."},"source_cell_id":{"type":["string","null"],"description":"id of the %%codeact cell that started the run, or null."},"tool_use_id":{"type":"string","description":"role `step`: the id of the tool_use block it ran."},"status":{"description":"role `step`: how the step ended; role `note`: how the run ended.","anyOf":[{"$ref":"#/$defs/StepStatus"},{"$ref":"#/$defs/RunStatus"}]},"duration_s":{"type":"number","minimum":0,"description":"role `step`: seconds the code ran."},"turn_usage":{"description":"role `step`: the usage of the model turn that asked for it.","allOf":[{"$ref":"#/$defs/Usage"}]},"source_hash":{"type":"string","description":"Added by the extension: a hash of the source as inserted."}}};
+const schema52 = {"title":"CellRole","description":"What a trajectory cell holds: the task (exports only), the model's reasoning, a code step, the final answer, or a note on how the run ended.","enum":["task","reasoning","step","answer","note"]};
+const schema53 = {"title":"StepStatus","description":"How one code step ended (records.StepStatus).","enum":["ok","error","timeout","interrupted","crashed"]};
+
+function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate33.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.run_id === undefined) && (missing0 = "run_id")) || ((data.role === undefined) && (missing0 = "role"))){
+validate33.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.run_id !== undefined){
+let data0 = data.run_id;
+const _errs1 = errors;
+if(errors === _errs1){
+if(typeof data0 === "string"){
+if(func1(data0) < 1){
+validate33.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate33.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.role !== undefined){
+let data1 = data.role;
+const _errs3 = errors;
+if(!(((((data1 === "task") || (data1 === "reasoning")) || (data1 === "step")) || (data1 === "answer")) || (data1 === "note"))){
+validate33.errors = [{instancePath:instancePath+"/role",schemaPath:"#/$defs/CellRole/enum",keyword:"enum",params:{allowedValues: schema52.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.key !== undefined){
+const _errs5 = errors;
+if(typeof data.key !== "string"){
+validate33.errors = [{instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.index !== undefined){
+let data3 = data.index;
+const _errs7 = errors;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+validate33.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs7){
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 0 || isNaN(data3)){
+validate33.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.step !== undefined){
+let data4 = data.step;
+const _errs9 = errors;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+validate33.errors = [{instancePath:instancePath+"/step",schemaPath:"#/properties/step/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs9){
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 < 1 || isNaN(data4)){
+validate33.errors = [{instancePath:instancePath+"/step",schemaPath:"#/properties/step/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+return false;
+}
+}
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.turn !== undefined){
+let data5 = data.turn;
+const _errs11 = errors;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+validate33.errors = [{instancePath:instancePath+"/turn",schemaPath:"#/properties/turn/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs11){
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 < 0 || isNaN(data5)){
+validate33.errors = [{instancePath:instancePath+"/turn",schemaPath:"#/properties/turn/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid0 = _errs11 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.source_cell_id !== undefined){
+let data6 = data.source_cell_id;
+const _errs13 = errors;
+if((typeof data6 !== "string") && (data6 !== null)){
+validate33.errors = [{instancePath:instancePath+"/source_cell_id",schemaPath:"#/properties/source_cell_id/type",keyword:"type",params:{type: schema51.properties.source_cell_id.type},message:"must be string,null"}];
+return false;
+}
+var valid0 = _errs13 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.tool_use_id !== undefined){
+const _errs15 = errors;
+if(typeof data.tool_use_id !== "string"){
+validate33.errors = [{instancePath:instancePath+"/tool_use_id",schemaPath:"#/properties/tool_use_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs15 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.status !== undefined){
+let data8 = data.status;
+const _errs17 = errors;
+const _errs18 = errors;
+let valid2 = false;
+const _errs19 = errors;
+if(!(((((data8 === "ok") || (data8 === "error")) || (data8 === "timeout")) || (data8 === "interrupted")) || (data8 === "crashed"))){
+const err0 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/StepStatus/enum",keyword:"enum",params:{allowedValues: schema53.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs19 === errors;
+valid2 = valid2 || _valid0;
+const _errs21 = errors;
+if(!((((((((data8 === "running") || (data8 === "done")) || (data8 === "stopped")) || (data8 === "failed")) || (data8 === "step_limit")) || (data8 === "budget")) || (data8 === "crashed")) || (data8 === "diverged"))){
+const err1 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/RunStatus/enum",keyword:"enum",params:{allowedValues: schema37.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+var _valid0 = _errs21 === errors;
+valid2 = valid2 || _valid0;
+if(!valid2){
+const err2 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+validate33.errors = vErrors;
+return false;
+}
+else {
+errors = _errs18;
+if(vErrors !== null){
+if(_errs18){
+vErrors.length = _errs18;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs17 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.duration_s !== undefined){
+let data9 = data.duration_s;
+const _errs23 = errors;
+if(errors === _errs23){
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 < 0 || isNaN(data9)){
+validate33.errors = [{instancePath:instancePath+"/duration_s",schemaPath:"#/properties/duration_s/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+else {
+validate33.errors = [{instancePath:instancePath+"/duration_s",schemaPath:"#/properties/duration_s/type",keyword:"type",params:{type: "number"},message:"must be number"}];
+return false;
+}
+}
+var valid0 = _errs23 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.turn_usage !== undefined){
+let data10 = data.turn_usage;
+const _errs25 = errors;
+const _errs27 = errors;
+if(errors === _errs27){
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+let missing1;
+if(((((data10.input_tokens === undefined) && (missing1 = "input_tokens")) || ((data10.output_tokens === undefined) && (missing1 = "output_tokens"))) || ((data10.cache_creation_input_tokens === undefined) && (missing1 = "cache_creation_input_tokens"))) || ((data10.cache_read_input_tokens === undefined) && (missing1 = "cache_read_input_tokens"))){
+validate33.errors = [{instancePath:instancePath+"/turn_usage",schemaPath:"#/$defs/Usage/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+return false;
+}
+else {
+if(data10.input_tokens !== undefined){
+let data11 = data10.input_tokens;
+const _errs29 = errors;
+if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
+validate33.errors = [{instancePath:instancePath+"/turn_usage/input_tokens",schemaPath:"#/$defs/Usage/properties/input_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs29){
+if((typeof data11 == "number") && (isFinite(data11))){
+if(data11 < 0 || isNaN(data11)){
+validate33.errors = [{instancePath:instancePath+"/turn_usage/input_tokens",schemaPath:"#/$defs/Usage/properties/input_tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid7 = _errs29 === errors;
+}
+else {
+var valid7 = true;
+}
+if(valid7){
+if(data10.output_tokens !== undefined){
+let data12 = data10.output_tokens;
+const _errs31 = errors;
+if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
+validate33.errors = [{instancePath:instancePath+"/turn_usage/output_tokens",schemaPath:"#/$defs/Usage/properties/output_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs31){
+if((typeof data12 == "number") && (isFinite(data12))){
+if(data12 < 0 || isNaN(data12)){
+validate33.errors = [{instancePath:instancePath+"/turn_usage/output_tokens",schemaPath:"#/$defs/Usage/properties/output_tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid7 = _errs31 === errors;
+}
+else {
+var valid7 = true;
+}
+if(valid7){
+if(data10.cache_creation_input_tokens !== undefined){
+let data13 = data10.cache_creation_input_tokens;
+const _errs33 = errors;
+if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
+validate33.errors = [{instancePath:instancePath+"/turn_usage/cache_creation_input_tokens",schemaPath:"#/$defs/Usage/properties/cache_creation_input_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs33){
+if((typeof data13 == "number") && (isFinite(data13))){
+if(data13 < 0 || isNaN(data13)){
+validate33.errors = [{instancePath:instancePath+"/turn_usage/cache_creation_input_tokens",schemaPath:"#/$defs/Usage/properties/cache_creation_input_tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid7 = _errs33 === errors;
+}
+else {
+var valid7 = true;
+}
+if(valid7){
+if(data10.cache_read_input_tokens !== undefined){
+let data14 = data10.cache_read_input_tokens;
+const _errs35 = errors;
+if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
+validate33.errors = [{instancePath:instancePath+"/turn_usage/cache_read_input_tokens",schemaPath:"#/$defs/Usage/properties/cache_read_input_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs35){
+if((typeof data14 == "number") && (isFinite(data14))){
+if(data14 < 0 || isNaN(data14)){
+validate33.errors = [{instancePath:instancePath+"/turn_usage/cache_read_input_tokens",schemaPath:"#/$defs/Usage/properties/cache_read_input_tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid7 = _errs35 === errors;
+}
+else {
+var valid7 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate33.errors = [{instancePath:instancePath+"/turn_usage",schemaPath:"#/$defs/Usage/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs25 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.source_hash !== undefined){
+const _errs37 = errors;
+if(typeof data.source_hash !== "string"){
+validate33.errors = [{instancePath:instancePath+"/source_hash",schemaPath:"#/properties/source_hash/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs37 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate33.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate33.errors = vErrors;
+return errors === 0;
+}
+validate33.evaluated = {"props":{"run_id":true,"role":true,"key":true,"index":true,"step":true,"turn":true,"source_cell_id":true,"tool_use_id":true,"status":true,"duration_s":true,"turn_usage":true,"source_hash":true},"dynamicProps":false,"dynamicItems":false};
+
+
+function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate32.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.cell_type === undefined) && (missing0 = "cell_type")) || ((data.source === undefined) && (missing0 = "source"))) || ((data.metadata === undefined) && (missing0 = "metadata"))){
+validate32.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.cell_type !== undefined){
+let data0 = data.cell_type;
+const _errs1 = errors;
+if(!((data0 === "code") || (data0 === "markdown"))){
+validate32.errors = [{instancePath:instancePath+"/cell_type",schemaPath:"#/properties/cell_type/enum",keyword:"enum",params:{allowedValues: schema50.properties.cell_type.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.source !== undefined){
+const _errs2 = errors;
+if(typeof data.source !== "string"){
+validate32.errors = [{instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.metadata !== undefined){
+let data2 = data.metadata;
+const _errs4 = errors;
+if(errors === _errs4){
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+let missing1;
+if((data2.codeact === undefined) && (missing1 = "codeact")){
+validate32.errors = [{instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+return false;
+}
+else {
+if(data2.codeact !== undefined){
+if(!(validate33(data2.codeact, {instancePath:instancePath+"/metadata/codeact",parentData:data2,parentDataProperty:"codeact",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+errors = vErrors.length;
+}
+}
+}
+}
+else {
+validate32.errors = [{instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.outputs !== undefined){
+let data4 = data.outputs;
+const _errs7 = errors;
+if(errors === _errs7){
+if(Array.isArray(data4)){
+var valid2 = true;
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+let data5 = data4[i0];
+const _errs9 = errors;
+const _errs10 = errors;
+if(errors === _errs10){
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing2;
+if((data5.output_type === undefined) && (missing2 = "output_type")){
+validate32.errors = [{instancePath:instancePath+"/outputs/" + i0,schemaPath:"#/$defs/Output/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+return false;
+}
+}
+else {
+validate32.errors = [{instancePath:instancePath+"/outputs/" + i0,schemaPath:"#/$defs/Output/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid2 = _errs9 === errors;
+if(!valid2){
+break;
+}
+}
+}
+else {
+validate32.errors = [{instancePath:instancePath+"/outputs",schemaPath:"#/properties/outputs/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.execution_count !== undefined){
+let data6 = data.execution_count;
+const _errs12 = errors;
+if((!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))) && (data6 !== null)){
+validate32.errors = [{instancePath:instancePath+"/execution_count",schemaPath:"#/properties/execution_count/type",keyword:"type",params:{type: schema50.properties.execution_count.type},message:"must be integer,null"}];
+return false;
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate32.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate32.errors = vErrors;
+return errors === 0;
+}
+validate32.evaluated = {"props":{"cell_type":true,"source":true,"metadata":true,"outputs":true,"execution_count":true},"dynamicProps":false,"dynamicItems":false};
+
+
+function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate55.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))) || ((data.key === undefined) && (missing0 = "key"))) || ((data.index === undefined) && (missing0 = "index"))) || ((data.cell_id === undefined) && (missing0 = "cell_id"))) || ((data.insert_mode === undefined) && (missing0 = "insert_mode"))) || ((data.cell === undefined) && (missing0 = "cell"))){
+validate55.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.protocol !== undefined){
+const _errs1 = errors;
+if("codeact" !== data.protocol){
+validate55.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs3 = errors;
+if(1 !== data.version){
+validate55.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+const _errs5 = errors;
+if("cell" !== data.type){
+validate55.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "cell"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.run_id !== undefined){
+const _errs6 = errors;
+if(typeof data.run_id !== "string"){
+validate55.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.key !== undefined){
+const _errs8 = errors;
+if(typeof data.key !== "string"){
+validate55.errors = [{instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.index !== undefined){
+let data5 = data.index;
+const _errs10 = errors;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+validate55.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs10){
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 < 0 || isNaN(data5)){
+validate55.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cell_id !== undefined){
+let data6 = data.cell_id;
+const _errs12 = errors;
+if((typeof data6 !== "string") && (data6 !== null)){
+validate55.errors = [{instancePath:instancePath+"/cell_id",schemaPath:"#/properties/cell_id/type",keyword:"type",params:{type: schema46.properties.cell_id.type},message:"must be string,null"}];
+return false;
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.insert_mode !== undefined){
+let data7 = data.insert_mode;
+const _errs14 = errors;
+if(!(((data7 === "replace") || (data7 === "append")) || (data7 === "none"))){
+validate55.errors = [{instancePath:instancePath+"/insert_mode",schemaPath:"#/$defs/InsertMode/enum",keyword:"enum",params:{allowedValues: schema39.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs14 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cell !== undefined){
+const _errs16 = errors;
+if(!(validate32(data.cell, {instancePath:instancePath+"/cell",parentData:data,parentDataProperty:"cell",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs16 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate55.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate55.errors = vErrors;
+return errors === 0;
+}
+validate55.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"key":true,"index":true,"cell_id":true,"insert_mode":true,"cell":true},"dynamicProps":false,"dynamicItems":false};
+
+const validateOutputsMessage = validate57;
+const schema57 = {"title":"OutputsMessage","description":"kernel -> frontend: the outputs of the run's cell at `index` changed after it was sent (a later step's update_display_data replaced an output with its display_id, as a notebook does): replace that inserted cell's outputs with these.","type":"object","required":["protocol","version","type","run_id","key","index","outputs"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"outputs"},"run_id":{"type":"string"},"key":{"type":"string","description":"cell.metadata.codeact.key of the cell."},"index":{"type":"integer","minimum":0},"outputs":{"type":"array","items":{"$ref":"#/$defs/Output"}}}};
+
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate57.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))) || ((data.key === undefined) && (missing0 = "key"))) || ((data.index === undefined) && (missing0 = "index"))) || ((data.outputs === undefined) && (missing0 = "outputs"))){
+validate57.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.protocol !== undefined){
+const _errs1 = errors;
+if("codeact" !== data.protocol){
+validate57.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs3 = errors;
+if(1 !== data.version){
+validate57.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+const _errs5 = errors;
+if("outputs" !== data.type){
+validate57.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "outputs"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.run_id !== undefined){
+const _errs6 = errors;
+if(typeof data.run_id !== "string"){
+validate57.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.key !== undefined){
+const _errs8 = errors;
+if(typeof data.key !== "string"){
+validate57.errors = [{instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.index !== undefined){
+let data5 = data.index;
+const _errs10 = errors;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+validate57.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs10){
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 < 0 || isNaN(data5)){
+validate57.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.outputs !== undefined){
+let data6 = data.outputs;
+const _errs12 = errors;
+if(errors === _errs12){
+if(Array.isArray(data6)){
+var valid3 = true;
+const len0 = data6.length;
+for(let i0=0; i0<len0; i0++){
+let data7 = data6[i0];
+const _errs14 = errors;
+const _errs15 = errors;
+if(errors === _errs15){
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+let missing1;
+if((data7.output_type === undefined) && (missing1 = "output_type")){
+validate57.errors = [{instancePath:instancePath+"/outputs/" + i0,schemaPath:"#/$defs/Output/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+return false;
+}
+}
+else {
+validate57.errors = [{instancePath:instancePath+"/outputs/" + i0,schemaPath:"#/$defs/Output/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid3 = _errs14 === errors;
+if(!valid3){
+break;
+}
+}
+}
+else {
+validate57.errors = [{instancePath:instancePath+"/outputs",schemaPath:"#/properties/outputs/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate57.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate57.errors = vErrors;
+return errors === 0;
+}
+validate57.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"key":true,"index":true,"outputs":true},"dynamicProps":false,"dynamicItems":false};
+
+const validateExportMessage = validate58;
+const schema61 = {"description":"kernel -> frontend: reply to `export_request`: the run as an nbformat v4 notebook.","type":"object","required":["protocol","version","type","run_id","filename","notebook"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"export"},"run_id":{"type":"string"},"filename":{"type":"string"},"notebook":{"type":"object","required":["cells","metadata","nbformat","nbformat_minor"],"description":"The run as an nbformat v4 notebook; only its top-level keys are checked here.","properties":{"cells":{},"metadata":{},"nbformat":{},"nbformat_minor":{}}}}};
+
+function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate58.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))) || ((data.filename === undefined) && (missing0 = "filename"))) || ((data.notebook === undefined) && (missing0 = "notebook"))){
+validate58.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.protocol !== undefined){
+const _errs1 = errors;
+if("codeact" !== data.protocol){
+validate58.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs3 = errors;
+if(1 !== data.version){
+validate58.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+const _errs5 = errors;
+if("export" !== data.type){
+validate58.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "export"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.run_id !== undefined){
+const _errs6 = errors;
+if(typeof data.run_id !== "string"){
+validate58.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.filename !== undefined){
+const _errs8 = errors;
+if(typeof data.filename !== "string"){
+validate58.errors = [{instancePath:instancePath+"/filename",schemaPath:"#/properties/filename/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.notebook !== undefined){
+let data5 = data.notebook;
+const _errs10 = errors;
+if(errors === _errs10){
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing1;
+if(((((data5.cells === undefined) && (missing1 = "cells")) || ((data5.metadata === undefined) && (missing1 = "metadata"))) || ((data5.nbformat === undefined) && (missing1 = "nbformat"))) || ((data5.nbformat_minor === undefined) && (missing1 = "nbformat_minor"))){
+validate58.errors = [{instancePath:instancePath+"/notebook",schemaPath:"#/properties/notebook/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+return false;
+}
+}
+else {
+validate58.errors = [{instancePath:instancePath+"/notebook",schemaPath:"#/properties/notebook/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate58.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate58.errors = vErrors;
+return errors === 0;
+}
+validate58.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"filename":true,"notebook":true},"dynamicProps":false,"dynamicItems":false};
+
+const validateErrorMessage = validate59;
+const schema64 = {"description":"kernel -> frontend: a request could not be served.","type":"object","required":["protocol","version","type","message"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"error"},"message":{"type":"string"}}};
+
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate59.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.message === undefined) && (missing0 = "message"))){
+validate59.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.protocol !== undefined){
+const _errs1 = errors;
+if("codeact" !== data.protocol){
+validate59.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs3 = errors;
+if(1 !== data.version){
+validate59.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+const _errs5 = errors;
+if("error" !== data.type){
+validate59.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "error"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.message !== undefined){
+const _errs6 = errors;
+if(typeof data.message !== "string"){
+validate59.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate59.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate59.errors = vErrors;
+return errors === 0;
+}
+validate59.evaluated = {"props":{"protocol":true,"version":true,"type":true,"message":true},"dynamicProps":false,"dynamicItems":false};
+
+const validateSyncRequest = validate60;
+const schema68 = {"description":"frontend -> kernel: send `runs`. Answered when the kernel is next idle.","type":"object","required":["protocol","version","type"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"sync"}}};
+
+function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate60.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))){
+validate60.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.protocol !== undefined){
+const _errs1 = errors;
+if("codeact" !== data.protocol){
+validate60.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs3 = errors;
+if(1 !== data.version){
+validate60.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+const _errs5 = errors;
+if("sync" !== data.type){
+validate60.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "sync"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate60.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate60.errors = vErrors;
+return errors === 0;
+}
+validate60.evaluated = {"props":{"protocol":true,"version":true,"type":true},"dynamicProps":false,"dynamicItems":false};
+
+const validateExportRequest = validate61;
+const schema71 = {"description":"frontend -> kernel: send run `run_id` as an `export` message.","type":"object","required":["protocol","version","type","run_id"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"export_request"},"run_id":{"type":"string"}}};
+
+function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate61.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))){
+validate61.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.protocol !== undefined){
+const _errs1 = errors;
+if("codeact" !== data.protocol){
+validate61.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs3 = errors;
+if(1 !== data.version){
+validate61.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+const _errs5 = errors;
+if("export_request" !== data.type){
+validate61.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "export_request"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.run_id !== undefined){
+const _errs6 = errors;
+if(typeof data.run_id !== "string"){
+validate61.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate61.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate61.errors = vErrors;
+return errors === 0;
+}
+validate61.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true},"dynamicProps":false,"dynamicItems":false};
+
+// -- the exports ----------------------------------------------------------------------------------------------------
+
+/** One validator per message `type`, checking the whole message against its `$defs` entry. */
+export const VALIDATORS: { readonly [K in Message['type']]: Validator<Extract<Message, { type: K }>> } = {
+  runs: validateRunsMessage,
+  run: validateRunMessage,
+  text: validateTextMessage,
+  cell: validateCellMessage,
+  outputs: validateOutputsMessage,
+  export: validateExportMessage,
+  error: validateErrorMessage,
+  sync: validateSyncRequest,
+  export_request: validateExportRequest
+};
