@@ -18,6 +18,7 @@ from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .config import default
 from .describe import describe
 
 __all__ = ["VariableSummary", "summarize"]
@@ -57,8 +58,8 @@ def summarize(
     namespace: Mapping[str, Any],
     *,
     hidden: Container[str] = (),
-    max_chars: int = 6000,
-    time_budget_s: float = 0.1,
+    max_chars: int | None = None,
+    time_budget_s: float | None = None,
 ) -> VariableSummary:
     """Describe the user-defined names of ``namespace``, most recent first, within a size and a time budget.
 
@@ -71,9 +72,10 @@ def summarize(
         still bound to the same object (as ``%who`` does), so a user who rebinds it sees it; for other containers
         membership is enough.
     max_chars : int, optional
-        Hard bound on ``len(text)``, in characters (default 6000).
+        Hard bound on ``len(text)``, in characters (default: the trait ``context_max_chars``, 6,000).
     time_budget_s : float, optional
-        Seconds after which no further name is described (default 0.1); the rest are counted in the last line.
+        Seconds after which no further name is described (default: the trait ``context_time_budget``, 0.1); the
+        rest are counted in the last line.
         One description is cheap and bounded, so the overshoot is small.
 
     Returns
@@ -87,6 +89,8 @@ def summarize(
         If ``max_chars`` is less than 1 or ``time_budget_s`` is negative.
     """
     start = time.perf_counter()
+    max_chars = default("context_max_chars") if max_chars is None else max_chars
+    time_budget_s = default("context_time_budget") if time_budget_s is None else time_budget_s
     if max_chars < 1 or time_budget_s < 0:
         raise ValueError(f"max_chars must be >= 1 and time_budget_s >= 0, got {max_chars!r}, {time_budget_s!r}")
     deadline = start + time_budget_s

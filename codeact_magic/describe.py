@@ -19,6 +19,8 @@ import typing
 from itertools import islice
 from typing import Any
 
+from traitlets.log import get_logger
+
 from .redaction import REDACTED, is_secret_name, redact
 
 __all__ = ["describe"]
@@ -68,7 +70,8 @@ def describe(value: Any, name: str) -> str:
     t = type(value)
     try:
         label = _type_label(t)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a hostile metaclass
+        get_logger().debug("codeact: no type label for %r", name, exc_info=True)
         label = "<unknown type>"
     limit = _FRAME_LINE_CHARS if _is_frame(t) else _LINE_CHARS
     try:
@@ -81,6 +84,7 @@ def describe(value: Any, name: str) -> str:
         else:
             detail = _detail(value, t)
     except Exception as e:  # a description must never fail the run
+        get_logger().debug("codeact: %r not described", name, exc_info=True)
         detail = f"(not described: {type(e).__name__})"
     line = f"{name}: {label} {detail}" if detail else f"{name}: {label}"
     return _cap(redact(line[: 2 * limit]), limit)
@@ -190,7 +194,8 @@ def _annotations(f: types.FunctionType) -> dict:
             ann = annotationlib.get_annotations(f, format=annotationlib.Format.STRING)
         else:
             ann = types.FunctionType.__dict__["__annotations__"].__get__(f)
-    except Exception:
+    except Exception:  # noqa: BLE001 - annotations that fail to evaluate
+        get_logger().debug("codeact: annotations of %r unreadable", getattr(f, "__qualname__", f), exc_info=True)
         return {}
     return ann if type(ann) is dict else {}
 

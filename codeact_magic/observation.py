@@ -13,6 +13,8 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
+from .config import default
+
 __all__ = ["render_observation", "truncate_middle", "strip_ansi", "terminal_text", "user_traceback"]
 
 _LONGEST_CYCLE = 8  # frames in the longest repeated sequence user_traceback collapses
@@ -192,7 +194,7 @@ def _describe(data: dict[str, Any], metadata: dict[str, Any]) -> str:
 
 
 def render_observation(
-    outputs: Sequence[dict[str, Any]], status: str = "ok", error_text: str = "", max_chars: int = 10_000
+    outputs: Sequence[dict[str, Any]], status: str = "ok", error_text: str = "", max_chars: int | None = None
 ) -> str:
     """The text of a step's ``tool_result``.
 
@@ -205,14 +207,17 @@ def render_observation(
     error_text : str
         The trimmed traceback (see :func:`user_traceback`); replaces the error outputs'
         full tracebacks when given.
-    max_chars : int
-        Characters kept (head and tail); see :func:`truncate_middle`.
+    max_chars : int, optional
+        Characters kept (head and tail); see :func:`truncate_middle`. Default: the trait
+        ``observation_max_chars`` (10,000).
 
     Returns
     -------
     str
         Never empty: a step with no output says so.
     """
+    if max_chars is None:
+        max_chars = default("observation_max_chars")
     pieces: list[str] = []
     for output in outputs:
         kind = output.get("output_type")
