@@ -1,6 +1,6 @@
 """The agent's own overhead per step of a ``%%codeact`` run, in a real kernel, against the local API stand-in.
 
-Run ``python benchmarks/bench_overhead.py [--steps 30] [--reps 3] [--latency 0.05] [--no-text]``.
+Run ``python benchmarks/bench_overhead.py [--steps 30] [--reps 3] [--latency 0.05] [--no-text] [--baseline REF]``.
 
 Each run has ``--steps`` trivial steps (``x = i``) and then an answer, served by ``tests/standin.py`` with a fixed
 ``--latency`` per request, over real HTTP through the real ``anthropic`` SDK. Two display paths:
@@ -11,24 +11,32 @@ Each run has ``--steps`` trivial steps (``x = i``) and then an answer, served by
 - text: ``IPython.core.interactiveshell.InteractiveShell`` in a child process (not a kernel), with
   ``CodeActMagics.display = 'text'`` writing to ``/dev/null``.
 
-The stand-in runs in this process and timestamps every ``POST /v1/messages`` on the server side (handler entry to
-the last byte written). For step k, the cycle is the time between the arrival of request k and of request k + 1;
+The stand-in runs in this process and timestamps every ``POST /v1/messages`` on the server side, from its request line
+read (before the stand-in parses the headers) to the last byte written. For step k, the cycle is the time between the
+arrival of request k and of request k + 1;
 
     overhead_k = cycle_k - server_k - code_k
 
 where ``server_k`` is the stand-in's whole handling of request k (the fixed ``--latency`` sleep, counted as model
-time, plus the stand-in's own validation, usage accounting and SSE writing, reported apart) and ``code_k`` is
-``Step.duration_s`` from the run record (measured around ``shell.run_cell``, so IPython's own per-cell work, such as
-compiling and writing history, counts as code time). Everything else is overhead: building the request, the SDK and
-HTTP on the client side, parsing the stream, the run loop, the observation, the displays and the comm messages. The
-run record comes back from the kernel with ``%codeact export``.
+time, plus the stand-in's own header parsing, validation, usage accounting and SSE writing, reported apart) and
+``code_k`` is ``Step.duration_s`` from the run record (measured around ``shell.run_cell``, so IPython's own per-cell
+work, such as compiling and writing history, counts as code time). Everything else is overhead: building the request,
+the SDK and HTTP on the client side, parsing the stream, the run loop, the observation, the journal, the displays and
+the comm messages. The run record comes back from the kernel with ``%codeact export``.
 
-Exits 1 when the median per-step overhead of either path is 20 ms or more, or a run did not end as expected.
+Each path is measured on this tree's ``codeact_magic`` and, in the same invocation, on ``--baseline REF``'s (default
+``37eff7d``, the commit before issue 12; see ``benchmarks/_baseline.py``): one kernel (or one child shell per run) per
+side, the measured runs of the two sides alternated, so both see the same machine. Both figures are printed, and
+their ratio.
+
+Exits 1 when this tree's median per-step overhead is over 5 ms on the rich path or over 3 ms on the text path, or a
+run did not end as expected.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -41,25 +49,28 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "kernel")]
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "kernel")]
 import standin as standin_module  # noqa: E402
+from _baseline import Side, add_argument, compare, sides  # noqa: E402
 from standin import StandIn, turn  # noqa: E402
 
-TARGET_MEDIAN_MS = 20.0
+#: Most median per-step overhead (ms) of this tree, by path.
+TARGET_MEDIAN_MS = {"rich": 5.0, "text": 3.0}
 API_KEY = "sk-ant-bench-0000"
 WARMUP_STEPS = 3
 _TIMINGS: list[tuple[float, float]] = []  # (arrival, last byte written) of each POST /v1/messages, perf_counter s
 _TIMINGS_LOCK = threading.Lock()
 
 
-#: Run once in the kernel (or shell) under test: times every observer event (the display, the frontend channel)
-#: without changing what they do, into ``_codeact_bench_times`` (seconds by "observer.event").
+#: Run once in the kernel (or shell) under test: times every observer event (the journal, the display, the frontend
+#: channel) without changing what they do, into ``_codeact_bench_times`` (seconds by "observer.event").
 INSTRUMENT = """
 import collections as _bench_c, time as _bench_t
 import codeact_magic.magics as _bench_m
 _codeact_bench_times = _bench_c.defaultdict(float)
 class _CodeactBenchTimed:
-    EVENTS = {"run_started", "text", "turn_finished", "step_started", "step_finished", "run_finished"}
+    EVENTS = {"run_started", "turn_started", "text", "turn_finished", "step_started", "step_finished",
+              "outputs_updated", "run_finished"}
     def __init__(self, inner, name):
         self._inner, self._name = inner, name
     def __getattr__(self, attr):
@@ -73,15 +84,17 @@ class _CodeactBenchTimed:
             finally:
                 _codeact_bench_times[self._name + "." + attr] += _bench_t.perf_counter() - start
         return timed
-_bench_make_display = _bench_m.make_display
+_bench_make_display, _bench_journal = _bench_m.make_display, _bench_m.RunJournal
 _bench_m.make_display = lambda *a, **k: _CodeactBenchTimed(_bench_make_display(*a, **k), "display")
+_bench_m.RunJournal = lambda *a, **k: _CodeactBenchTimed(_bench_journal(*a, **k), "journal")
 _bench_magics = get_ipython().magics_manager.registry["CodeActMagics"]
 _bench_magics.frontend = _CodeactBenchTimed(_bench_magics.frontend, "frontend")
 """
 
 
 class _TimedHandler(standin_module._Handler):
-    """The stand-in's handler, timestamping each ``POST /v1/messages`` on the server's clock.
+    """The stand-in's handler, timestamping each ``POST /v1/messages`` on the server's clock, from the moment its
+    request line has been read (the header parsing that follows is the stand-in's own work) to its last byte.
 
     ``disable_nagle_algorithm``: the stand-in writes each SSE frame with its own ``send``; with Nagle's algorithm on
     (its default), a frame waits for the client's delayed ACK, which costs about 40 ms per streamed answer on Linux.
@@ -90,8 +103,12 @@ class _TimedHandler(standin_module._Handler):
 
     disable_nagle_algorithm = True
 
+    def parse_request(self) -> bool:
+        self._arrived = time.perf_counter()
+        return super().parse_request()
+
     def do_POST(self) -> None:
-        start = time.perf_counter()
+        start = getattr(self, "_arrived", None) or time.perf_counter()
         try:
             super().do_POST()
         finally:
@@ -196,20 +213,26 @@ def report(name: str, results: list[dict], latency: float) -> float:
     return median
 
 
-def run_kernel(server: StandIn, steps: int, reps: int, latency: float) -> tuple[list[dict], list[str]]:
-    """The rich path: runs in a real ipykernel; returns one analysis per run."""
+def run_kernel(server: StandIn, steps: int, reps: int, latency: float,
+               sides_: list[Side]) -> tuple[dict[str, list[dict]], list[str]]:
+    """The rich path: one real ipykernel per side, their measured runs alternated; one analysis per run, by side."""
     from kernel_harness import Kernel
 
-    results, problems = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        kernel = Kernel({"ANTHROPIC_BASE_URL": server.url, "ANTHROPIC_API_KEY": API_KEY, "ANTHROPIC_AUTH_TOKEN": None},
-                        cwd=tmp)
-        try:
-            loaded = kernel.execute("%load_ext codeact_magic\n" + INSTRUMENT)
+    results: dict[str, list[dict]] = {side.name: [] for side in sides_}
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        kernels = {}
+        for side in sides_:
+            kernel = Kernel({"ANTHROPIC_BASE_URL": server.url, "ANTHROPIC_API_KEY": API_KEY,
+                             "ANTHROPIC_AUTH_TOKEN": None, "PYTHONPATH": side.pythonpath()}, cwd=tmp)
+            stack.callback(kernel.shutdown)
+            loaded = kernel.execute("%load_ext codeact_magic\n" + side.check_code() + INSTRUMENT)
             if loaded.status != "ok":
-                return [], [f"%load_ext codeact_magic failed: {loaded.text}"]
-            for rep in range(reps + 1):  # the first run warms up imports and the connection; not counted
-                n = WARMUP_STEPS if rep == 0 else steps
+                return results, [f"{side.name}: %load_ext codeact_magic failed: {loaded.text}"]
+            kernels[side.name] = kernel
+        for rep in range(reps + 1):  # the first run warms up imports and the connection; not counted
+            for side in sides_:
+                kernel, n = kernels[side.name], WARMUP_STEPS if rep == 0 else steps
                 server.enqueue(*script(n))
                 kernel.execute("_codeact_bench_times.clear()")
                 del _TIMINGS[:]
@@ -219,60 +242,65 @@ def run_kernel(server: StandIn, steps: int, reps: int, latency: float) -> tuple[
                 wall = time.perf_counter() - start
                 timings = list(_TIMINGS)
                 if executed.status != "ok":
-                    return [], [f"the %%codeact cell failed: {executed.text[-2000:]}"]
-                path = Path(tmp) / f"run{rep}.ipynb"
+                    return results, [f"{side.name}: the %%codeact cell failed: {executed.text[-2000:]}"]
+                path = Path(tmp) / f"run-{len(results[side.name])}-{rep}-{sides_.index(side)}.ipynb"
                 exported = kernel.execute(f"%codeact export {path}")
                 if exported.status != "ok":
-                    return [], [f"%codeact export failed: {exported.text}"]
+                    return results, [f"{side.name}: %codeact export failed: {exported.text}"]
                 record = json.loads(path.read_text("utf-8"))["metadata"]["codeact"]["run"]
                 observers = kernel.value("dict(_codeact_bench_times)")
                 if rep:
                     result = analyse(record, timings, wall, n, latency, observers)
-                    problems += result["problems"]
-                    results.append(result)
-        finally:
-            kernel.shutdown()
+                    problems += [f"{side.name}: {p}" for p in result["problems"]]
+                    results[side.name].append(result)
     return results, problems
 
 
-def run_text(server: StandIn, steps: int, reps: int, latency: float) -> tuple[list[dict], list[str]]:
-    """The text path: an in-process ``InteractiveShell`` in a child process; returns one analysis per run."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "runs.json"
-        env = {**os.environ, "ANTHROPIC_BASE_URL": server.url, "ANTHROPIC_API_KEY": API_KEY,
-               "IPYTHONDIR": str(Path(tmp) / "ipython")}
-        env.pop("ANTHROPIC_AUTH_TOKEN", None)
-        counts = [WARMUP_STEPS] + [steps] * reps
-        for n in counts:
-            server.enqueue(*script(n))
-        del _TIMINGS[:]
-        with open(Path(tmp) / "stdout.txt", "w") as log:
-            child = subprocess.run([sys.executable, __file__, "--text-child", str(out), "--counts",
-                                    ",".join(map(str, counts))], env=env, cwd=tmp, stdout=log,
-                                   stderr=subprocess.STDOUT, timeout=300)
-        if child.returncode:
-            return [], [f"the text child failed ({child.returncode}): {(Path(tmp) / 'stdout.txt').read_text()[-2000:]}"]
-        runs = json.loads(out.read_text("utf-8"))
-    timings = list(_TIMINGS)
-    results, problems, at = [], [], 0
-    for i, (n, (record, wall, observers)) in enumerate(zip(counts, runs)):
-        mine, at = timings[at:at + n + 1], at + n + 1
-        if i == 0:
-            continue  # the warm-up run
-        result = analyse(record, mine, wall, n, latency, observers)
-        problems += result["problems"]
-        results.append(result)
+def run_text(server: StandIn, steps: int, reps: int, latency: float,
+             sides_: list[Side]) -> tuple[dict[str, list[dict]], list[str]]:
+    """The text path: an ``InteractiveShell`` in a child process, one child per side and measured run (after a
+    warm-up run of its own), the sides alternated; one analysis per run, by side."""
+    results: dict[str, list[dict]] = {side.name: [] for side in sides_}
+    problems: list[str] = []
+    counts = [WARMUP_STEPS, steps]
+    for _ in range(reps):
+        for side in sides_:
+            with tempfile.TemporaryDirectory() as tmp:
+                out = Path(tmp) / "runs.json"
+                env = {**os.environ, "ANTHROPIC_BASE_URL": server.url, "ANTHROPIC_API_KEY": API_KEY,
+                       "IPYTHONDIR": str(Path(tmp) / "ipython"), "PYTHONPATH": side.pythonpath()}
+                env.pop("ANTHROPIC_AUTH_TOKEN", None)
+                for n in counts:
+                    server.enqueue(*script(n))
+                del _TIMINGS[:]
+                with open(Path(tmp) / "stdout.txt", "w") as log:
+                    child = subprocess.run([sys.executable, __file__, "--text-child", str(out), "--counts",
+                                            ",".join(map(str, counts)), "--package-dir", str(side.path)],
+                                           env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT, timeout=300)
+                if child.returncode:
+                    return results, [f"{side.name}: the text child failed ({child.returncode}): "
+                                     f"{(Path(tmp) / 'stdout.txt').read_text()[-2000:]}"]
+                runs = json.loads(out.read_text("utf-8"))
+            timings = list(_TIMINGS)
+            (record, wall, observers) = runs[-1]  # runs[0] is the child's warm-up run
+            result = analyse(record, timings[counts[0] + 1:], wall, steps, latency, observers)
+            problems += [f"{side.name}: {p}" for p in result["problems"]]
+            results[side.name].append(result)
     return results, problems
 
 
-def text_child(out: str, counts: list[int]) -> int:
+def text_child(out: str, counts: list[int], package_dir: str) -> int:
     """Child process of the text path: run the runs in a plain ``InteractiveShell``, display to /dev/null."""
+    sys.path.insert(0, package_dir)  # the side's codeact_magic, before any other on the path
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance(colors="NoColor")
     shell.run_line_magic("load_ext", "codeact_magic")
     shell.run_line_magic("config", "CodeActMagics.display = 'text'")
-    shell.run_cell(INSTRUMENT)
+    checked = shell.run_cell(Side("", Path(package_dir)).check_code() + INSTRUMENT)
+    if not checked.success:
+        print("setup failed:", checked.error_in_exec or checked.error_before_exec)
+        return 1
     magics = shell.magics_manager.registry["CodeActMagics"]
     times = shell.user_ns["_codeact_bench_times"]
     runs = []
@@ -298,45 +326,65 @@ def text_child(out: str, counts: list[int]) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=30, help="code steps per run (default 30)")
-    parser.add_argument("--reps", type=int, default=3, help="measured runs per path, after one warm-up run")
+    parser.add_argument("--reps", type=int, default=3, help="measured runs per path and side, after a warm-up run")
     parser.add_argument("--latency", type=float, default=0.05, help="the stand-in's latency per request, seconds")
     parser.add_argument("--no-text", action="store_true", help="skip the plain-text (InteractiveShell) path")
     parser.add_argument("--nagle", action="store_true",
                         help="leave Nagle's algorithm on in the stand-in, as tests/standin.py does (adds ~40 ms per "
                         "streamed answer)")
+    add_argument(parser)
     parser.add_argument("--text-child", metavar="OUT", help=argparse.SUPPRESS)
     parser.add_argument("--counts", help=argparse.SUPPRESS)
+    parser.add_argument("--package-dir", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.text_child:
-        return text_child(args.text_child, [int(c) for c in args.counts.split(",")])
+        return text_child(args.text_child, [int(c) for c in args.counts.split(",")], args.package_dir)
 
-    print(f"codeact-magic per-step overhead: {args.steps} steps of `x = i` + an answer, {args.reps} runs per path "
-          f"after a {WARMUP_STEPS}-step warm-up, stand-in latency {args.latency * 1000:.0f} ms, {os.cpu_count()} CPUs")
-    print("model time = the stand-in's fixed latency; the stand-in's own processing is excluded from overhead and "
-          "shown apart;\ncode time = Step.duration_s; overhead = everything else (SDK and HTTP client side included).")
-    failures: list[str] = []
-    medians: dict[str, float] = {}
-    with StandIn(latency=args.latency) as server:
-        _TimedHandler.disable_nagle_algorithm = not args.nagle
-        server._server.RequestHandlerClass = _TimedHandler
-        paths = [("rich display, real ipykernel via jupyter_client", run_kernel)]
-        if not args.no_text:
-            paths.append(("text display, InteractiveShell (child process)", run_text))
-        for name, runner in paths:
-            started = time.perf_counter()
-            results, problems = runner(server, args.steps, args.reps, args.latency)
-            failures += problems
-            if results:
-                medians[name] = report(name, results, args.latency)
-                print(f"  (this path took {time.perf_counter() - started:.1f} s including kernel start-up)")
-            else:
-                failures.append(f"{name}: no result")
-    print()
-    for name, median in medians.items():
-        verdict = "ok" if median < TARGET_MEDIAN_MS else "MISSED"
-        print(f"target median overhead < {TARGET_MEDIAN_MS:.0f} ms per step, {name}: {median:.1f} ms  {verdict}")
-        if median >= TARGET_MEDIAN_MS:
-            failures.append(f"{name}: median overhead {median:.1f} ms >= {TARGET_MEDIAN_MS:.0f} ms")
+    with sides(args.baseline) as sides_:
+        names = [side.name for side in sides_]
+        print(f"codeact-magic per-step overhead: {args.steps} steps of `x = i` + an answer, {args.reps} runs per path "
+              f"and side after a warm-up run, stand-in latency {args.latency * 1000:.0f} ms, {os.cpu_count()} CPUs; "
+              f"sides: {', '.join(names)}")
+        print("model time = the stand-in's fixed latency; the stand-in's own processing is excluded from overhead "
+              "and shown apart;\ncode time = Step.duration_s; overhead = everything else (SDK and HTTP client side "
+              "included).")
+        failures: list[str] = []
+        figures: dict[str, dict[str, tuple[float, float]]] = {}  # path -> side -> (median, p90) in ms
+        with StandIn(latency=args.latency) as server:
+            _TimedHandler.disable_nagle_algorithm = not args.nagle
+            server._server.RequestHandlerClass = _TimedHandler
+            paths = [("rich", "rich display, real ipykernel via jupyter_client", run_kernel)]
+            if not args.no_text:
+                paths.append(("text", "text display, InteractiveShell (child process)", run_text))
+            for key, name, runner in paths:
+                started = time.perf_counter()
+                results, problems = runner(server, args.steps, args.reps, args.latency, sides_)
+                failures += problems
+                for side in sides_:
+                    if results[side.name]:
+                        median = report(f"{name} [{side.name}]", results[side.name], args.latency)
+                        p90 = percentile([o for r in results[side.name] for o in r["overhead"]], 0.9) * 1000
+                        figures.setdefault(key, {})[side.name] = (median, p90)
+                    else:
+                        failures.append(f"{name} [{side.name}]: no result")
+                print(f"  (the {key} path took {time.perf_counter() - started:.1f} s, kernel start-up included)")
+        rows = []
+        for key, by_side in figures.items():
+            rows.append((f"{key}: median overhead per step (ms)", [by_side.get(n, (None, None))[0] for n in names]))
+            rows.append((f"{key}: p90 overhead per step (ms)", [by_side.get(n, (None, None))[1] for n in names]))
+        if rows:
+            compare("per-step overhead, " + " vs ".join(names) + " (same invocation, runs alternated)", names, rows,
+                    "{:.2f}")
+        print()
+        for key, by_side in figures.items():
+            if names[0] not in by_side:
+                continue
+            median, target = by_side[names[0]][0], TARGET_MEDIAN_MS[key]
+            verdict = "ok" if median <= target else "MISSED"
+            print(f"target median overhead <= {target:.0f} ms per step, {key} path, {names[0]}: {median:.2f} ms  "
+                  f"{verdict}")
+            if median > target:
+                failures.append(f"{key} path: median overhead {median:.2f} ms > {target:.0f} ms")
     for failure in failures:
         print("FAIL:", failure)
     return 1 if failures else 0

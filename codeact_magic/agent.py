@@ -90,8 +90,9 @@ class _Stopped(Exception):
 
 
 #: Seconds between two ``text`` events while the model streams: the streamed text is joined at most this often (and
-#: at the first delta of a turn), not once per delta. The displays and the frontend channel throttle on top of it.
-TEXT_INTERVAL_S = 0.03
+#: at the first delta of a turn, and when it has come whole), not once per delta. The displays and the frontend
+#: channel throttle their messages on top of it (``display.THROTTLE_S``, ``FrontendChannel.text_interval_s``).
+TEXT_INTERVAL_S = 0.01
 
 #: How a run ends: its status and the one line that says why.
 Ending = tuple[RunStatus, str]
@@ -174,28 +175,40 @@ def error_ending(error: CodeActError) -> Ending:
 
 class _TextStream:
     """The current turn's streamed text: deltas are kept as parts and joined when the observers are told, at the
-    turn's first delta and then at most every :data:`TEXT_INTERVAL_S` seconds."""
+    turn's first delta, then at most every :data:`TEXT_INTERVAL_S` seconds, and once more when the turn has come
+    whole (:meth:`finish`), so every observer has seen all of it before ``turn_finished``."""
 
     def __init__(self, run: Run, observers: Sequence[RunObserver]) -> None:
         self.run, self.observers = run, observers
         self.parts: list[str] = []
         self._told = 0.0
+        self._told_parts = 0  # how many parts the observers were last told
 
     def clear(self) -> None:
         self.parts.clear()
+        self._told_parts = 0
 
     def void(self) -> None:
         """What a broken stream showed is void: tell the observers at once."""
         if self.parts:
             _notify(self.observers, "text", self.run, "")
-        self.parts.clear()
+        self.clear()
+
+    def finish(self) -> None:
+        """The turn's stream ended whole: tell the observers what they were not told yet."""
+        if len(self.parts) != self._told_parts:
+            self._tell()
+
+    def _tell(self) -> None:
+        self._told_parts = len(self.parts)
+        _notify(self.observers, "text", self.run, "".join(self.parts))
 
     def __call__(self, delta: str) -> None:
         self.parts.append(delta)
         now = time.monotonic()
         if len(self.parts) == 1 or now - self._told >= TEXT_INTERVAL_S:
             self._told = now
-            _notify(self.observers, "text", self.run, "".join(self.parts))
+            self._tell()
 
 
 class _Loop:
@@ -217,7 +230,7 @@ class _Loop:
             self.text.clear()
             _notify(self.observers, "turn_started", self.run)
             try:
-                return self.model.turn(self.run.system, self.messages, self.text)
+                turn = self.model.turn(self.run.system, self.messages, self.text)
             except CodeActError as error:
                 broken = getattr(error, "retry_turn", False)
                 if broken:  # what the broken stream showed is void, asked again or not
@@ -225,6 +238,9 @@ class _Loop:
                 if retried or not broken:
                     raise
                 retried = True
+            else:
+                self.text.finish()
+                return turn
 
     def record_turn(self, turn: Turn) -> None:
         run = self.run

@@ -27,7 +27,7 @@ from .fdcapture import SYNC_GAP_S, FdCapture, FdWriter
 from .outputs import Recorder
 from .redaction import clean_data
 
-__all__ = ["OutputCapture", "seed_cell_files"]
+__all__ = ["OutputCapture", "flush_if_pending", "seed_cell_files"]
 
 _MISSING = object()
 _TEXT_MIME_PREFIX = "text/"
@@ -137,7 +137,7 @@ class _Tee:
         if self.active and self._live is not None:
             with self._lock:
                 self.emit()
-        (self._target if self.active else self._original).flush()
+        flush_if_pending(self._target if self.active else self._original)
 
     def flush_live(self) -> None:
         """Write what the live filter held back (the end of the step)."""
@@ -382,9 +382,22 @@ class OutputCapture:
 
     def _flush(self, stream: Any) -> None:
         try:
-            stream.flush()
+            flush_if_pending(stream)
         except Exception:  # noqa: BLE001 - a user's broken stream must not lose the record
             self.log.debug("codeact: flushing %r failed", stream, exc_info=True)
+
+
+def flush_if_pending(stream: Any) -> None:
+    """``stream.flush()``, except for one of ipykernel's ``OutStream`` that holds no text.
+
+    ``OutStream.flush`` waits for the kernel's IOPub thread to run a flush even when nothing was written (a round
+    trip between threads, a few tenths of a millisecond, several times per step); its ``_flush_pending`` is false
+    until something is written. What it sends and what is published after it still go out in order: both go through
+    the same IOPub thread.
+    """
+    if getattr(stream, "_flush_pending", None) is False and getattr(stream, "pub_thread", None) is not None:
+        return
+    stream.flush()
 
 
 def _put_back(obj: Any, name: str, value: Any) -> None:

@@ -8,18 +8,31 @@ IPython. Both are :class:`~codeact_magic.agent.RunObserver` objects.
 
 from __future__ import annotations
 
+import functools
 import html
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, TextIO
 
-from IPython.display import display
+from IPython.core.getipython import get_ipython
+from IPython.display import DisplayHandle, display
+from traitlets.log import get_logger
 
 from .agent import RunObserver
+from .capture import flush_if_pending
 from .records import Run, RunStatus, Step, Turn
 
 __all__ = ["RAISED_STATUSES", "RichDisplay", "TextDisplay", "status_line", "make_display"]
+
+#: Seconds between two updates of the streamed reasoning in a Jupyter front end (at most 20 updates a second).
+THROTTLE_S = 0.05
+#: Seconds a model turn waits for its first streamed text before the status line says so.
+WAITING_AFTER_S = 0.2
+#: Seconds after the last run event during which the model-phase thread looks for work every ``throttle_s`` (so the
+#: run's thread need not wake it for each turn); past them it waits until a turn starts.
+LINGER_S = 1.0
 
 #: Endings the magic raises as the cell's one-line error (``RunStatus.raises``): the display leaves their
 #: end_reason out, so it shows once.
@@ -72,8 +85,64 @@ def _code_bundle(index: int, code: str) -> dict[str, str]:
             "text/plain": f"--- Step {index} ---\n{code}"}
 
 
+def _direct_publisher() -> Any:
+    """ipykernel's display publisher, when display messages may be sent as it sends them; else ``None``
+    (terminal IPython, or a publisher that is wrapped or has hooks, as while a step's outputs are captured)."""
+    pub = getattr(get_ipython(), "display_pub", None)
+    if (getattr(pub, "session", None) is None or getattr(pub, "pub_socket", None) is None
+            or type(pub).__name__ != "ZMQDisplayPublisher" or "publish" in vars(pub) or getattr(pub, "_hooks", None)):
+        return None
+    return pub
+
+
+def _flush_streams() -> None:
+    """Flush ``sys.stdout`` and ``sys.stderr`` before a new output, so the text they hold shows before it, as
+    ipykernel's ``publish`` does; but not a stream of ipykernel's that holds no text (:func:`flush_if_pending`)."""
+    for stream in (sys.stdout, sys.stderr):
+        flush_if_pending(stream)
+
+
+def _send(pub: Any, msg_type: str, bundle: dict[str, str], display_id: str | None = None) -> None:
+    """Send a display message as ``ZMQDisplayPublisher.publish`` does (the same content, parent header and topic)."""
+    content = {"data": bundle, "metadata": {}, "transient": {} if display_id is None else {"display_id": display_id}}
+    pub.session.send(pub.pub_socket, msg_type, content, parent=pub.parent_header, ident=pub.topic)
+
+
+def _display(bundle: dict[str, str], display_id: bool = False) -> Any:
+    """Show the MIME ``bundle`` as a new output, as ``display(bundle, raw=True, display_id=display_id)`` does; returns
+    its ``DisplayHandle`` when ``display_id``. In ipykernel, sent as its publisher sends it, flushing only the streams
+    that hold text (:func:`_flush_streams`)."""
+    pub = _direct_publisher()
+    if pub is None:
+        return display(bundle, raw=True, display_id=True) if display_id else display(bundle, raw=True)
+    _flush_streams()
+    handle = DisplayHandle() if display_id else None
+    _send(pub, "display_data", bundle, None if handle is None else handle.display_id)
+    return handle
+
+
+def _update_in_place(handle: Any, bundle: dict[str, str]) -> None:
+    """Update the display of ``handle`` (an IPython ``DisplayHandle``) with the MIME ``bundle``. In ipykernel, sent as
+    its publisher sends it but without flushing the streams: an update replaces an output where it is, so the order of
+    outputs does not depend on it; elsewhere through IPython's ``update_display``."""
+    pub = _direct_publisher()
+    if pub is None:
+        handle.update(bundle, raw=True)
+    else:
+        _send(pub, "update_display_data", bundle, handle.display_id)
+
+
 class RichDisplay(RunObserver):
     """Run display for Jupyter front ends, built from display messages updated in place.
+
+    What a model turn shows while it streams (the reasoning so far, the status line's "waiting for Claude") is
+    published by one thread per run, the model-phase thread (``codeact-waiting``), while the run's own thread reads
+    the stream: the run's thread only notes the latest text, so a streamed delta costs it no message. That thread
+    publishes only while a turn is asked (never while a step runs, whose capture would record its messages); the run's
+    thread publishes what is left of a turn when it ends, so every output keeps its place in the cell. In ipykernel,
+    the messages are sent as its display publisher sends them, without flushing streams that hold no text (each flush
+    waits for the kernel's IOPub thread), and updates in place without any (:func:`_display`,
+    :func:`_update_in_place`).
 
     Parameters
     ----------
@@ -81,25 +150,44 @@ class RichDisplay(RunObserver):
         Show the status as an ipywidgets progress bar while running (replaced by static HTML at the end, so the
         saved notebook keeps it).
     throttle_s : float
-        Seconds between two updates of the streamed reasoning.
+        Seconds between two updates of the streamed reasoning (and from a turn's first text to its first showing).
+        Text told in between is shown at the end of the interval (a trailing update), not held until the next delta.
     tick_s : float
-        Seconds between two updates of the status line while waiting for the model's first streamed text (from a
-        background thread, by display id; ipykernel sends them to the running cell's output).
+        Seconds between two updates of the status line while waiting for the model's first streamed text.
+    waiting_after_s : float
+        Seconds a turn waits for its first streamed text before the status line says it waits (``waiting for Claude
+        · 0 s``); a shorter wait shows nothing.
     """
 
-    def __init__(self, use_widgets: bool = False, throttle_s: float = 0.1, tick_s: float = 1.0) -> None:
+    def __init__(self, use_widgets: bool = False, throttle_s: float = THROTTLE_S, tick_s: float = 1.0,
+                 waiting_after_s: float = WAITING_AFTER_S) -> None:
+        self.log = get_logger()
         self.use_widgets = use_widgets
         self.throttle_s = throttle_s
         self.tick_s = tick_s
+        self.waiting_after_s = waiting_after_s
         self._status: Any = None
         self._widgets: tuple[Any, Any] | None = None
-        self._text: Any = None
-        self._last_text = 0.0
-        self._pending = ""
         self._started = time.monotonic()
-        self._lock = threading.Lock()  # status updates come from the run's thread and the waiting ticker
-        self._waiting: tuple[threading.Event, threading.Thread] | None = None
+        # One thread publishes at a time: the run's or the model-phase thread (lock order: _publishing, then _state).
+        self._publishing = threading.Lock()
+        # What the model-phase thread is to publish, and its wake-up call.
+        self._state = threading.Condition(threading.Lock())
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._parked = False  # the model-phase thread waits until told (nothing happened for LINGER_S)
+        self._active_at = 0.0  # when the last turn ended
+        self._run: Run | None = None  # set while a model turn is asked; None while a step runs, before and after
+        self._waiting_since: float | None = None  # when the turn was asked, until its first streamed text
+        self._ticks = 0  # waiting statuses shown for this turn
+        self._waiting_shown = False  # the status line says "waiting for Claude"
+        self._text: Any = None  # the turn's text display, once shown
+        self._pending = ""  # the turn's text as last told
+        self._shown: str | None = None  # the text as last published on self._text
+        self._text_since = 0.0  # when the turn's text began (its first showing is throttle_s later)
+        self._text_at = 0.0  # when the text was last published
 
+    # -- publishing (the caller holds self._publishing) -------------------------------------------------------------
     def _status_bundle(self, run: Run, step: int | None = None, **live: float) -> dict[str, str]:
         line = status_line(run, step, **live)
         colour = {"done": "var(--jp-success-color1, green)", "running": "var(--jp-brand-color1, #1976d2)"}.get(
@@ -108,47 +196,98 @@ class RichDisplay(RunObserver):
                 "text/html": f"<div class='codeact-status' style='font-family:var(--jp-ui-font-family);"
                 f"border-left:3px solid {colour};padding:2px 8px'>{html.escape(line)}</div>"}
 
-    def _update_status(self, run: Run, step: int | None = None, **live: float) -> None:
-        with self._lock:
-            self._publish_status(run, step, **live)
-
     def _publish_status(self, run: Run, step: int | None = None, **live: float) -> None:
         if self._widgets is not None:
             bar, label = self._widgets
             bar.value = step if step is not None else len(run.steps)
             label.value = html.escape(status_line(run, step, **live))
         elif self._status is not None:
-            self._status.update(self._status_bundle(run, step, **live), raw=True)
+            _update_in_place(self._status, self._status_bundle(run, step, **live))
 
-    # -- waiting for the model: the status line counts the seconds -------------------------------------------------
-    def _tick(self, run: Run, since: float, stop: threading.Event) -> None:
-        while not stop.wait(self.tick_s):
-            now = time.monotonic()
-            with self._lock:
-                if stop.is_set():  # stopped while this tick waited for the lock: the run's thread has moved on
-                    return
-                self._publish_status(run, waiting_s=now - since, elapsed_s=now - self._started)
+    def _publish_text(self, text: str) -> None:
+        """Show ``text`` as the turn's reasoning: its display is made at its first showing, then updated."""
+        handle = self._text
+        if handle is None:
+            handle = _display(_markdown(text), display_id=True)
+        else:
+            _update_in_place(handle, _markdown(text))
+        with self._state:
+            self._text, self._shown, self._text_at = handle, text, time.monotonic()
 
-    def _start_waiting(self, run: Run) -> None:
-        self._stop_waiting()
-        now = time.monotonic()
-        self._update_status(run, waiting_s=0.0, elapsed_s=now - self._started)
-        stop = threading.Event()
-        ticker = threading.Thread(target=self._tick, args=(run, now, stop), daemon=True, name="codeact-waiting")
-        self._waiting = (stop, ticker)
-        ticker.start()
+    # -- the model-phase thread -------------------------------------------------------------------------------------
+    def _next(self) -> float | None:
+        """When something of the turn is next due to be published (monotonic seconds), or ``None``; under _state."""
+        if self._run is None:
+            return None
+        due = None
+        if self._waiting_since is not None:
+            due = self._waiting_since + (self._ticks * self.tick_s if self._ticks else self.waiting_after_s)
+        elif self._waiting_shown:
+            return 0.0  # the text came: the status line stops saying it waits, at once
+        if self._pending is not self._shown and (self._pending or self._text is not None):
+            text_due = max(self._text_at, self._text_since) + self.throttle_s
+            due = text_due if due is None else min(due, text_due)
+        return due
 
-    def _stop_waiting(self) -> bool:
-        """Stop the ticker and wait for it to end, so no waiting status comes after; whether one was running."""
-        if self._waiting is None:
-            return False
-        stop, ticker = self._waiting
-        self._waiting = None
-        with self._lock:  # a tick publishing now finishes first; one after this sees `stop`
-            stop.set()
-        ticker.join(timeout=5.0)
-        return True
+    def _take(self, now: float) -> list[Callable[[], None]]:
+        """What is due now, each with its arguments as they are now; under _state."""
+        run = self._run
+        if run is None:
+            return []
+        jobs: list[Callable[[], None]] = []
+        if self._waiting_since is not None:
+            if self._waiting_since + (self._ticks * self.tick_s if self._ticks else self.waiting_after_s) <= now:
+                self._ticks += 1
+                self._waiting_shown = True
+                jobs.append(functools.partial(self._publish_status, run, waiting_s=now - self._waiting_since,
+                                              elapsed_s=now - self._started))
+        elif self._waiting_shown:
+            self._waiting_shown = False
+            jobs.append(functools.partial(self._publish_status, run, elapsed_s=now - self._started))
+        if (self._pending is not self._shown and (self._pending or self._text is not None)
+                and max(self._text_at, self._text_since) + self.throttle_s <= now):
+            jobs.append(functools.partial(self._publish_text, self._pending))
+        return jobs
 
+    def _work(self) -> None:
+        while True:
+            with self._state:
+                while True:
+                    if self._closed:
+                        return
+                    now = time.monotonic()
+                    due = self._next()
+                    if due is not None and due <= now:
+                        break
+                    if self._run is not None or now - self._active_at < LINGER_S:  # look again soon, untold
+                        poll = now + max(self.throttle_s, 0.01)
+                        due = poll if due is None else min(due, poll)
+                    self._parked = due is None
+                    self._state.wait(None if due is None else due - now)
+                self._parked = False
+            with self._publishing:
+                with self._state:
+                    if self._closed:
+                        return
+                    jobs = self._take(time.monotonic())
+                for job in jobs:
+                    try:
+                        job()
+                    except Exception:  # noqa: BLE001 - the run's thread shows the turn when it ends
+                        self.log.debug("codeact: a live display update failed", exc_info=True)
+
+    def _stop_thread(self) -> None:
+        """End the model-phase thread; nothing of it is published after this returns."""
+        with self._publishing:
+            with self._state:
+                self._closed = True
+                self._run = None
+                self._state.notify()
+        if self._thread is not None:
+            self._thread.join(timeout=5.0)
+            self._thread = None
+
+    # -- run events -------------------------------------------------------------------------------------------------
     def run_started(self, run: Run) -> None:
         self._started = time.monotonic()
         if self.use_widgets:
@@ -160,59 +299,68 @@ class RichDisplay(RunObserver):
                 self._widgets = (bar, label)
                 self._status = display(w.HBox([bar, label]), display_id=True)
             except Exception:  # noqa: BLE001 - widgets are a nicety; fall back to the plain status
+                self.log.debug("codeact: no widgets for the status line", exc_info=True)
                 self._widgets = None
         if self._status is None:
-            self._status = display(self._status_bundle(run), raw=True, display_id=True)
+            self._status = _display(self._status_bundle(run), display_id=True)
 
     def turn_started(self, run: Run) -> None:
-        if not run.replayed_from:  # a replay has no model to wait for
-            self._start_waiting(run)
+        if run.replayed_from:  # a replay has no model to wait for; its text comes whole, shown as the turn ends
+            return
+        with self._state:
+            self._run = run
+            self._waiting_since = time.monotonic()
+            self._ticks = 0
+            if self._thread is None and not self._closed:
+                self._thread = threading.Thread(target=self._work, daemon=True, name="codeact-waiting")
+                self._thread.start()
+            elif self._parked:
+                self._state.notify()
 
     def text(self, run: Run, text: str) -> None:
-        self._pending = text
-        now = time.monotonic()
-        if not text:  # the stream broke off: what it streamed is void (the turn may be asked again)
-            if self._text is not None:
-                self._text.update(_markdown(""), raw=True)
-                self._last_text = now
-            return
-        if self._stop_waiting():
-            self._update_status(run, elapsed_s=now - self._started)
-        if self._text is None:
-            self._text = display(_markdown(text), raw=True, display_id=True)
-            self._last_text = now
-        elif now - self._last_text >= self.throttle_s:
-            self._text.update(_markdown(text), raw=True)
-            self._last_text = now
+        # "" after text: the stream broke off, what it streamed is void (the turn may be asked again)
+        with self._state:
+            if text and not self._pending:
+                self._text_since = time.monotonic()
+            self._pending = text
+            if text:
+                self._waiting_since = None
 
     def turn_finished(self, run: Run, turn: Turn) -> None:
-        self._stop_waiting()
-        if self._text is not None:
-            self._text.update(_markdown(turn.text or self._pending), raw=True)
-        self._text, self._pending = None, ""
-        self._update_status(run)
+        with self._publishing:
+            with self._state:
+                self._run, self._waiting_since = None, None
+                waiting_shown, self._waiting_shown = self._waiting_shown, False
+                final = turn.text or self._pending
+                shown, handle = self._shown, self._text
+            if final != shown and (final or handle is not None):
+                self._publish_text(final)
+            if waiting_shown:
+                self._publish_status(run)
+            with self._state:
+                self._text, self._shown, self._pending = None, None, ""
+                self._active_at = time.monotonic()
 
     def step_started(self, run: Run, index: int, code: str) -> None:
-        display(_code_bundle(index, code), raw=True)
-        self._update_status(run, index)
-
-    def step_finished(self, run: Run, step: Step) -> None:
-        self._update_status(run)
+        with self._publishing:
+            _display(_code_bundle(index, code))
+            self._publish_status(run, index)
 
     def run_finished(self, run: Run) -> None:
-        self._stop_waiting()
-        if self._text is not None and self._pending:
-            self._text.update(_markdown(self._pending), raw=True)
-        if run.status != "done" and run.status not in RAISED_STATUSES and run.end_reason:
-            display({"text/plain": run.end_reason,
-                     "text/html": f"<div class='codeact-end' style='color:var(--jp-warn-color1, #f57c00)'>"
-                     f"{html.escape(run.end_reason)}</div>"}, raw=True)
-        if self._widgets is not None:
-            for widget in self._widgets:
-                widget.close()
-            self._widgets = None
-        if self._status is not None:
-            self._status.update(self._status_bundle(run), raw=True)
+        self._stop_thread()
+        with self._publishing:
+            if self._pending is not self._shown and (self._pending or self._text is not None):
+                self._publish_text(self._pending)
+            if run.status != "done" and run.status not in RAISED_STATUSES and run.end_reason:
+                _display({"text/plain": run.end_reason,
+                          "text/html": f"<div class='codeact-end' style='color:var(--jp-warn-color1, #f57c00)'>"
+                          f"{html.escape(run.end_reason)}</div>"})
+            if self._widgets is not None:
+                for widget in self._widgets:
+                    widget.close()
+                self._widgets = None
+            if self._status is not None:
+                _update_in_place(self._status, self._status_bundle(run))
 
 
 class TextDisplay(RunObserver):
@@ -232,8 +380,8 @@ class TextDisplay(RunObserver):
     def out(self) -> TextIO:
         return self._stream or sys.stdout
 
-    def _line(self, text: str) -> None:
-        self.out.write(text + "\n")
+    def _line(self, *lines: str) -> None:
+        self.out.write("\n".join(lines) + "\n")
         self.out.flush()
 
     def run_started(self, run: Run) -> None:
@@ -252,9 +400,7 @@ class TextDisplay(RunObserver):
         self._shown = 0
 
     def step_started(self, run: Run, index: int, code: str) -> None:
-        self._line(f"--- Step {index} " + "-" * 40)
-        self._line(code)
-        self._line("--- output " + "-" * 44)
+        self._line(f"--- Step {index} " + "-" * 40, code, "--- output " + "-" * 44)
 
     def step_finished(self, run: Run, step: Step) -> None:
         self._line(f"[codeact] {status_line(run)}")

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from traitlets.log import get_logger
+
 from . import protocol
 from .agent import RunObserver
 from .protocol import COMM_TARGET, PROTOCOL, PROTOCOL_VERSION
@@ -22,9 +24,21 @@ from .trajectory import run_cells, run_to_notebook, step_cell_index, step_output
 
 __all__ = ["FrontendChannel"]
 
+#: Seconds after the run's last event during which the sender thread looks for work every :data:`POLL_S` untold (so
+#: the run's thread need not wake it at each turn); past them it waits until told, or for the next heartbeat.
+LINGER_S = 1.0
+#: Seconds between two looks of the sender thread while it lingers.
+POLL_S = 0.05
+
 
 class FrontendChannel(RunObserver):
     """Publishes a run's progress and cells to JupyterLab, and answers the extension's requests.
+
+    While a run goes on, a sender thread of its own (``codeact-frontend``) sends what is due between the run's
+    events: the heartbeat while a step runs, and the streamed text told since the last ``text`` message, at most every
+    ``text_interval_s`` and at the end of that interval (a trailing message, so a pause in the stream does not hold
+    back what came before it). The run's thread (the one that runs the loop) sends everything else, the final text
+    of each turn included, as each event comes.
 
     Parameters
     ----------
@@ -37,19 +51,31 @@ class FrontendChannel(RunObserver):
     """
 
     def __init__(self, runs: Callable[[], list[Run]], text_interval_s: float = 0.15, heartbeat_s: float = 2.0) -> None:
+        self.log = get_logger()
         self._runs = runs
         self.text_interval_s = text_interval_s
         self.heartbeat_s = heartbeat_s
         self._comm: Any = None
         self._registered = False
         self._sent: dict[str, int] = {}
-        self._last_text = 0.0
         self._started = 0.0
-        self._beat: threading.Event | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the sender thread sends too
         self.frontends = 0  # comms opened to us by front ends: > 0 means the extension is there
         #: Applied to every message before it leaves the kernel (``Redactor.data``, set by the magic for each run).
         self.redact: Callable[[Any], Any] | None = None
+        # The sender thread and what it is to send. It sends only while it holds _sending, having checked under _due
+        # that it is still due: so no heartbeat follows its step's end and no text its turn's final text
+        # (lock order: _sending, then _due, then _lock).
+        self._due = threading.Condition(threading.Lock())
+        self._sending = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._live: Run | None = None  # the run the sender thread serves; None tells it to end
+        self._parked = False  # the sender thread waits until told (nothing happened for LINGER_S, no step runs)
+        self._active_at = 0.0  # when the run's last event came
+        self._text: str | None = None  # streamed text told and not sent yet
+        self._text_at = 0.0  # when a text message was last sent
+        self._code: str | None = None  # the code of the step running now
+        self._beat_at = 0.0  # when its next heartbeat is due
 
     # -- kernel plumbing -------------------------------------------------------------------------------------------
     def register(self) -> bool:
@@ -68,6 +94,7 @@ class FrontendChannel(RunObserver):
             self._registered = True
             self._open()  # at once, so a page that connects later finds the kernel's comm and asks for the runs
         except Exception:  # noqa: BLE001 - no kernel, no frontend channel
+            self.log.debug("codeact: no comm manager, so no frontend channel", exc_info=True)
             self._registered = False
         return self._registered
 
@@ -89,7 +116,7 @@ class FrontendChannel(RunObserver):
 
                 get_comm_manager().unregister_target(COMM_TARGET, self._on_open)
             except Exception:  # noqa: BLE001
-                pass
+                self.log.debug("codeact: the comm target was not unregistered", exc_info=True)
         if self._comm is not None:
             self._comm.close()
             self._comm = None
@@ -101,7 +128,7 @@ class FrontendChannel(RunObserver):
             return
         if self.redact is not None:
             message = self.redact(message)
-        with self._lock:  # the heartbeat thread sends too
+        with self._lock:  # the run's own thread sends too
             (comm or self._open()).send(data=message)
 
     def _on_open(self, comm: Any, open_msg: dict[str, Any]) -> None:
@@ -129,9 +156,69 @@ class FrontendChannel(RunObserver):
                 notebook = json.loads(json.dumps(run_to_notebook(run)))
                 self.send(protocol.export_message(run, notebook), comm)
 
+    # -- the sender thread: heartbeats and the streamed text ---------------------------------------------------------
+    def _next(self) -> float | None:
+        """When the sender thread is next due to send (monotonic seconds), or ``None``; under _due."""
+        due = self._beat_at if self._code is not None else None
+        if self._text is not None:
+            text_due = self._text_at + self.text_interval_s
+            due = text_due if due is None else min(due, text_due)
+        return due
+
+    def _told(self) -> None:
+        """An event came: the sender thread looks for work for LINGER_S more, woken if it waits until told; under
+        _due."""
+        self._active_at = time.monotonic()
+        if self._parked:
+            self._due.notify()
+
+    def _work(self, run: Run) -> None:
+        while True:
+            with self._due:
+                while True:
+                    if self._live is not run:
+                        return
+                    now = time.monotonic()
+                    due = self._next()
+                    if due is not None and due <= now:
+                        break
+                    if now - self._active_at < LINGER_S:  # look again soon, untold
+                        poll = now + POLL_S
+                        due = poll if due is None else min(due, poll)
+                    self._parked = due is None
+                    self._due.wait(None if due is None else due - now)
+                self._parked = False
+            try:
+                with self._sending:
+                    with self._due:  # what is due, seen again with the sending lock held: still due when sent
+                        if self._live is not run:
+                            return
+                        now = time.monotonic()
+                        beat = self._code if self._code is not None and self._beat_at <= now else None
+                        if beat is not None:
+                            self._beat_at = now + self.heartbeat_s
+                        text = None
+                        if self._text is not None and self._text_at + self.text_interval_s <= now:
+                            text, self._text, self._text_at = self._text, None, now
+                    if beat is not None:
+                        self.send(protocol.run_message(run, beat, elapsed_s=now - self._started))
+                    if text is not None:
+                        self.send(protocol.text_message(run, text))
+            except Exception:  # noqa: BLE001 - the run goes on; its next event sends the state again
+                self.log.debug("codeact: a message to the frontend failed", exc_info=True)
+
+    def _send_text(self, run: Run, text: str) -> None:
+        """Send ``text`` now, from the run's thread; the streamed text the sender thread had pending is superseded."""
+        with self._sending:
+            with self._due:
+                self._text, self._text_at = None, time.monotonic()
+                self._active_at = self._text_at
+            self.send(protocol.text_message(run, text))
+
     # -- run events ------------------------------------------------------------------------------------------------
     def _update(self, run: Run, current_code: str | None = None) -> None:
-        self.send(protocol.run_message(run, current_code))
+        if self._registered:
+            self.send(protocol.run_message(run, current_code))
 
     def _cells(self, run: Run) -> None:
         if run.insert_mode == "none" or not self._registered:
@@ -141,40 +228,51 @@ class FrontendChannel(RunObserver):
             self.send(protocol.cell_message(run, cell))
             self._sent[run.run_id] = cell["metadata"]["codeact"]["index"] + 1
 
-    def _heartbeat(self, run: Run, code: str, stop: threading.Event) -> None:
-        while not stop.wait(self.heartbeat_s):
-            self.send(protocol.run_message(run, code, elapsed_s=time.monotonic() - self._started))
-
-    def _stop_heartbeat(self) -> None:
-        if self._beat is not None:
-            self._beat.set()
-            self._beat = None
-
     def run_started(self, run: Run) -> None:
         self._started = time.monotonic()
+        if not self._registered:
+            return
         self._update(run)
+        with self._due:
+            self._live, self._text, self._code, self._text_at = run, None, None, 0.0
+            self._active_at, self._parked = time.monotonic(), False
+        self._thread = threading.Thread(target=self._work, args=(run,), daemon=True, name="codeact-frontend")
+        self._thread.start()
 
     def text(self, run: Run, text: str) -> None:
-        now = time.monotonic()
-        if now - self._last_text >= self.text_interval_s or not text:  # "" voids a broken turn's text: at once
-            self._last_text = now
-            self.send(protocol.text_message(run, text))
+        if not self._registered:
+            return
+        if not text:  # "" voids a broken turn's text: at once
+            self._send_text(run, text)
+            return
+        with self._due:
+            if self._live is run:
+                self._text = text
+                self._told()
+                return
+        now = time.monotonic()  # no sender thread serves this run (it was not started as one): send as it comes
+        if now - self._text_at >= self.text_interval_s:
+            self._send_text(run, text)
 
     def turn_finished(self, run: Run, turn: Turn) -> None:
-        self.send(protocol.text_message(run, turn.text))
+        if not self._registered:
+            return
+        self._send_text(run, turn.text)
         self._cells(run)
         self._update(run)
 
     def step_started(self, run: Run, index: int, code: str) -> None:
         self._update(run, current_code=code)
         if self._registered and self.heartbeat_s > 0:
-            self._stop_heartbeat()
-            self._beat = threading.Event()
-            threading.Thread(target=self._heartbeat, args=(run, code, self._beat), daemon=True,
-                             name="codeact-heartbeat").start()
+            with self._due:
+                self._code, self._beat_at = code, time.monotonic() + self.heartbeat_s
+                self._told()
 
     def step_finished(self, run: Run, step: Step) -> None:
-        self._stop_heartbeat()
+        with self._sending:
+            with self._due:
+                self._code = None
+                self._active_at = time.monotonic()
         self._cells(run)
         self._update(run)
 
@@ -186,6 +284,12 @@ class FrontendChannel(RunObserver):
             self.send(protocol.outputs_message(run, index, step_outputs(step)))
 
     def run_finished(self, run: Run) -> None:
-        self._stop_heartbeat()
+        with self._sending:
+            with self._due:
+                self._live, self._code, self._text = None, None, None
+                self._due.notify()
+        if self._thread is not None:
+            self._thread.join(timeout=5.0)
+            self._thread = None
         self._cells(run)
         self._update(run)

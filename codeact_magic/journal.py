@@ -31,6 +31,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
 
+from traitlets.log import get_logger
+
 from .agent import RunObserver, steps_word
 from .records import Run, RunStatus, Step, Turn, Usage, utcnow
 
@@ -113,6 +115,7 @@ class RunJournal(RunObserver):
 
     def __init__(self, directory: str | os.PathLike, redact: Callable[[Any], Any] | None = None,
                  warn: Callable[[str], None] | None = None) -> None:
+        self.log = get_logger()
         self.directory = Path(directory)
         self.redact = redact
         self.warn = warn or _stderr_line
@@ -134,6 +137,7 @@ class RunJournal(RunObserver):
             self._file.flush()
             self.bytes_written += len(line)
         except Exception as error:  # noqa: BLE001 - the journal must never break the run
+            self.log.debug("codeact: a run journal event was not written", exc_info=True)
             self._fail(error)
 
     def _fail(self, error: BaseException) -> None:
@@ -142,7 +146,7 @@ class RunJournal(RunObserver):
             try:
                 self._file.close()
             except OSError:
-                pass
+                self.log.debug("codeact: the run journal's file did not close", exc_info=True)
             self._file = None
         reason = (error.strerror or str(error)) if isinstance(error, OSError) else f"{type(error).__name__}: {error}"
         self.warn(f"codeact: the run journal stopped, this run goes on unsaved: cannot write {self.path or self.directory}"
@@ -162,8 +166,8 @@ class RunJournal(RunObserver):
         if fcntl is not None:
             try:
                 fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                pass  # a file system without locks: readers elsewhere will call this run crashed while it lives
+            except OSError:  # a file system without locks: readers elsewhere will call this run crashed while it lives
+                self.log.debug("codeact: no lock on the run journal %s", self.path, exc_info=True)
         self._header = _fields(run)
         self._write({"event": "start", "journal": JOURNAL_VERSION, "pid": os.getpid(), "run": self._header})
 

@@ -184,6 +184,11 @@ _MIN_FORM = 8
 _MIN_HOLD = 3
 _WS = re.compile(r"\s+")
 _PER_CONTAINER = 500  # entries of one dict looked at for secret keys
+#: Strings shorter than this (characters) are remembered with their masked form by :meth:`Redactor.data` and the
+#: other whole-data methods, at most :data:`_MEMO_SIZE` of them: the same ids, names, task and code come back in
+#: every message and journal event of a run.
+_MEMO_CHARS = 1024
+_MEMO_SIZE = 8192
 
 
 def url_passwords(text: str) -> set[str]:
@@ -307,6 +312,7 @@ class Redactor:
         self._hidden = hidden
         self._secrets: frozenset[str] = frozenset()
         self._clean: dict[int, str] = {}
+        self._memo: tuple[dict[str, str], dict[str, str]] = ({}, {})  # masked forms, without and with long runs
         self._full: Any = None
         self._prefix: Any = None
         self.longest = 0
@@ -339,6 +345,7 @@ class Redactor:
         if secrets == self._secrets and self._full is not None:
             return False
         self._clean = {}
+        self._memo = ({}, {})
         self._secrets = secrets
         full, prefix = ahocorasick.Automaton(), ahocorasick.Automaton()
         longest = 0
@@ -441,6 +448,15 @@ class Redactor:
 
     def _each(self, value: Any, long_runs: bool) -> Any:
         if isinstance(value, str):
+            if len(value) < _MEMO_CHARS:
+                memo = self._memo[long_runs]
+                masked = memo.get(value)
+                if masked is None:
+                    masked = self.text(value, long_runs)
+                    if len(memo) >= _MEMO_SIZE:
+                        memo.clear()
+                    memo[value] = masked
+                return masked
             if self._clean.get(id(value)) is value:
                 return value
             return self.text(value, long_runs)

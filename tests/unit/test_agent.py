@@ -282,3 +282,46 @@ def test_blank_text_blocks_are_not_sent():
     assert request["messages"][2]["content"] == [{"type": "tool_result", "tool_use_id": "t1", "content": "ok",
                                                   "cache_control": {"type": "ephemeral"}}]
     assert messages[1]["content"][0]["text"] == "\n\n"  # the caller's list is left alone
+
+
+def test_observers_see_the_whole_streamed_text_before_the_turn_finishes():
+    # deltas faster than TEXT_INTERVAL_S are joined, not told one by one; the rest is told when the turn ends
+    class Fast(Scripted):
+        def turn(self, system, messages, on_text=None):
+            turn = self.turns.pop(0)
+            for piece in ("Think", "ing ", "hard."):
+                on_text(piece)
+            return turn
+
+    seen = []
+
+    class Seen(RunObserver):
+        def text(self, run, text):
+            seen.append(text)
+
+        def turn_finished(self, run, turn):
+            seen.append(("turn_finished", turn.text))
+
+    run_agent(new_run(), Fast(answer("Thinking hard.")), Executor(), RunOptions(), [Seen()])
+    assert seen[0] == "Think"  # the turn's first delta is told at once
+    assert seen[-2:] == ["Thinking hard.", ("turn_finished", "Thinking hard.")]
+    assert len(seen) <= 4  # not once per delta
+
+
+def test_a_streamed_turn_is_read_from_the_raw_events(anthropic_env):
+    # ClaudeModel reads the SDK's raw stream events itself (no messages.stream() snapshot per delta): every block
+    # comes back as the param that goes back into messages, with the usage of message_start and message_delta
+    from standin import turn
+
+    from codeact_magic.model import ClaudeModel
+
+    anthropic_env.enqueue(turn("Two steps.", tool_uses=["a = 1", "print('x')"], thinking="Let me think.", chunks=4))
+    deltas = []
+    got = ClaudeModel(model="claude-sonnet-5-5").turn("system", [first_message("task", "")], deltas.append)
+    kinds = [b["type"] for b in got.content]
+    assert kinds == ["thinking", "text", "tool_use", "tool_use"]
+    assert got.content[0]["thinking"] == "Let me think." and got.content[0]["signature"]
+    assert "".join(deltas) == "Two steps." and len(deltas) > 1  # text deltas as they came, thinking not among them
+    assert [b["input"] for b in got.content[2:]] == [{"code": "a = 1"}, {"code": "print('x')"}]
+    assert got.stop_reason == "tool_use" and got.message_id.startswith("msg_")
+    assert got.usage.output_tokens > 1 and got.usage.total_input > 0

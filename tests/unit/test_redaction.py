@@ -253,3 +253,18 @@ def test_a_stream_masks_a_short_key_in_a_short_write(environ):
     stream = Redactor(environ=environ, user_ns={}).stream()  # with no known secret, and with one
     shown = stream.feed("k=sk-ant-abcd1234\n") + stream.flush()
     assert shown == f"k={REDACTED}\n"
+
+
+def test_data_remembers_masked_strings_until_the_secrets_change():
+    # the same ids, task and code come back in every message: masked once, then remembered...
+    ns: dict = {}
+    redactor = Redactor(environ={}, user_ns=ns)
+    secret = "hunter2-" + "Qx7Lm2Zp" * 2
+    message = {"type": "run", "task": f"use {secret}", "key": "sk-ant-abcd1234efgh"}
+    assert redactor.data(message) == {"type": "run", "task": f"use {secret}", "key": REDACTED}
+    assert redactor.data(message)["task"] is redactor.data(dict(message))["task"]
+    # ... until a step makes a new secret known: then nothing remembered from before is passed as it was
+    ns["db_password"] = secret
+    assert redactor.refresh(ns) is True
+    assert redactor.data(message) == {"type": "run", "task": f"use {REDACTED}", "key": REDACTED}
+    assert redactor.data({"text": [secret, {"deep": secret}]}) == {"text": [REDACTED, {"deep": REDACTED}]}
