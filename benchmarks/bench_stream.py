@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import re
 import statistics
@@ -57,28 +56,23 @@ class _PacedHandler(standin_module._Handler):
     writes: dict[int, float] = {}
     lock = threading.Lock()
 
+    def _before_write(self, event):  # noqa: ANN001 - the stand-in's own hook
+        delta = event.get("delta") or {}
+        token = _TOKEN.match(delta.get("text") or "") if delta.get("type") == "text_delta" else None
+        if token is None:
+            return
+        if self.due is None:
+            self.due = time.perf_counter()
+        self.due += self.interval  # an absolute schedule, so a late write does not shift the rest
+        pause = self.due - time.perf_counter()
+        if pause > 0:
+            time.sleep(pause)
+        with self.lock:
+            self.writes[int(token.group(1))] = time.perf_counter()
+
     def _sse(self, events, request_id, hang_up=False):  # noqa: ANN001 - the stand-in's own signature
-        self._started = True
-        self.send_response(200)
-        for name, value in {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache",
-                            "transfer-encoding": "chunked", "request-id": request_id}.items():
-            self.send_header(name, value)
-        self.end_headers()
-        due = time.perf_counter()
-        for event in events:
-            delta = event.get("delta") or {}
-            token = _TOKEN.match(delta.get("text") or "") if delta.get("type") == "text_delta" else None
-            if token:  # pace the deltas on an absolute schedule, so a late write does not shift the rest
-                due += self.interval
-                pause = due - time.perf_counter()
-                if pause > 0:
-                    time.sleep(pause)
-            frame = f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode()
-            if token:
-                with self.lock:
-                    self.writes[int(token.group(1))] = time.perf_counter()
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
-        self.wfile.write(b"0\r\n\r\n")
+        self.due = None
+        super()._sse(events, request_id, hang_up)
 
 
 def text_of(n: int) -> str:

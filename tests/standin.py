@@ -685,6 +685,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _before_write(self, event: dict[str, Any]) -> None:
+        """Called just before each SSE event is written (a subclass may pace the events or time them)."""
+
     def _sse(self, events: Any, request_id: str, hang_up: bool = False) -> None:
         self._started = True
         self.send_response(200)
@@ -694,6 +697,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         for event in events:
             frame = f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode()
+            self._before_write(event)
             self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
         if hang_up:  # no terminating chunk: the client sees an incomplete body
             self.close_connection = True
