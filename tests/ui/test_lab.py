@@ -316,6 +316,8 @@ def test_a_later_step_updates_the_display_of_an_earlier_steps_cell(lab, page):
     page.wait_for_function(f"() => ({first})().includes('progress: 100%')", timeout=10_000)
     assert any(re.search(r'"type":\s*"outputs"', frame) for frame in frames)  # not the cell sent late
     step1, step2 = [c for c in nb.inserted() if c["type"] == "code"]
+    page.evaluate("() => document.querySelector(\".jp-codeact-Cell[data-codeact-label='step 1']\").scrollIntoView()")
+    nb.screenshot("display-updated.png")
     assert "progress: 0%" not in "".join(step1["outputs"])
     assert "work done" in "".join(step2["outputs"])
     nb.save()
