@@ -151,7 +151,8 @@ def refusal_of(use: dict[str, Any], run: Run, options: RunOptions) -> str | None
                 '{"code": "..."}); run Python with it.')
     if len(run.steps) >= options.max_steps:
         return "Not run: the step limit is reached."
-    if not isinstance(code_of(use), str) or not code_of(use).strip():
+    code = code_of(use)
+    if not isinstance(code, str) or not code.strip():
         return "The python tool needs an input {\"code\": \"...\"} with some code."
     return None
 

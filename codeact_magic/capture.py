@@ -24,13 +24,12 @@ from typing import Any, Callable
 from traitlets.log import get_logger
 
 from .fdcapture import SYNC_GAP_S, FdCapture, FdWriter
-from .outputs import Recorder
+from .outputs import Recorder, clean_bundle
 from .redaction import clean_data
 
 __all__ = ["OutputCapture", "flush_if_pending", "seed_cell_files"]
 
 _MISSING = object()
-_TEXT_MIME_PREFIX = "text/"
 #: Characters of Python-level writes gathered before they go through the live secret filter.
 _BATCH = 8192
 #: Seconds between two flushes of the gathered writes by the flusher thread, so output shows while a step waits.
@@ -240,7 +239,7 @@ class OutputCapture:
     def _shown(self, data: dict) -> dict:
         """``data`` as it may go live: text without lone surrogates (ipykernel drops a message that has one) and,
         with a redactor, without secrets (``redactor.bundle``: images and ``data:`` URIs in markup left whole)."""
-        data = {mime: clean_data(value) if mime.startswith(_TEXT_MIME_PREFIX) else value for mime, value in data.items()}
+        data = clean_bundle(data)
         return self.redactor.bundle(data) if self.redactor is not None else data
 
     def _before_output(self) -> None:

@@ -24,7 +24,7 @@ from .agent import RunObserver
 from .capture import flush_if_pending
 from .records import Run, RunStatus, Step, Turn
 
-__all__ = ["RAISED_STATUSES", "RichDisplay", "TextDisplay", "status_line", "make_display"]
+__all__ = ["RichDisplay", "TextDisplay", "status_line", "make_display"]
 
 #: Seconds between two updates of the streamed reasoning in a Jupyter front end (at most 20 updates a second).
 THROTTLE_S = 0.05
@@ -34,9 +34,6 @@ WAITING_AFTER_S = 0.2
 #: run's thread need not wake it for each turn); past them it waits until a turn starts.
 LINGER_S = 1.0
 
-#: Endings the magic raises as the cell's one-line error (``RunStatus.raises``): the display leaves their
-#: end_reason out, so it shows once.
-RAISED_STATUSES = frozenset(s for s in RunStatus if s.raises)
 
 
 def status_line(run: Run, step: int | None = None, *, waiting_s: float | None = None,
@@ -215,19 +212,26 @@ class RichDisplay(RunObserver):
             self._text, self._shown, self._text_at = handle, text, time.monotonic()
 
     # -- the model-phase thread -------------------------------------------------------------------------------------
+    def _status_due(self) -> float | None:
+        """When the status line is next due (monotonic seconds): the next "waiting for Claude" tick, or at once once
+        text came after one was shown; ``None`` when not due. Under _state."""
+        if self._waiting_since is not None:
+            return self._waiting_since + (self._ticks * self.tick_s if self._ticks else self.waiting_after_s)
+        return 0.0 if self._waiting_shown else None
+
+    def _text_due(self) -> float | None:
+        """When the streamed text not shown yet is due (``throttle_s`` after the last showing, or after the text
+        began), or ``None`` when there is none. Under _state."""
+        if self._pending is not self._shown and (self._pending or self._text is not None):
+            return max(self._text_at, self._text_since) + self.throttle_s
+        return None
+
     def _next(self) -> float | None:
         """When something of the turn is next due to be published (monotonic seconds), or ``None``; under _state."""
         if self._run is None:
             return None
-        due = None
-        if self._waiting_since is not None:
-            due = self._waiting_since + (self._ticks * self.tick_s if self._ticks else self.waiting_after_s)
-        elif self._waiting_shown:
-            return 0.0  # the text came: the status line stops saying it waits, at once
-        if self._pending is not self._shown and (self._pending or self._text is not None):
-            text_due = max(self._text_at, self._text_since) + self.throttle_s
-            due = text_due if due is None else min(due, text_due)
-        return due
+        dues = [d for d in (self._status_due(), self._text_due()) if d is not None]
+        return min(dues) if dues else None
 
     def _take(self, now: float) -> list[Callable[[], None]]:
         """What is due now, each with its arguments as they are now; under _state."""
@@ -235,17 +239,18 @@ class RichDisplay(RunObserver):
         if run is None:
             return []
         jobs: list[Callable[[], None]] = []
-        if self._waiting_since is not None:
-            if self._waiting_since + (self._ticks * self.tick_s if self._ticks else self.waiting_after_s) <= now:
+        status_due = self._status_due()
+        if status_due is not None and status_due <= now:
+            if self._waiting_since is not None:
                 self._ticks += 1
                 self._waiting_shown = True
                 jobs.append(functools.partial(self._publish_status, run, waiting_s=now - self._waiting_since,
                                               elapsed_s=now - self._started))
-        elif self._waiting_shown:
-            self._waiting_shown = False
-            jobs.append(functools.partial(self._publish_status, run, elapsed_s=now - self._started))
-        if (self._pending is not self._shown and (self._pending or self._text is not None)
-                and max(self._text_at, self._text_since) + self.throttle_s <= now):
+            else:  # the text came: the status line stops saying it waits
+                self._waiting_shown = False
+                jobs.append(functools.partial(self._publish_status, run, elapsed_s=now - self._started))
+        text_due = self._text_due()
+        if text_due is not None and text_due <= now:
             jobs.append(functools.partial(self._publish_text, self._pending))
         return jobs
 
@@ -349,9 +354,9 @@ class RichDisplay(RunObserver):
     def run_finished(self, run: Run) -> None:
         self._stop_thread()
         with self._publishing:
-            if self._pending is not self._shown and (self._pending or self._text is not None):
+            if self._text_due() is not None:  # the thread has ended: what it had not shown yet, now
                 self._publish_text(self._pending)
-            if run.status != "done" and run.status not in RAISED_STATUSES and run.end_reason:
+            if run.status != "done" and not RunStatus(run.status).raises and run.end_reason:
                 _display({"text/plain": run.end_reason,
                           "text/html": f"<div class='codeact-end' style='color:var(--jp-warn-color1, #f57c00)'>"
                           f"{html.escape(run.end_reason)}</div>"})
@@ -406,7 +411,7 @@ class TextDisplay(RunObserver):
         self._line(f"[codeact] {status_line(run)}")
 
     def run_finished(self, run: Run) -> None:
-        if run.end_reason and run.status not in RAISED_STATUSES:  # a failed run's line is the magic's error
+        if run.end_reason and not RunStatus(run.status).raises:  # a failed run's line is the magic's error
             self._line(f"[codeact] {run.end_reason}")
         self._line(f"[codeact] {status_line(run)}")
 

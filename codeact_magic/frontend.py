@@ -20,7 +20,7 @@ from . import protocol
 from .agent import RunObserver
 from .protocol import COMM_TARGET, PROTOCOL, PROTOCOL_VERSION
 from .records import Run, Step, Turn
-from .trajectory import run_cells, run_to_notebook, step_cell_index, step_outputs
+from .trajectory import run_cells, run_to_notebook, step_outputs
 
 __all__ = ["FrontendChannel"]
 
@@ -57,7 +57,8 @@ class FrontendChannel(RunObserver):
         self.heartbeat_s = heartbeat_s
         self._comm: Any = None
         self._registered = False
-        self._sent: dict[str, int] = {}
+        self._sent: dict[str, int] = {}  # run id -> how many of its cells were sent
+        self._step_cells: dict[str, dict[int, int]] = {}  # run id -> step number -> index of its sent code cell
         self._started = 0.0
         self._lock = threading.Lock()  # the sender thread sends too
         self.frontends = 0  # comms opened to us by front ends: > 0 means the extension is there
@@ -157,13 +158,18 @@ class FrontendChannel(RunObserver):
                 self.send(protocol.export_message(run, notebook), comm)
 
     # -- the sender thread: heartbeats and the streamed text ---------------------------------------------------------
+    def _beat_due(self) -> float | None:
+        """When the next heartbeat is due (monotonic seconds), or ``None`` while no step runs; under _due."""
+        return self._beat_at if self._code is not None else None
+
+    def _text_due(self) -> float | None:
+        """When the streamed text not sent yet is due, or ``None`` when there is none; under _due."""
+        return self._text_at + self.text_interval_s if self._text is not None else None
+
     def _next(self) -> float | None:
         """When the sender thread is next due to send (monotonic seconds), or ``None``; under _due."""
-        due = self._beat_at if self._code is not None else None
-        if self._text is not None:
-            text_due = self._text_at + self.text_interval_s
-            due = text_due if due is None else min(due, text_due)
-        return due
+        dues = [d for d in (self._beat_due(), self._text_due()) if d is not None]
+        return min(dues) if dues else None
 
     def _told(self) -> None:
         """An event came: the sender thread looks for work for LINGER_S more, woken if it waits until told; under
@@ -194,11 +200,12 @@ class FrontendChannel(RunObserver):
                         if self._live is not run:
                             return
                         now = time.monotonic()
-                        beat = self._code if self._code is not None and self._beat_at <= now else None
+                        beat_due, text_due = self._beat_due(), self._text_due()
+                        beat = self._code if beat_due is not None and beat_due <= now else None
                         if beat is not None:
                             self._beat_at = now + self.heartbeat_s
                         text = None
-                        if self._text is not None and self._text_at + self.text_interval_s <= now:
+                        if text_due is not None and text_due <= now:
                             text, self._text, self._text_at = self._text, None, now
                     if beat is not None:
                         self.send(protocol.run_message(run, beat, elapsed_s=now - self._started))
@@ -226,7 +233,10 @@ class FrontendChannel(RunObserver):
         sent = self._sent.get(run.run_id, 0)
         for cell in run_cells(run, start=sent):
             self.send(protocol.cell_message(run, cell))
-            self._sent[run.run_id] = cell["metadata"]["codeact"]["index"] + 1
+            meta = cell["metadata"]["codeact"]
+            self._sent[run.run_id] = meta["index"] + 1
+            if meta["role"] == "step":
+                self._step_cells.setdefault(run.run_id, {})[meta["step"]] = meta["index"]
 
     def run_started(self, run: Run) -> None:
         self._started = time.monotonic()
@@ -279,8 +289,8 @@ class FrontendChannel(RunObserver):
     def outputs_updated(self, run: Run, step: Step) -> None:
         if run.insert_mode == "none" or not self._registered:
             return
-        index = step_cell_index(run, step.index)
-        if index is not None and index < self._sent.get(run.run_id, 0):  # a cell not sent yet goes out as it is
+        index = self._step_cells.get(run.run_id, {}).get(step.index)
+        if index is not None:  # a cell not sent yet goes out with its outputs as they are
             self.send(protocol.outputs_message(run, index, step_outputs(step)))
 
     def run_finished(self, run: Run) -> None:

@@ -10,6 +10,7 @@ power cut. The events, each one JSON object with ``event`` and ``at`` (ISO 8601 
     {"event": "turn", "turn": {...Turn.to_json()...}, "usage": {...}, "cost_usd": 0.0123, "elapsed_s": 2.31}
     {"event": "step_start", "index": 2, "turn": 1, "tool_use_id": "toolu_...", "code": "...", "elapsed_s": 2.31}
     {"event": "step", "step": {...Step.to_json()...}, "elapsed_s": 3.02}
+    {"event": "outputs", "index": 1, "outputs": [...]}   (a later step's display update changed step 1's outputs)
     {"event": "end", "run": {...the Run.to_json() fields that changed since start...}}
 
 :func:`read_journal` folds them back into a :class:`~codeact_magic.records.Run`. A file with no ``end`` line is a

@@ -12,13 +12,13 @@ from traitlets.log import get_logger
 from .agent import build_system, run_agent
 from .config import CodeActConfig, RunOptions, default
 from .context import summarize
-from .display import RAISED_STATUSES, make_display, status_line
+from .display import make_display, status_line
 from .exceptions import CodeActError
 from .execution import LiveExecutor
 from .frontend import FrontendChannel
 from .journal import RunJournal, find_run, load_runs, merge_runs, resolve_dir
 from .model import ClaudeModel, ReplayModel, has_api_key
-from .records import Run, new_run_id
+from .records import Run, RunStatus, new_run_id
 from .redaction import Redactor
 from .replay import ReplayCheck
 from .trajectory import load_run, write_notebook
@@ -170,7 +170,7 @@ class CodeActMagics(Magics, CodeActConfig):
         if args.replay:  # replay runs what the cells show, and stops where a step no longer does what it did
             model = executor = ReplayCheck(executor, model, recorded.steps, args.replay)
         run_agent(run, model, executor, options, observers, prices=self.prices)
-        if run.status in RAISED_STATUSES:  # the cell fails, so nbclient and papermill see it; shown once, here
+        if RunStatus(run.status).raises:  # the cell fails, so nbclient and papermill see it; shown once, here
             raise CodeActError(run.end_reason or "The run failed.")
 
     # -- %codeact -------------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from typing import Any
 from .observation import terminal_text
 from .redaction import clean_data
 
-__all__ = ["DisplayIds", "Output", "Recorder"]
+__all__ = ["DisplayIds", "Output", "Recorder", "clean_bundle"]
 
 _TEXT_MIME_PREFIX = "text/"
 
@@ -229,8 +229,11 @@ class Recorder:
         return self.outputs
 
 
+def clean_bundle(data: dict[str, Any]) -> dict[str, Any]:
+    """A MIME bundle with its ``text/*`` values cleaned (:func:`~codeact_magic.redaction.clean_data`: lone surrogates
+    replaced, which ipykernel and nbformat refuse); other values (images, JSON) are kept as they are."""
+    return {mime: clean_data(value) if mime.startswith(_TEXT_MIME_PREFIX) else value for mime, value in data.items()}
+
+
 def _clean_bundle(output: Output) -> None:
-    data = output["data"]
-    for mime, value in data.items():
-        if mime.startswith(_TEXT_MIME_PREFIX):
-            data[mime] = clean_data(value)
+    output["data"] = clean_bundle(output["data"])

@@ -26,7 +26,7 @@ from .protocol import SCHEMA_VERSION, cell_metadata, task_metadata
 from .records import Run, RunStatus
 from .redaction import clean_data
 
-__all__ = ["step_cell_index", "step_outputs", "run_cells", "run_to_notebook", "write_notebook", "load_run"]
+__all__ = ["step_outputs", "run_cells", "run_to_notebook", "write_notebook", "load_run"]
 
 def _cell(cell_type: str, source: str, metadata: dict[str, Any], **fields: Any) -> nbformat.NotebookNode:
     """A v4.5 cell, not validated one by one (that costs ~0.2 ms a cell); :func:`write_notebook` validates."""
@@ -54,16 +54,6 @@ def step_outputs(step: Any) -> list[nbformat.NotebookNode]:
         if output.get("output_type") == "execute_result":
             output["execution_count"] = step.execution_count
     return outputs
-
-
-def step_cell_index(run: Run, step_index: int) -> int | None:
-    """The index (``metadata.codeact.index``) of the code cell of step ``step_index`` among the run's cells, or
-    ``None`` when the run has no cell for it yet."""
-    for cell in run_cells(run):
-        meta = cell.metadata["codeact"]
-        if meta.get("role") == "step" and meta.get("step") == step_index:
-            return meta["index"]
-    return None
 
 
 def run_cells(run: Run, *, include_task: bool = False, start: int = 0) -> list[nbformat.NotebookNode]:
