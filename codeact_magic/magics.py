@@ -158,7 +158,8 @@ class CodeActMagics(Magics, CodeActConfig):
                             max_chars=self.context_max_chars, time_budget_s=self.context_time_budget)
         run = Run(run_id=new_run_id(), task=task, model=model_name, context=summary.text,
                   system=build_system(self.instructions), max_steps=options.max_steps, cell_id=_cell_id(self.shell),
-                  insert_mode=options.insert_mode, replayed_from=args.replay)
+                  insert_mode=options.insert_mode, replayed_from=args.replay,
+                  execution_count=getattr(self.shell, "execution_count", None))
         self.runs.append(run)
         use_widgets = self.widgets and self.frontend.frontends > 0
         journal_dir = resolve_dir(self.journal_dir)  # relative to the working directory now, at the run's start

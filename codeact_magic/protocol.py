@@ -25,7 +25,7 @@ from .records import Run
 __all__ = [
     "COMM_TARGET", "PROTOCOL", "PROTOCOL_VERSION", "SCHEMA_VERSION", "cell_key", "cell_message", "cell_metadata",
     "error_message", "export_message", "load_schema", "message", "outputs_message", "plain", "run_message",
-    "run_summary", "runs_message", "task_metadata", "text_message",
+    "run_summary", "runs_message", "STEPS_MIME", "steps_link", "task_metadata", "text_message",
 ]
 
 #: The ``protocol`` field of every message.
@@ -36,6 +36,8 @@ PROTOCOL_VERSION = 1
 COMM_TARGET = "codeact"
 #: Version of the ``metadata.codeact`` an exported notebook carries (``{"schema_version": 1, "run": {...}}``).
 SCHEMA_VERSION = 1
+#: MIME type of the one-line link from a compact ``%%codeact`` cell output to its run's cells (data: ``StepsLink``).
+STEPS_MIME = "application/vnd.codeact.steps+json"
 
 
 @lru_cache(maxsize=1)
@@ -127,6 +129,7 @@ def run_summary(run: Run, current_code: str | None = None, elapsed_s: float | No
         "cell_id": run.cell_id,
         "insert_mode": run.insert_mode,
         "current_code": current_code,
+        "execution_count": run.execution_count,
     }
 
 
@@ -172,3 +175,23 @@ def export_message(run: Run, notebook: dict[str, Any]) -> dict[str, Any]:
 def error_message(text: str) -> dict[str, Any]:
     """``error``: a request could not be served; ``text`` is one line for the user."""
     return message("error", message=text)
+
+
+def steps_link(run: Run, cells: int) -> dict[str, Any]:
+    """The MIME bundle of the line that ends a compact ``%%codeact`` output: "5 steps below ↓".
+
+    Parameters
+    ----------
+    run : Run
+    cells : int
+        How many cells the run sent to the frontend (Markdown ones included).
+
+    Returns
+    -------
+    dict
+        ``text/plain`` (what a frontend without the extension shows) and :data:`STEPS_MIME` with a ``StepsLink``
+        (``run_id``, ``steps``, ``cells``, ``text``), which the extension renders with a "Go to" button.
+    """
+    steps = len(run.steps)
+    text = f"{steps} step{'' if steps == 1 else 's'} below ↓" if steps else f"{cells} cell{'' if cells == 1 else 's'} below ↓"
+    return {"text/plain": text, STEPS_MIME: {"run_id": run.run_id, "steps": steps, "cells": cells, "text": text}}

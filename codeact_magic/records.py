@@ -267,6 +267,8 @@ class Run:
         How the JupyterLab extension inserts the cells.
     replayed_from : str or None
         The notebook a ``--replay`` run came from.
+    execution_count : int or None
+        The ``%%codeact`` cell's own execution count (its ``In[n]``) when the run started; its steps follow it.
     """
 
     run_id: str
@@ -287,6 +289,7 @@ class Run:
     cell_id: str | None = None
     insert_mode: str = dataclasses.field(default_factory=lambda: default("insert_mode"))
     replayed_from: str | None = None
+    execution_count: int | None = None
 
     def __post_init__(self) -> None:
         self.status = RunStatus(self.status)

@@ -79,6 +79,10 @@ export interface RunSummary {
    * Source of the step running now, or null.
    */
   current_code: string | null;
+  /**
+   * The execution count the %%codeact cell got when it started (its In[n]); its steps follow it. null outside a kernel.
+   */
+  execution_count: number | null;
   [k: string]: unknown;
 }
 /**
