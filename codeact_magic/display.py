@@ -1,6 +1,11 @@
 """What the ``%%codeact`` cell shows while a run goes on and after: streamed reasoning, each step's code (its
 outputs appear below it as the code runs), a status line and the final answer.
 
+With the JupyterLab extension connected (it inserts the run's cells below the ``%%codeact`` cell), the cell is
+compact: it keeps only the status line, the final answer and one line pointing at the run's cells ("5 steps below
+↓"), and a step's live output shows only until its cell is sent. Without it (VS Code, nbclient, papermill), the cell
+holds the whole transcript.
+
 Two forms: :class:`RichDisplay` for Jupyter front ends (display updates by ``display_id``, Markdown, and an
 ipywidgets progress bar when the codeact JupyterLab extension is connected) and :class:`TextDisplay` for terminal
 IPython. Both are :class:`~codeact_magic.agent.RunObserver` objects.
@@ -17,12 +22,15 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from IPython.core.getipython import get_ipython
-from IPython.display import DisplayHandle, display
+from IPython.display import DisplayHandle, clear_output, display
 from traitlets.log import get_logger
 
 from .agent import RunObserver
 from .capture import flush_if_pending
+from .markdown import escape_dollars
+from .protocol import steps_link
 from .records import Run, RunStatus, Step, Turn
+from .trajectory import run_cells
 
 __all__ = ["RichDisplay", "TextDisplay", "status_line", "make_display"]
 
@@ -72,8 +80,15 @@ def status_line(run: Run, step: int | None = None, *, waiting_s: float | None = 
 
 
 def _markdown(text: str) -> dict[str, str]:
-    # Markdown, rendered (with highlighted code) by JupyterLab, Notebook 7, VS Code and nbconvert alike
-    return {"text/markdown": text, "text/plain": text}
+    # Markdown, rendered (with highlighted code) by JupyterLab, Notebook 7, VS Code and nbconvert alike; a $ is money
+    return {"text/markdown": escape_dollars(text), "text/plain": text}
+
+
+def answer_of(run: Run) -> str:
+    """The model's final answer: the text of the run's last turn when it called no tool, else ``""``."""
+    if run.turns and not run.turns[-1].tool_uses:
+        return run.turns[-1].text.strip()
+    return ""
 
 
 def _code_bundle(index: int, code: str) -> dict[str, str]:
@@ -105,16 +120,25 @@ def _send(pub: Any, msg_type: str, bundle: dict[str, str], display_id: str | Non
     pub.session.send(pub.pub_socket, msg_type, content, parent=pub.parent_header, ident=pub.topic)
 
 
-def _display(bundle: dict[str, str], display_id: bool = False) -> Any:
+def _display(bundle: dict[str, Any], display_id: bool = False, handle: Any = None) -> Any:
     """Show the MIME ``bundle`` as a new output, as ``display(bundle, raw=True, display_id=display_id)`` does; returns
-    its ``DisplayHandle`` when ``display_id``. In ipykernel, sent as its publisher sends it, flushing only the streams
-    that hold text (:func:`_flush_streams`)."""
+    its ``DisplayHandle`` when ``display_id`` (or ``handle``: shown again with that handle's display id, after a
+    ``clear_output``). In ipykernel, sent as its publisher sends it, flushing only the streams that hold text
+    (:func:`_flush_streams`)."""
     pub = _direct_publisher()
+    if handle is not None:
+        display_id = handle.display_id
+    elif display_id:
+        handle = DisplayHandle()
+        display_id = handle.display_id
     if pub is None:
-        return display(bundle, raw=True, display_id=True) if display_id else display(bundle, raw=True)
+        if display_id:
+            display(bundle, raw=True, display_id=display_id)
+        else:
+            display(bundle, raw=True)
+        return handle
     _flush_streams()
-    handle = DisplayHandle() if display_id else None
-    _send(pub, "display_data", bundle, None if handle is None else handle.display_id)
+    _send(pub, "display_data", bundle, display_id or None)
     return handle
 
 
@@ -146,6 +170,11 @@ class RichDisplay(RunObserver):
     use_widgets : bool
         Show the status as an ipywidgets progress bar while running (replaced by static HTML at the end, so the
         saved notebook keeps it).
+    compact : bool
+        A frontend inserts the run's cells (the JupyterLab extension, or ``codeact run``): the cell keeps only the
+        status line, the final answer and the line "N steps below ↓" (:func:`~codeact_magic.protocol.steps_link`);
+        each step's code and live output show while it runs and are cleared (``clear_output(wait=True)``) once it is
+        recorded, and so is each turn's streamed reasoning.
     throttle_s : float
         Seconds between two updates of the streamed reasoning (and from a turn's first text to its first showing).
         Text told in between is shown at the end of the interval (a trailing update), not held until the next delta.
@@ -157,9 +186,13 @@ class RichDisplay(RunObserver):
     """
 
     def __init__(self, use_widgets: bool = False, throttle_s: float = THROTTLE_S, tick_s: float = 1.0,
-                 waiting_after_s: float = WAITING_AFTER_S) -> None:
+                 waiting_after_s: float = WAITING_AFTER_S, compact: bool = False) -> None:
         self.log = get_logger()
         self.use_widgets = use_widgets
+        self.compact = compact
+        self._box: Any = None  # the widgets' box, shown as the status line
+        self._steps_before = 0  # steps and cells the run had when this display began (a follow-up continues a run)
+        self._cells_before = 0
         self.throttle_s = throttle_s
         self.tick_s = tick_s
         self.waiting_after_s = waiting_after_s
@@ -295,14 +328,17 @@ class RichDisplay(RunObserver):
     # -- run events -------------------------------------------------------------------------------------------------
     def run_started(self, run: Run) -> None:
         self._started = time.monotonic()
+        self._steps_before = len(run.steps)
+        self._cells_before = len(run_cells(run)) if self.compact and run.turns else 0
         if self.use_widgets:
             try:
                 import ipywidgets as w
 
-                bar = w.IntProgress(value=0, min=0, max=run.max_steps, layout=w.Layout(width="160px"))
+                bar = w.IntProgress(value=len(run.steps), min=0, max=run.max_steps, layout=w.Layout(width="160px"))
                 label = w.HTML(html.escape(status_line(run)))
                 self._widgets = (bar, label)
-                self._status = display(w.HBox([bar, label]), display_id=True)
+                self._box = w.HBox([bar, label])
+                self._status = display(self._box, display_id=True)
             except Exception:  # noqa: BLE001 - widgets are a nicety; fall back to the plain status
                 self.log.debug("codeact: no widgets for the status line", exc_info=True)
                 self._widgets = None
@@ -351,21 +387,72 @@ class RichDisplay(RunObserver):
             _display(_code_bundle(index, code))
             self._publish_status(run, index)
 
+    def step_finished(self, run: Run, step: Step) -> None:
+        if not self.compact:
+            return
+        with self._publishing:  # the step's cell goes to the frontend now: its code and outputs leave this cell
+            clear_output(wait=True)
+            self._show_status(run)
+
+    def _show_status(self, run: Run) -> None:
+        """Show the status line again, with its display id, after a ``clear_output``."""
+        if self._status is None:
+            return
+        if self._box is not None:
+            self._status.display(self._box)
+        else:
+            _display(self._status_bundle(run), handle=self._status)
+
+    def _close_widgets(self) -> None:
+        """Close the progress widgets, box first: a box left open would refer to closed children, and the kernel's
+        answer to a reloaded page's widget ``request_states`` would fail on them (``'NoneType' object has no
+        attribute 'comm_id'``)."""
+        for widget in (self._box, *(self._widgets or ())):
+            if widget is not None:
+                widget.close()
+        self._box, self._widgets = None, None
+
     def run_finished(self, run: Run) -> None:
         self._stop_thread()
+        if self.compact:
+            self._finish_compact(run)
+            return
         with self._publishing:
             if self._text_due() is not None:  # the thread has ended: what it had not shown yet, now
                 self._publish_text(self._pending)
             if run.status != "done" and not RunStatus(run.status).raises and run.end_reason:
-                _display({"text/plain": run.end_reason,
-                          "text/html": f"<div class='codeact-end' style='color:var(--jp-warn-color1, #f57c00)'>"
-                          f"{html.escape(run.end_reason)}</div>"})
+                _display(_end_bundle(run.end_reason))
             if self._widgets is not None:
-                for widget in self._widgets:
-                    widget.close()
-                self._widgets = None
+                self._close_widgets()
             if self._status is not None:
                 _update_in_place(self._status, self._status_bundle(run))
+
+    def _finish_compact(self, run: Run) -> None:
+        """The compact cell: the status line, why the run ended (unless it answered or failed: a failure is the
+        magic's error), the final answer and the line pointing at the run's cells."""
+        with self._publishing:
+            clear_output(wait=True)
+            if self._widgets is not None:
+                self._close_widgets()
+            if self._status is not None:
+                _display(self._status_bundle(run), handle=self._status)
+            else:
+                self._status = _display(self._status_bundle(run), display_id=True)
+            if run.status != "done" and not RunStatus(run.status).raises and run.end_reason:
+                _display(_end_bundle(run.end_reason))
+            answer = answer_of(run) if run.status == "done" else ""
+            if answer:
+                _display(_markdown(answer))
+            cells = len(run_cells(run)) - self._cells_before
+            if cells > 0:
+                _display(steps_link(run.run_id, len(run.steps) - self._steps_before, cells))
+
+
+def _end_bundle(reason: str) -> dict[str, str]:
+    """Why the run ended, in the warning colour."""
+    return {"text/plain": reason,
+            "text/html": f"<div class='codeact-end' style='color:var(--jp-warn-color1, #f57c00)'>"
+            f"{html.escape(reason)}</div>"}
 
 
 class TextDisplay(RunObserver):
@@ -416,8 +503,9 @@ class TextDisplay(RunObserver):
         self._line(f"[codeact] {status_line(run)}")
 
 
-def make_display(mode: str, shell: Any, use_widgets: bool) -> RunObserver:
-    """The display for ``mode`` ('auto', 'rich' or 'text'); 'auto' is rich inside a kernel, text in a terminal."""
+def make_display(mode: str, shell: Any, use_widgets: bool, compact: bool = False) -> RunObserver:
+    """The display for ``mode`` ('auto', 'rich' or 'text'); 'auto' is rich inside a kernel, text in a terminal.
+    ``compact``: a frontend inserts the run's cells (see :class:`RichDisplay`); the text display ignores it."""
     if mode == "auto":
         mode = "rich" if getattr(shell, "kernel", None) is not None else "text"
-    return RichDisplay(use_widgets=use_widgets) if mode == "rich" else TextDisplay()
+    return RichDisplay(use_widgets=use_widgets, compact=compact) if mode == "rich" else TextDisplay()

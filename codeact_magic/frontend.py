@@ -61,7 +61,8 @@ class FrontendChannel(RunObserver):
         self._step_cells: dict[str, dict[int, int]] = {}  # run id -> step number -> index of its sent code cell
         self._started = 0.0
         self._lock = threading.Lock()  # the sender thread sends too
-        self.frontends = 0  # comms opened to us by front ends: > 0 means the extension is there
+        self.frontends = 0  # comms opened to us by front ends: > 0 means the extension (or `codeact run`) is there
+        self.widget_frontends = 0  # those of them that render ipywidgets (all but a `sync` with "widgets": false)
         #: Applied to every message before it leaves the kernel (``Redactor.data``, set by the magic for each run).
         self.redact: Callable[[Any], Any] | None = None
         # The sender thread and what it is to send. It sends only while it holds _sending, having checked under _due
@@ -133,10 +134,16 @@ class FrontendChannel(RunObserver):
             (comm or self._open()).send(data=message)
 
     def _on_open(self, comm: Any, open_msg: dict[str, Any]) -> None:
+        widgets = (open_msg.get("content", {}).get("data") or {}).get("widgets") is not False
         self.frontends += 1
+        self.widget_frontends += widgets
         comm.on_msg(lambda msg: self._on_msg(comm, msg))
-        comm.on_close(lambda msg: setattr(self, "frontends", max(0, self.frontends - 1)))
+        comm.on_close(lambda msg: self._on_close(widgets))
         self._on_msg(comm, open_msg)
+
+    def _on_close(self, widgets: bool) -> None:
+        self.frontends = max(0, self.frontends - 1)
+        self.widget_frontends = max(0, self.widget_frontends - widgets)
 
     def _on_msg(self, comm: Any, msg: dict[str, Any]) -> None:
         data = msg.get("content", {}).get("data") or {}

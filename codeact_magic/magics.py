@@ -161,12 +161,14 @@ class CodeActMagics(Magics, CodeActConfig):
                   insert_mode=options.insert_mode, replayed_from=args.replay,
                   execution_count=getattr(self.shell, "execution_count", None))
         self.runs.append(run)
-        use_widgets = self.widgets and self.frontend.frontends > 0
+        use_widgets = self.widgets and self.frontend.widget_frontends > 0
+        # a frontend inserts the run's cells: the cell keeps only the status, the answer and a link to them
+        compact = self.frontend.frontends > 0 and options.insert_mode != "none"
         journal_dir = resolve_dir(self.journal_dir)  # relative to the working directory now, at the run's start
         redactor = self._redactor()
         journal = [RunJournal(journal_dir, redact=redactor.data)] if journal_dir else []
         self.frontend.redact = redactor.data
-        observers = [*journal, make_display(self.display, self.shell, use_widgets), self.frontend]
+        observers = [*journal, make_display(self.display, self.shell, use_widgets, compact), self.frontend]
         executor = LiveExecutor(self.shell, redactor=redactor)
         if args.replay:  # replay runs what the cells show, and stops where a step no longer does what it did
             model = executor = ReplayCheck(executor, model, recorded.steps, args.replay)

@@ -177,14 +177,16 @@ def error_message(text: str) -> dict[str, Any]:
     return message("error", message=text)
 
 
-def steps_link(run: Run, cells: int) -> dict[str, Any]:
+def steps_link(run_id: str, steps: int, cells: int) -> dict[str, Any]:
     """The MIME bundle of the line that ends a compact ``%%codeact`` output: "5 steps below ↓".
 
     Parameters
     ----------
-    run : Run
+    run_id : str
+    steps : int
+        Code steps this cell's run (or follow-up) ran.
     cells : int
-        How many cells the run sent to the frontend (Markdown ones included).
+        Cells it sent to the frontend (Markdown ones included).
 
     Returns
     -------
@@ -192,6 +194,8 @@ def steps_link(run: Run, cells: int) -> dict[str, Any]:
         ``text/plain`` (what a frontend without the extension shows) and :data:`STEPS_MIME` with a ``StepsLink``
         (``run_id``, ``steps``, ``cells``, ``text``), which the extension renders with a "Go to" button.
     """
-    steps = len(run.steps)
-    text = f"{steps} step{'' if steps == 1 else 's'} below ↓" if steps else f"{cells} cell{'' if cells == 1 else 's'} below ↓"
-    return {"text/plain": text, STEPS_MIME: {"run_id": run.run_id, "steps": steps, "cells": cells, "text": text}}
+    if steps:
+        text = f"{steps} step{'' if steps == 1 else 's'} below ↓"
+    else:
+        text = f"{cells} cell{'' if cells == 1 else 's'} below ↓"
+    return {"text/plain": text, STEPS_MIME: {"run_id": run_id, "steps": steps, "cells": cells, "text": text}}

@@ -22,6 +22,7 @@ from nbformat import v4
 from nbformat.corpus.words import generate_corpus_id
 
 from .exceptions import ExportError, ReplayError
+from .markdown import escape_dollars
 from .protocol import SCHEMA_VERSION, cell_metadata, task_metadata
 from .records import Run, RunStatus
 from .redaction import clean_data
@@ -89,7 +90,8 @@ def run_cells(run: Run, *, include_task: bool = False, start: int = 0) -> list[n
             if kind == "text" and block.get("text", "").strip():
                 if index >= start:
                     role = "answer" if final else "reasoning"
-                    cells.append(_markdown(block["text"].strip(), cell_metadata(run, index, role, turn=t)))
+                    cells.append(_markdown(escape_dollars(block["text"].strip()),
+                                           cell_metadata(run, index, role, turn=t)))
                 index += 1
             elif kind == "tool_use":
                 step = steps.get(block.get("id"))

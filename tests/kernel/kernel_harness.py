@@ -126,6 +126,26 @@ class Kernel:
             reply = self.kc.get_shell_msg(timeout=timeout)
         return Executed(reply, messages)
 
+    def open_frontend(self, widgets: bool = True) -> str:
+        """Open a comm to the kernel's ``codeact`` target, as the JupyterLab extension does (with a ``sync``), so
+        the kernel knows a frontend inserts the runs' cells; ``widgets=False`` as ``codeact run`` does. Returns the
+        comm id."""
+        import uuid
+
+        comm_id = uuid.uuid4().hex
+        data = {"protocol": "codeact", "version": 1, "type": "sync"}
+        if not widgets:
+            data["widgets"] = False
+        msg = self.kc.session.msg("comm_open", {"comm_id": comm_id, "target_name": "codeact", "data": data})
+        self.kc.shell_channel.send(msg)
+        self.execute("pass")  # the kernel handles shell messages in order: the comm is open once this is done
+        return comm_id
+
+    def close_frontend(self, comm_id: str) -> None:
+        """Close a comm opened by :meth:`open_frontend`."""
+        self.kc.shell_channel.send(self.kc.session.msg("comm_close", {"comm_id": comm_id, "data": {}}))
+        self.execute("pass")
+
     def value(self, expression: str) -> Any:
         import json
 

@@ -260,6 +260,10 @@ export interface SyncRequest {
   protocol: 'codeact';
   version: 1;
   type: 'sync';
+  /**
+   * false: this frontend renders no ipywidgets (the `codeact run` command), so the kernel shows its status as static output. Absent means true.
+   */
+  widgets?: boolean;
   [k: string]: unknown;
 }
 /**
@@ -271,6 +275,25 @@ export interface ExportRequest {
   type: 'export_request';
   run_id: string;
   [k: string]: unknown;
+}
+
+/**
+ * The data of the application/vnd.codeact.steps+json output that closes a %%codeact cell's compact output: one line pointing at the run's cells below (the extension renders it with a 'Go to' button; other frontends show its text/plain).
+ */
+export interface StepsLink {
+  run_id: string;
+  /**
+   * Code steps the run ran.
+   */
+  steps: number;
+  /**
+   * Cells the run inserted (Markdown ones included).
+   */
+  cells: number;
+  /**
+   * The line itself, for example '5 steps below ↓'.
+   */
+  text: string;
 }
 
 /** The `protocol` field of every message. */
