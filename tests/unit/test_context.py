@@ -7,7 +7,10 @@ import dataclasses
 import math
 import os
 import re
+import subprocess
+import sys
 import time
+import types
 import typing
 from os.path import join as imported_function
 
@@ -15,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from codeact_magic import context
 from codeact_magic.context import VariableSummary, summarize
 from codeact_magic.describe import describe
 
@@ -61,14 +65,15 @@ def _no_calls():
 def test_most_recent_first_with_header():
     summary = summarize(session(first=1, second="two", third=[3]))
     lines = summary.text.splitlines()
-    assert lines[0] == "# 3 user variables (most recent first)"
+    assert lines[0] == "# 3 user variables (data, functions and classes first; most recent first)"
     assert [line.split(":")[0] for line in lines[1:]] == ["third", "second", "first"]
     assert (summary.n_names, summary.n_shown, summary.truncated) == (3, 3, False)
     assert summary.elapsed_s >= 0
 
 
 def test_one_variable_is_singular_and_none_is_one_line():
-    assert summarize(session(x=1)).text.splitlines()[0] == "# 1 user variable (most recent first)"
+    assert summarize(session(x=1)).text.splitlines()[0] == (
+        "# 1 user variable (data, functions and classes first; most recent first)")
     empty = summarize(session(_private=1, In=[], Out={}, exit=object(), quit=object(), get_ipython=print))
     assert empty.text == "# no user variables"
     assert (empty.n_names, empty.n_shown, empty.truncated) == (0, 0, False)
@@ -500,7 +505,7 @@ def test_size_bound_with_20000_names():
     summary = summarize(big_namespace(), time_budget_s=10)
     lines = summary.text.splitlines()
     assert len(summary.text) <= 6000
-    assert lines[0] == "# 20,002 user variables (most recent first)"
+    assert lines[0] == "# 20,002 user variables (data, functions and classes first; most recent first)"
     assert lines[1] == "modules: np (numpy)"
     assert lines[2].startswith("df: pandas.DataFrame")
     assert lines[3].startswith("huge: numpy.ndarray shape=(40000, 10000)")
@@ -537,6 +542,158 @@ def test_summary_is_a_frozen_record_and_bad_arguments_raise():
         summarize({}, max_chars=0)
     with pytest.raises(ValueError):
         summarize({}, time_budget_s=-1)
+
+
+# --- ranking: data first, runs of scalars collapsed -----------------------------------------------------------------
+
+
+def names_in_order(summary: VariableSummary) -> list[str]:
+    """The names (or collapsed ranges) of the variable lines, in order: no header, modules or "more" line."""
+    return [line.split(": ")[0] for line in summary.text.splitlines()[1:]
+            if not line.startswith(("modules: ", "... "))]
+
+
+def issue_namespace(ints_last: bool = True) -> dict:
+    """Issue 8's namespace: one large array, a DataFrame and 20,000 ints made in a loop (last, or first)."""
+    ns = session(np=np, pd=pd)
+    loop = {f"v{i}": i for i in range(20_000)}
+    if not ints_last:
+        ns.update(loop)
+    ns["big"] = np.empty((40_000, 10_000))
+    ns["df"] = pd.DataFrame({"a": [1, 2], "b": [0.5, 1.5]})
+    if ints_last:
+        ns.update(loop)
+    return ns
+
+
+@pytest.mark.parametrize("ints_last", [True, False])
+def test_issue_namespace_shows_the_array_the_frame_and_one_line_of_ints(ints_last):
+    summary = summarize(issue_namespace(ints_last), time_budget_s=10)
+    assert summary.text.splitlines() == [
+        "# 20,002 user variables (data, functions and classes first; most recent first)",
+        "modules: pd (pandas), np (numpy)",
+        "df: pandas.DataFrame shape=(2, 2) columns: a int64, b float64",
+        "big: numpy.ndarray shape=(40000, 10000) dtype=float64 (3.2 GB)",
+        "v0 … v19999: 20,000 ints",
+    ]
+    assert (summary.n_names, summary.n_shown, summary.truncated) == (20_002, 20_002, False)
+    assert len(summary.text) <= 6000
+
+
+def test_ranking_describes_only_what_it_shows(monkeypatch):
+    described = []
+
+    def counting_describe(value, name):
+        described.append(name)
+        return describe(value, name)
+
+    monkeypatch.setattr(context, "describe", counting_describe)
+    summarize(issue_namespace(), time_budget_s=10)
+    assert described == ["df", "big"]  # the 20,000 ints were ranked by type, never described
+
+
+def test_issue_namespace_in_a_small_budget_keeps_the_data():
+    summary = summarize(issue_namespace(), max_chars=300, time_budget_s=10)
+    assert len(summary.text) <= 300
+    assert names_in_order(summary) == ["df", "big"]
+    assert summary.text.splitlines()[-1] == "... 20,000 more names not shown (size limit)"
+
+
+def test_session_functions_and_classes_come_before_scalars():
+    ns = define("def fit(x):\n    '''Fit.'''\nclass Model:\n    '''A model.'''\n")
+    ns.update(n=3, ratio=0.5, label="run", fit_result=None)  # defined after, so more recent
+    summary = summarize(ns)
+    assert names_in_order(summary) == ["Model", "fit", "fit_result", "label", "ratio", "n"]
+    assert line_of(summary, "Model") == "Model: class Model — A model."
+
+
+def test_non_trivial_containers_come_before_scalars_and_small_ones_do_not():
+    ns = session(rows=[1, 2, 3, 4], nested=[1, [2]], cfg={"lr": 0.1, "layers": [64, 32]}, pair=(1, 2),
+                 small={"a": 1}, tags={"x", "y", "z"}, ids=frozenset(range(10)), n=1)
+    summary = summarize(ns)
+    assert names_in_order(summary) == ["ids", "cfg", "nested", "rows", "n", "tags", "small", "pair"]
+
+
+def test_array_likes_series_and_numpy_scalars_rank_by_type():
+    class Tensor:  # defines shape and dtype on the type, like torch.Tensor or xarray.DataArray
+        shape, dtype = (2, 3), "float32"
+
+    ns = session(n=1, t=Tensor(), s=pd.Series([1.0]), x0=np.float64(1.0), x1=np.float64(2.0), x2=np.float64(3.0),
+                 m=2)
+    summary = summarize(ns)
+    assert names_in_order(summary) == ["s", "t", "m", "x0 … x2", "n"]
+    assert line_of(summary, "x0 … x2") == "x0 … x2: 3 numpy.float64 values"
+
+
+def test_runs_of_scalars_mixed_types_numeric_order_and_short_runs():
+    ns = session(**{f"x{i}": (i if i % 2 == 0 else f"s{i}") for i in range(9)})  # one run per type
+    ns.update(w10=1, w2=2, w7=3, w003=4)  # numeric order, not string order
+    ns.update(y0=0.5, y1=1.5)  # two: each on its own line
+    ns.update(f1=True, f2=False, f3=True, flag=False, step_1=1, step_2=2, step_3=3)
+    summary = summarize(ns)
+    assert names_in_order(summary) == [
+        "step_1 … step_3", "flag", "f1 … f3", "y1", "y0", "w2 … w10", "x0 … x8", "x1 … x7"]
+    assert line_of(summary, "x0 … x8") == "x0 … x8: 5 ints"
+    assert line_of(summary, "x1 … x7") == "x1 … x7: 4 strs"
+    assert line_of(summary, "w2 … w10") == "w2 … w10: 4 ints"
+    assert line_of(summary, "f1 … f3") == "f1 … f3: 3 bools"
+    assert line_of(summary, "y0") == "y0: float = 0.5"
+    assert (summary.n_names, summary.n_shown) == (22, 22)
+
+
+def test_runs_with_gaps_count_what_is_there():
+    summary = summarize(session(**{f"v{i}": i for i in range(0, 300, 3)}))
+    assert line_of(summary, "v0 … v297") == "v0 … v297: 100 ints"
+
+
+def test_secrets_among_runs_are_not_revealed():
+    ns = session(**{f"v{i}": i for i in range(50)})
+    ns.update(v50=ANTHROPIC_KEY)  # a lone str in a run of ints: described on its own, redacted
+    ns.update({f"key{i}": f"hunter2-{i}" for i in range(5)})  # secret names in a run: names and count only
+    ns.update(api_key="hunter2-api", token_1="hunter2-t1", token_2="hunter2-t2")  # two: each redacted
+    summary = summarize(ns)
+    assert "hunter2" not in summary.text and ANTHROPIC_KEY[:16] not in summary.text
+    assert line_of(summary, "key0 … key4") == "key0 … key4: 5 strs"
+    assert line_of(summary, "v50") == f"v50: str len={len(ANTHROPIC_KEY)} '<redacted>'"
+    assert line_of(summary, "token_1") == "token_1: str <redacted>"
+    assert line_of(summary, "api_key") == "api_key: str <redacted>"
+    assert line_of(summary, "v0 … v49") == "v0 … v49: 50 ints"
+
+
+def test_a_tiny_time_budget_says_what_it_left_out():
+    summary = summarize(issue_namespace(), time_budget_s=0)
+    assert summary.text.splitlines()[-1] == f"... {summary.n_names:,} more names not shown (time budget)"
+    assert (summary.n_shown, summary.truncated) == (0, True)
+    assert summary.n_names >= 20_002  # names not reached are counted as variables: an upper bound
+
+
+def test_a_time_budget_spent_describing_keeps_the_data_first(monkeypatch):
+    """Each description takes 10 ms of a fake clock: a 35 ms budget describes four names, the data ones."""
+    now = [0.0]
+
+    def slow_describe(value, name):
+        now[0] += 0.01
+        return describe(value, name)
+
+    monkeypatch.setattr(context, "time", types.SimpleNamespace(perf_counter=lambda: now[0]))
+    monkeypatch.setattr(context, "describe", slow_describe)
+    ns = issue_namespace()
+    ns.update(define("def a(): pass\ndef b(): pass\nclass C: pass\n"))
+    ns.update(label="x", n=1)
+    summary = summarize(ns, time_budget_s=0.035)
+    assert names_in_order(summary) == ["C", "b", "a", "df"]
+    assert summary.text.splitlines()[-1] == f"... {summary.n_names - 4:,} more names not shown (time budget)"
+    assert "v0 … v19999" not in summary.text and "label" not in summary.text
+
+
+def test_ranking_imports_neither_numpy_nor_pandas():
+    code = ("import sys\nfrom codeact_magic.context import summarize\n"
+            "class Arr:\n    shape = dtype = None\n"
+            "ns = {'__name__': '__main__', **{f'v{i}': i for i in range(100)}, 'rows': [1, 2, 3, 4], 'a': Arr()}\n"
+            "print(summarize(ns).text)\nprint('numpy' in sys.modules, 'pandas' in sys.modules)\n")
+    lines = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert lines[1].startswith("a: __main__.Arr <")  # an array-like by its type, without NumPy
+    assert lines[2:] == ["rows: list len=4 [1, 2, 3, 4]", "v0 … v99: 100 ints", "False False"]
 
 
 # --- one value: describe --------------------------------------------------------------------------------------------
