@@ -6,6 +6,7 @@ executor (``execute(code, timeout)``) and observers, and it fills in a :class:`~
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -14,10 +15,10 @@ from .config import RunOptions
 from .exceptions import CodeActError
 from .observation import render_observation
 from .pricing import cost_usd
-from .records import Run, RunStatus, Step, StepStatus, Turn, utcnow
+from .records import FollowUp, Run, RunStatus, Step, StepStatus, Turn, utcnow
 
-__all__ = ["CODE_TOOL", "SYSTEM_PROMPT", "RunObserver", "budget_ending", "build_system", "first_message",
-           "refusal_of", "run_agent", "steps_word", "turn_ending"]
+__all__ = ["CODE_TOOL", "SYSTEM_PROMPT", "RunObserver", "budget_ending", "build_system", "conversation",
+           "continue_run", "first_message", "followup_message", "refusal_of", "run_agent", "steps_word", "turn_ending"]
 
 #: The name of the one tool the model is given (``model.PYTHON_TOOL``); a ``tool_use`` of any other name is not run.
 CODE_TOOL = "python"
@@ -44,6 +45,51 @@ def first_message(task: str, context: str) -> dict[str, Any]:
     """The first user message: the task and the variable summary, as a ``MessageParam`` dict."""
     text = f"<task>\n{task.strip()}\n</task>\n\n<kernel_variables>\n{context.strip() or '(none)'}\n</kernel_variables>"
     return {"role": "user", "content": [{"type": "text", "text": text}]}
+
+
+def followup_message(followup: FollowUp) -> dict[str, Any]:
+    """A follow-up's user message: its task and the summary of the variables that changed since the run ended."""
+    text = (f"<followup>\n{followup.task.strip()}\n</followup>\n\n<kernel_variables_changed>\n"
+            f"{followup.context.strip() or '(none changed)'}\n</kernel_variables_changed>")
+    return {"role": "user", "content": [{"type": "text", "text": text}]}
+
+
+def _append_user(messages: list[dict[str, Any]], content: list[dict[str, Any]]) -> None:
+    """Add user content; after a user message (tool results a turn never answered) it joins that message, so the
+    roles keep alternating as the Messages API wants."""
+    if messages and messages[-1]["role"] == "user":
+        messages[-1] = {"role": "user", "content": [*messages[-1]["content"], *content]}
+    else:
+        messages.append({"role": "user", "content": list(content)})
+
+
+def conversation(run: Run) -> list[dict[str, Any]]:
+    """The run's conversation so far, as the ``messages`` of its next request (``MessageParam`` dicts), rebuilt from
+    the record: the first message, each turn's content, each step's ``tool_result`` (its observation) and each
+    follow-up's message.
+
+    A ``tool_use`` that did not run (refused, or the run stopped first) gets a ``tool_result`` saying it was not
+    run, as the API needs one for each. The step-limit note a run appended is not recorded, so it is not in it.
+    """
+    messages = [first_message(run.task, run.context)]
+    steps = {s.tool_use_id: s for s in run.steps}
+    followups = {f.turn: f for f in run.followups}
+    for t, turn in enumerate(run.turns):
+        if t in followups:
+            _append_user(messages, followup_message(followups[t])["content"])
+        messages.append({"role": "assistant", "content": turn.content})
+        if turn.tool_uses:
+            results = []
+            for use in turn.tool_uses:
+                step = steps.get(use.get("id"))
+                if step is None:
+                    results.append({"type": "tool_result", "tool_use_id": use["id"], "is_error": True,
+                                    "content": "Not run."})
+                else:
+                    results.append({"type": "tool_result", "tool_use_id": use["id"], "content": step.observation,
+                                    "is_error": step.is_error})
+            messages.append({"role": "user", "content": results})
+    return messages
 
 
 class RunObserver:
@@ -219,9 +265,14 @@ class _Loop:
                  observers: Sequence[RunObserver], prices: dict | None) -> None:
         self.run, self.model, self.executor, self.options = run, model, executor, options
         self.observers, self.prices = observers, prices
-        self.messages: list[dict[str, Any]] = [first_message(run.task, run.context)]
+        if run.turns:  # a follow-up: the conversation so far, then its message
+            self.messages = conversation(run)
+            if run.followups and run.followups[-1].turn == len(run.turns):
+                _append_user(self.messages, followup_message(run.followups[-1])["content"])
+        else:
+            self.messages = [first_message(run.task, run.context)]
         self.text = _TextStream(run, observers)
-        self.start = time.perf_counter()
+        self.start = time.perf_counter() - run.elapsed_s  # a follow-up's time adds to the run's
 
     def ask(self) -> Turn:
         """The next model turn. A turn whose stream broke off (the error says so with ``retry_turn``) is asked once
@@ -316,6 +367,31 @@ def updated_steps(run: Run, result: Any) -> list[Step]:
     return [s for s in run.steps[:-1] if any(s.outputs is outputs for outputs in changed)]
 
 
+def continue_run(run: Run, followup: FollowUp, options: RunOptions) -> RunOptions:
+    """Make ``run`` ready to go on with ``followup`` (``%%codeact --continue``): the follow-up is recorded at the
+    run's next turn and step, the run is running again, and its step limit grows by ``options.max_steps``.
+
+    Returns
+    -------
+    RunOptions
+        ``options`` with ``max_steps`` counted over the whole run (its steps so far plus this follow-up's limit),
+        for :func:`run_agent`. Budgets (tokens, USD) stay counted over the whole run.
+
+    Raises
+    ------
+    ValueError
+        When ``run`` is still running.
+    """
+    if run.status == RunStatus.RUNNING:
+        raise ValueError(f"Run {run.run_id} is still running.")
+    followup.turn, followup.step = len(run.turns), len(run.steps)
+    followup.before_status, followup.before_end_reason = run.status, run.end_reason
+    run.followups.append(followup)
+    run.status, run.end_reason, run.ended_at = RunStatus.RUNNING, None, None
+    run.max_steps = len(run.steps) + options.max_steps
+    return dataclasses.replace(options, max_steps=run.max_steps)
+
+
 def run_agent(
     run: Run,
     model: Model,
@@ -329,7 +405,8 @@ def run_agent(
     Parameters
     ----------
     run : Run
-        A new record (task, context, system prompt and model set); filled in place.
+        A new record (task, context, system prompt and model set), or one made ready for a follow-up by
+        :func:`continue_run`: its conversation goes on from the record; filled in place.
     model : object
         Has ``turn(system, messages, on_text) -> Turn``; raises :class:`~codeact_magic.exceptions.CodeActError`
         subclasses on failure. An error with a true ``retry_turn`` attribute (a stream that broke off) gets the turn

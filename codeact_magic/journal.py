@@ -242,7 +242,8 @@ def read_journal(path: str | os.PathLike) -> Run:
     -------
     Run
         Turns and steps with their outputs, usage, cost and elapsed seconds as last written. A file with an ``end``
-        line gives the run as it ended. One without is ``running`` while its kernel holds the file's lock, else
+        line gives the run as it ended (a later ``start`` line, a follow-up's, continues the run before it). One
+        without is ``running`` while its kernel holds the file's lock, else
         ``crashed`` with ``end_reason`` such as ``The kernel died during step 3 (no end was recorded).``; a step that
         was running is included with status ``crashed``, its code and no outputs; ``ended_at`` stays ``None``.
 
@@ -262,7 +263,12 @@ def read_journal(path: str | os.PathLike) -> Run:
     for event in _events(data):
         kind = event.get("event")
         if kind == "start" and isinstance(event.get("run"), dict):
+            earlier = run
             run = Run.from_json(event["run"])
+            if earlier is not None:  # a follow-up (%%codeact --continue) goes on in the same file
+                run.turns, run.steps = earlier.turns, earlier.steps
+                run.usage, run.cost_usd = earlier.usage, earlier.cost_usd
+            ended = False
         elif run is None:
             continue
         elif kind == "turn":

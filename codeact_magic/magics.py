@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
+import datetime as _dt
+import inspect
+import re
+import textwrap
 from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, argument_group, magic_arguments, parse_argstring
 from traitlets.log import get_logger
 
-from .agent import build_system, run_agent
+from .agent import build_system, continue_run, run_agent, steps_word
 from .config import CodeActConfig, RunOptions, default
 from .context import summarize
 from .display import make_display, status_line
@@ -18,19 +24,24 @@ from .execution import LiveExecutor
 from .frontend import FrontendChannel
 from .journal import RunJournal, find_run, load_runs, merge_runs, resolve_dir
 from .model import ClaudeModel, ReplayModel, has_api_key
-from .records import Run, RunStatus, new_run_id
+from .records import FollowUp, Run, RunStatus, new_run_id
 from .redaction import Redactor
 from .replay import ReplayCheck
 from .trajectory import load_run, write_notebook
 
 __all__ = ["CodeActMagics"]
 
-_HELP = """\
-%%codeact [options]      run the cell's task with Claude in this kernel (see %%codeact? for the options)
-%codeact export PATH     write the last run (or --run ID) as a notebook (--force: replace PATH)
-%codeact runs            list the runs of this kernel and of the run journal, newest first
-%codeact                 this help
-Settings: %config CodeActMagics   (model, max_steps, timeout, prices, ...)"""
+#: The forms of the magics: the usage line of ``%%codeact?`` and the help ``%codeact`` prints.
+_USAGE = """\
+%%codeact [options]                 the cell's body is the task
+%%codeact -c [RUN_ID] [options]     a follow-up: the body goes on with the last run (or RUN_ID)
+%codeact [options] TASK WORDS       a one-line task
+%codeact export PATH [--run ID] [--force]
+%codeact runs                       the runs of this kernel and of the run journal
+%codeact help                       this help"""
+
+#: Words of the line form that are commands, never the start of a task.
+RESERVED = ("export", "runs", "report", "help")
 
 _EXAMPLE = "For example:\n%%codeact\nWhich product sold best in `df`, by revenue?"
 
@@ -57,6 +68,94 @@ def line_of(args: Any) -> str:
     return " ".join(parts)
 
 
+def _settings() -> str:
+    """The ``%config`` traits, one line each with its default: the epilog of ``%%codeact?``."""
+    lines = ["settings (%config CodeActMagics.<name> = value, or c.CodeActMagics.<name> in ipython_config.py):"]
+    for name, trait in sorted(CodeActConfig.class_traits(config=True).items()):
+        value = trait.default()
+        shown = repr(value) if isinstance(value, str) else f"{value:g}" if isinstance(value, float) else str(value)
+        lines.append(f"  {name} = {shown}")
+        lines.extend(textwrap.wrap(trait.help, width=100, initial_indent="      ", subsequent_indent="      "))
+    return "\n".join(lines)
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Plain argparse help (no reStructuredText ``::`` block or ``<…>`` around metavars, which IPython's
+    ``MagicHelpFormatter`` adds for Sphinx), 100 columns wide, the description dedented as a docstring is."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=100, max_help_position=34)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return super()._fill_text(inspect.cleandoc(text), width, indent)
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, "usage:\n" if prefix is None else prefix)
+
+
+def _finish_help(magic: Any) -> None:
+    """Give the magic's parser the forms as its usage and the settings as its epilog, and make its docstring (what
+    ``%%codeact?`` shows) read as plain text."""
+    parser = magic.parser
+    parser.prog = "%%codeact"
+    parser.usage = _USAGE.replace("%", "%%")  # argparse formats the usage with %
+    parser.epilog = _settings()
+    parser.formatter_class = _HelpFormatter
+    magic.__doc__ = parser.format_help()
+
+
+def _help() -> str:
+    """What ``%codeact`` and ``%codeact help`` print."""
+    return (_USAGE + "\n\nAll the options and settings: %%codeact?   Settings now: %config CodeActMagics")
+
+
+def _run_id(word: str) -> bool:
+    """Whether ``word`` reads as a run id (``r-3f9c2a1b``): after ``-c`` on the line form, it names the run."""
+    return re.fullmatch(r"r-[0-9a-f]{4,}", word) is not None
+
+
+def split_task_line(parser: argparse.ArgumentParser, line: str) -> tuple[str, str]:
+    """Split a ``%codeact`` line into its leading options and the task after them, kept as typed (quotes,
+    apostrophes and all: only the options are parsed).
+
+    Returns
+    -------
+    tuple of str
+        ``(options, task)``; ``task`` is ``""`` when the line holds only options.
+    """
+    takes_value = {s: a.nargs for a in parser._actions for s in a.option_strings}  # argparse's own table
+    pos = 0
+    while True:
+        match = re.compile(r"\s*(\S+)").match(line, pos)
+        if match is None:
+            return line.strip(), ""
+        word = match.group(1)
+        name = word.split("=", 1)[0]
+        if not word.startswith("-") or name not in takes_value:
+            return line[:match.start(1)].strip(), line[match.start(1):].strip()
+        pos = match.end()
+        nargs = takes_value[name]
+        if "=" in word or nargs == 0:
+            continue
+        value = re.compile(r"\s*(\S+)").match(line, pos)
+        if value is not None and (nargs != "?" or _run_id(value.group(1))):
+            pos = value.end()
+
+
+def _marks(namespace: dict[str, Any], hidden: Any) -> dict[str, tuple[int, Any]]:
+    """What a follow-up compares to find the variables that changed: each user name's object id and size (a
+    ``shape`` or ``len``), cheap for any namespace."""
+    marks = {}
+    for name, value in namespace.items():
+        if name.startswith("_") or name in hidden:
+            continue
+        size = getattr(value, "shape", None)
+        if size is None and isinstance(value, (list, dict, set, tuple, str, bytes)):
+            size = len(value)
+        marks[name] = (id(value), size if isinstance(size, (int, tuple)) else None)
+    return marks
+
+
 @magics_class
 class CodeActMagics(Magics, CodeActConfig):
     """``%%codeact``: a CodeAct run with Claude in the user's live kernel. Settings are this class's traits."""
@@ -64,50 +163,60 @@ class CodeActMagics(Magics, CodeActConfig):
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
         self.runs: list[Run] = []
+        self._ended: dict[str, dict[str, tuple[int, Any]]] = {}  # run id -> the namespace's marks when it ended
         self.frontend = FrontendChannel(lambda: self.runs)
         if getattr(shell, "kernel", None) is not None:
             self.frontend.register()
 
-    # -- %%codeact --------------------------------------------------------------------------------------------------
+    # -- %%codeact and %codeact -----------------------------------------------------------------------------------
     @magic_arguments()
-    @argument("-m", "--model", help=f"Claude model id for this run (default: CodeActMagics.model, {default('model')}).")
+    @argument_group("run options (%%codeact, and %codeact TASK)")
+    @argument("-m", "--model", help=f"Claude model id for this run (default {default('model')}).")
     @argument("-n", "--max-steps", type=int, help=f"Most code steps in this run (default {default('max_steps')}).")
     @argument("-t", "--timeout", type=float,
               help=f"Seconds a step may run before it is interrupted (default {default('timeout'):g}; 0: no limit).")
     @argument("--max-cost", type=float,
               help=f"Stop the run once it has cost this many USD (default {default('max_cost_usd'):g}: no budget).")
+    @argument("--no-insert", action="store_true", help="Do not insert this run's cells into the notebook.")
+    @argument("--insert", choices=["replace", "append"],
+              help="When this cell runs again: 'replace' its earlier run's cells or 'append' after them (default "
+              f"{default('insert_mode')}).")
+    @argument_group("follow-up (%%codeact)")
+    @argument("-c", "--continue", dest="followup", nargs="?", const="last", default=None, metavar="RUN_ID",
+              help="Go on with the last run of this kernel (or RUN_ID): the same conversation, the cell's body as "
+              "the next message, with the variables that changed since.")
+    @argument_group("replay (%%codeact)")
     @argument("--replay", metavar="RUN.ipynb",
               help="Re-run a recorded run (a notebook from %%codeact export) without a model: the code runs for real.")
     @argument("--replay-if-no-key", metavar="RUN.ipynb",
               help="Replay RUN.ipynb when ANTHROPIC_API_KEY is not set; use Claude when it is (offline demos).")
-    @argument("--no-insert", action="store_true", help="Do not insert this run's cells into the notebook.")
-    @argument("--insert", choices=["replace", "append"],
-              help="When this cell runs again: 'replace' its earlier run's cells or 'append' after them (default: "
-              f"CodeActMagics.insert_mode, {default('insert_mode')}).")
-    @argument("--run", metavar="ID", help="With `export`: the run to export (default: the last).")
-    @argument("--force", action="store_true", help="With `export`: overwrite PATH if it exists.")
-    @argument("command", nargs="*", help="Line form only: `export PATH` or `runs`.")
+    @argument_group("export (%codeact export PATH)")
+    @argument("--run", metavar="ID", help="The run to export (default: the last).")
+    @argument("--force", action="store_true", help="Overwrite PATH if it exists.")
+    @argument("command", nargs="*", help=argparse.SUPPRESS)
     @line_cell_magic
     def codeact(self, line: str = "", cell: str | None = None) -> None:
-        """Solve the task in the cell body with Claude, by writing and running Python in this kernel.
+        """Solve a task with Claude by writing and running Python in this kernel.
 
         Each code step runs in your namespace (its variables stay yours) and its outputs are fed back to the model
-        until it answers, the step limit is hit or you interrupt the kernel. The run is recorded; export it as a
-        notebook with ``%codeact export PATH``. The API key comes from ``ANTHROPIC_API_KEY``.
+        until it answers, the step limit is hit or you stop it (interrupt the kernel). The run is recorded; its steps
+        become cells below the %%codeact cell (with the JupyterLab extension), and %codeact export PATH writes it as a
+        notebook that re-executes top to bottom. The API key comes from ANTHROPIC_API_KEY.
 
-        Examples
-        --------
-        ::
+        examples:
+          %%codeact --max-steps 10
+          Total revenue, best-selling product and average order value of `orders`.
 
-            %%codeact --max-steps 10
-            Total revenue, best-selling product and average order value of `orders`.
+          %%codeact -c
+          Now chart the revenue by month.
 
-            %codeact export analysis.ipynb
-            %codeact runs
+          %codeact What is the median of `prices`?
+          %codeact export analysis.ipynb
+          %codeact runs
         """
-        args = parse_argstring(self.codeact, line)  # raises UsageError, shown as one line
         if cell is None:
-            return self._line(args)
+            return self._line(line)
+        args = parse_argstring(self.codeact, line)  # raises UsageError, shown as one line
         return self._run(args, cell)
 
     def _options(self, args: Any) -> RunOptions:
@@ -119,13 +228,15 @@ class CodeActMagics(Magics, CodeActConfig):
         return RunOptions.from_config(self, model=args.model, max_steps=args.max_steps, timeout=args.timeout,
                                       max_cost_usd=args.max_cost, insert_mode=insert)
 
-    def _run(self, args: Any, cell: str) -> None:
-        if args.command:
+    def _run(self, args: Any, cell: str, line_form: bool = False) -> None:
+        if args.command and not line_form:
             words = " ".join(args.command)
             raise UsageError(f"The task goes in the cell body, not on the %%codeact line: put %%codeact (and its "
                              f"options) alone on the first line and the task below it, e.g. %%codeact ⏎ {words}")
         options = self._options(args)
         task = cell.strip()
+        if args.followup is not None:
+            return self._follow_up(args, task, options)
         why = "Replaying"
         if args.replay_if_no_key and not args.replay:
             if not has_api_key():
@@ -147,12 +258,7 @@ class CodeActMagics(Magics, CodeActConfig):
             if not task:
                 raise UsageError("The task is empty: write what you want done in the cell, below the %%codeact line. "
                                  + _EXAMPLE.replace("\n", " | "))
-            try:
-                model = ClaudeModel(model=options.model, max_tokens=options.max_tokens,
-                                    max_retries=self.max_retries, timeout=self.request_timeout,
-                                    read_timeout=self.read_timeout)
-            except CodeActError as error:
-                raise UsageError(str(error)) from None
+            model = self._model(options.model, options)
             model_name = options.model
         summary = summarize(self.shell.user_ns, hidden=getattr(self.shell, "user_ns_hidden", {}),
                             max_chars=self.context_max_chars, time_budget_s=self.context_time_budget)
@@ -161,6 +267,60 @@ class CodeActMagics(Magics, CodeActConfig):
                   insert_mode=options.insert_mode, replayed_from=args.replay,
                   execution_count=getattr(self.shell, "execution_count", None))
         self.runs.append(run)
+        recorded_steps = recorded.steps if args.replay else None
+        self._drive(run, model, options, replay=(args.replay, recorded_steps) if args.replay else None)
+
+    def _model(self, name: str, options: RunOptions) -> ClaudeModel:
+        try:
+            return ClaudeModel(model=name, max_tokens=options.max_tokens,
+                               max_retries=self.max_retries, timeout=self.request_timeout,
+                               read_timeout=self.read_timeout)
+        except CodeActError as error:
+            raise UsageError(str(error)) from None
+
+    def _follow_up(self, args: Any, task: str, options: RunOptions) -> None:
+        """``%%codeact --continue [RUN_ID]``: the run goes on, the body as its next message."""
+        if args.replay or args.replay_if_no_key:
+            raise UsageError("--continue goes on with Claude, so it cannot replay: drop --replay, or replay the "
+                             "recording in a cell of its own.")
+        run = self._find_run(None if args.followup == "last" else args.followup)
+        if run.status == RunStatus.RUNNING:
+            raise UsageError(f"Run {run.run_id} is still running: wait for it to end (or stop it), then continue it.")
+        if not task:
+            raise UsageError(f"The follow-up is empty: write what to do next below `%%codeact -c`, for example: "
+                             f"Now chart it by month. (It goes on with run {run.run_id}.)")
+        name = args.model or (options.model if run.replayed_from else run.model)
+        model = self._model(name, options)
+        options = continue_run(run, FollowUp(task=task, context=self._changed(run), cell_id=_cell_id(self.shell),
+                                             execution_count=getattr(self.shell, "execution_count", None)),
+                               dataclasses.replace(options, model=name))
+        run.insert_mode = options.insert_mode
+        if not any(r is run for r in self.runs):  # a run of the journal goes on in this kernel
+            self.runs.append(run)
+        print(f"Continuing run {run.run_id} ({steps_word(run.followups[-1].step)} so far) with {name}.")
+        self._drive(run, model, options)
+
+    def _changed(self, run: Run) -> str:
+        """The summary of the variables that changed since ``run`` last ended (all of them when this kernel did not
+        see it end), and the names that are gone."""
+        ns = self.shell.user_ns
+        hidden = getattr(self.shell, "user_ns_hidden", {})
+        before = self._ended.get(run.run_id)
+        now = _marks(ns, hidden)
+        if before is None:
+            names, gone, head = list(now), [], "(this kernel did not see the run end: all variables)\n"
+        else:
+            names = [n for n, mark in now.items() if before.get(n) != mark]
+            gone, head = [n for n in before if n not in now], ""
+        summary = summarize({n: ns[n] for n in names}, hidden=hidden, max_chars=self.context_max_chars,
+                            time_budget_s=self.context_time_budget)
+        text = head + summary.text if names else ""
+        if gone:
+            text += ("\n" if text else "") + "No longer defined: " + ", ".join(gone[:50]) + (" …" if len(gone) > 50 else "")
+        return text
+
+    def _drive(self, run: Run, model: Any, options: RunOptions, replay: tuple[str, list] | None = None) -> None:
+        """Run (or go on with) ``run`` to its end with its observers; the cell fails when the run failed."""
         use_widgets = self.widgets and self.frontend.widget_frontends > 0
         # a frontend inserts the run's cells: the cell keeps only the status, the answer and a link to them
         compact = self.frontend.frontends > 0 and options.insert_mode != "none"
@@ -169,39 +329,56 @@ class CodeActMagics(Magics, CodeActConfig):
         journal = [RunJournal(journal_dir, redact=redactor.data)] if journal_dir else []
         self.frontend.redact = redactor.data
         observers = [*journal, make_display(self.display, self.shell, use_widgets, compact), self.frontend]
-        executor = LiveExecutor(self.shell, redactor=redactor)
-        if args.replay:  # replay runs what the cells show, and stops where a step no longer does what it did
-            model = executor = ReplayCheck(executor, model, recorded.steps, args.replay)
-        run_agent(run, model, executor, options, observers, prices=self.prices)
+        executor: Any = LiveExecutor(self.shell, redactor=redactor)
+        if replay is not None:  # replay runs what the cells show, and stops where a step no longer does what it did
+            model = executor = ReplayCheck(executor, model, replay[1], replay[0])
+        try:
+            run_agent(run, model, executor, options, observers, prices=self.prices)
+        finally:
+            self._ended[run.run_id] = _marks(self.shell.user_ns, getattr(self.shell, "user_ns_hidden", {}))
         if RunStatus(run.status).raises:  # the cell fails, so nbclient and papermill see it; shown once, here
             raise CodeActError(run.end_reason or "The run failed.")
 
     # -- %codeact -------------------------------------------------------------------------------------------------
-    def _line(self, args: Any) -> None:
+    def _line(self, line: str) -> None:
+        options, rest = split_task_line(self.codeact.parser, line)
+        verb = rest.split(None, 1)[0] if rest else ""
+        if rest and verb not in RESERVED:  # `%codeact <task words>`: a one-line task
+            return self._run(parse_argstring(self.codeact, options), rest, line_form=True)
+        args = parse_argstring(self.codeact, line)
         words = args.command
-        options = line_of(args)
-        if options:  # `%codeact --replay X`: run options belong to the cell magic
-            raise UsageError(f"{options.split()[0]} is an option of the %%codeact cell: put `%%codeact {options}` on "
-                             "the first line of a cell and the task below it.")
+        run_options = line_of(args)
         if not words:
-            print(_HELP)
+            if run_options or args.followup is not None:
+                raise UsageError(f"`%codeact {line.strip()}` has no task: write it after the options "
+                                 f"(%codeact {run_options or '-c'} What next?), or use a %%codeact cell.")
+            print(_help())
             return
         verb = words[0]
-        if verb == "runs":
+        if run_options and verb != "help":
+            raise UsageError(f"{run_options.split()[0]} is an option of a task, not of `%codeact {verb}`.")
+        if verb == "help":
+            print(_help())
+        elif verb == "runs":
             if len(words) > 1:
                 raise UsageError("`%codeact runs` takes no argument.")
             self._print_runs()
+        elif verb == "report":
+            raise UsageError("`report` is a reserved word of %codeact, not a task. To give Claude a task that starts "
+                             "with it, use a cell: %%codeact on its first line, the task below it.")
         elif verb == "export":
             if len(words) != 2:
                 raise UsageError("Usage: %codeact export PATH  (for example: %codeact export analysis.ipynb)")
+            from .history import kernel_setup  # (the lead may move this to the imports above)
+
             run = self._find_run(args.run)
             redactor = self._redactor()
-            path = write_notebook(run, words[1], overwrite=args.force, redact=redactor.data)
+            setup = kernel_setup(self.shell, run)  # the user's earlier cells the run read from
+            path = write_notebook(run, words[1], overwrite=args.force, redact=redactor.data, setup=setup)
             journaled = "" if any(r is run for r in self.runs) else " from the run journal"
             print(f"Exported run {run.run_id}{journaled} ({len(run.steps)} steps, {run.status}) to {path}")
-        else:
-            raise UsageError(f"Unknown %codeact command {verb!r}: the commands are export, runs (and none, for help). "
-                             f"To give Claude a task, use a cell: %%codeact on its first line, the task below it.")
+            if setup.notes:
+                print("It does not run on its own yet: its first cell names what could not be recovered.")
 
     def _redactor(self) -> Redactor:
         """This kernel's secrets as they are now: the environment's and the user's secret-named variables."""
@@ -226,12 +403,59 @@ class CodeActMagics(Magics, CodeActConfig):
         raise UsageError(f"No run {run_id!r}; `%codeact runs` lists them.")
 
     def _print_runs(self) -> None:
-        """This kernel's runs and the run journal's (a run that never ended is ``crashed``), newest first."""
+        """This kernel's runs and the run journal's (a run that never ended is ``crashed``), newest first, as an
+        aligned table with a line of totals."""
         runs = merge_runs(self.runs, load_runs(resolve_dir(self.journal_dir)))
         if not runs:
             print("No run yet in this kernel or in its run journal.")
             return
-        for run in runs:
-            task = " ".join(run.task.split())
-            task = task if len(task) <= 50 else task[:49] + "…"
-            print(f"{run.run_id}  {status_line(run)}  {task}")
+        print(runs_table(runs))
+
+
+def _local_time(iso: str) -> str:
+    """An ISO 8601 UTC time as local ``YYYY-MM-DD HH:MM``; the text itself when it does not parse."""
+    try:
+        moment = _dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return str(iso)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def runs_table(runs: list[Run], task_width: int = 48) -> str:
+    """``%codeact runs``: one aligned row per run, in the order given (newest first), then the totals.
+
+    Parameters
+    ----------
+    runs : list of Run
+    task_width : int
+        Characters of the task shown (longer ones end with "…").
+
+    Returns
+    -------
+    str
+        Columns run id, started (local time), status, steps, tokens (input, cache and output), cost (USD) and
+        task; the totals line sums steps, tokens and the known costs, and says how many costs are unknown.
+    """
+    rows = [("run", "started", "status", "steps", "tokens", "cost", "task")]
+    for run in runs:
+        task = " ".join(run.task.split())
+        task = task if len(task) <= task_width else task[:task_width - 1] + "…"
+        if run.followups:
+            task += f" (+{len(run.followups)} follow-up{'' if len(run.followups) == 1 else 's'})"
+        cost = "unknown" if run.cost_usd is None else f"${run.cost_usd:.4f}"
+        rows.append((run.run_id, _local_time(run.started_at), RunStatus(run.status).label, str(len(run.steps)),
+                     f"{run.usage.total:,}", cost, task))
+    widths = [max(len(row[i]) for row in rows) for i in range(6)]
+    right = {3, 4, 5}
+    lines = ["  ".join(cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+                       for i, cell in enumerate(row[:6])) + "  " + row[6] for row in rows]
+    known = [r.cost_usd for r in runs if r.cost_usd is not None]
+    unknown = len(runs) - len(known)
+    total = (f"total: {len(runs)} run{'' if len(runs) == 1 else 's'}, {steps_word(sum(len(r.steps) for r in runs))}, "
+             f"{sum(r.usage.total for r in runs):,} tokens, ${sum(known):.4f}")
+    if unknown:
+        total += f" (and {unknown} run{'' if unknown == 1 else 's'} of unknown cost)"
+    return "\n".join([*lines, total])
+
+
+_finish_help(CodeActMagics.codeact)

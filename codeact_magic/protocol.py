@@ -84,7 +84,8 @@ def cell_metadata(run: Run, index: int, role: str, **fields: Any) -> dict[str, A
         ``reasoning``, ``step``, ``answer`` or ``note``.
     **fields
         The role's own fields: ``turn``; for ``step``: ``step`` (its number, from 1), ``tool_use_id``, ``status``,
-        ``duration_s`` (seconds), ``turn_usage``; for ``note``: ``status`` (the run's).
+        ``duration_s`` (seconds), ``turn_usage``; for ``note``: ``status`` (the run's). ``source_cell_id`` (default
+        ``run.cell_id``): the cell the cell is inserted below, a follow-up's for the cells of that follow-up.
 
     Returns
     -------
@@ -156,7 +157,7 @@ def cell_message(run: Run, cell: dict[str, Any]) -> dict[str, Any]:
     data = plain(cell)
     data.pop("id", None)
     meta = data["metadata"]["codeact"]
-    return message("cell", run_id=run.run_id, key=meta["key"], index=meta["index"], cell_id=run.cell_id,
+    return message("cell", run_id=run.run_id, key=meta["key"], index=meta["index"], cell_id=meta["source_cell_id"],
                    insert_mode=run.insert_mode, cell=data)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from .config import default
 
-__all__ = ["Usage", "Turn", "Step", "Run", "RunStatus", "StepStatus", "new_run_id", "utcnow"]
+__all__ = ["Usage", "Turn", "Step", "FollowUp", "Run", "RunStatus", "StepStatus", "new_run_id", "utcnow"]
 
 try:  # Python 3.11+
     from enum import StrEnum as _StrEnum
@@ -233,6 +233,54 @@ class Step:
 
 
 @dataclasses.dataclass
+class FollowUp:
+    """A follow-up of a run (``%%codeact --continue``): the next user message of the same conversation.
+
+    Attributes
+    ----------
+    task : str
+        The follow-up cell's body.
+    context : str
+        The summary of the kernel's variables that changed since the run last ended, sent with it.
+    turn : int
+        Index in ``Run.turns`` of its first model turn.
+    step : int
+        How many steps the run had before it (its first step is number ``step + 1``).
+    cell_id : str or None
+        The follow-up ``%%codeact`` cell's id: its cells are inserted below it.
+    execution_count : int or None
+        That cell's execution count when it started.
+    started_at : str
+        ISO 8601 UTC.
+    before_status : RunStatus
+        How the run had ended before this follow-up (kept, so the note of that ending stays in the transcript).
+    before_end_reason : str or None
+        The one line that said why.
+    """
+
+    task: str
+    context: str = ""
+    turn: int = 0
+    step: int = 0
+    cell_id: str | None = None
+    execution_count: int | None = None
+    started_at: str = dataclasses.field(default_factory=lambda: utcnow())
+    before_status: RunStatus = RunStatus.DONE
+    before_end_reason: str | None = None
+
+    def __post_init__(self) -> None:
+        self.before_status = RunStatus(self.before_status)
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "FollowUp":
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclasses.dataclass
 class Run:
     """The record of one ``%%codeact`` run. Whatever ended it, it holds every step done so far.
 
@@ -269,6 +317,8 @@ class Run:
         The notebook a ``--replay`` run came from.
     execution_count : int or None
         The ``%%codeact`` cell's own execution count (its ``In[n]``) when the run started; its steps follow it.
+    followups : list of FollowUp
+        The run's follow-ups (``%%codeact --continue``), in order: the same conversation, continued.
     """
 
     run_id: str
@@ -290,6 +340,7 @@ class Run:
     insert_mode: str = dataclasses.field(default_factory=lambda: default("insert_mode"))
     replayed_from: str | None = None
     execution_count: int | None = None
+    followups: list[FollowUp] = dataclasses.field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.status = RunStatus(self.status)
@@ -305,6 +356,7 @@ class Run:
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         data["turns"] = [t.to_json() for t in self.turns]
         data["steps"] = [s.to_json() for s in self.steps]
+        data["followups"] = [f.to_json() for f in self.followups]
         data["usage"] = self.usage.to_json()
         data["elapsed_s"] = round(self.elapsed_s, 3)
         return data
@@ -315,5 +367,6 @@ class Run:
         kwargs = {k: v for k, v in data.items() if k in names}
         kwargs["turns"] = [Turn.from_json(t) for t in data.get("turns") or []]
         kwargs["steps"] = [Step.from_json(s) for s in data.get("steps") or []]
+        kwargs["followups"] = [FollowUp.from_json(f) for f in data.get("followups") or []]
         kwargs["usage"] = Usage.from_json(data.get("usage"))
         return cls(**kwargs)

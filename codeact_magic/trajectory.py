@@ -39,9 +39,10 @@ def _markdown(source: str, metadata: dict[str, Any]) -> nbformat.NotebookNode:
     return _cell("markdown", source, metadata)
 
 
-def _code_cell(run: Run, index: int, step: Any, usage: dict) -> nbformat.NotebookNode:
+def _code_cell(run: Run, index: int, step: Any, usage: dict, source: str | None) -> nbformat.NotebookNode:
     meta = cell_metadata(run, index, "step", step=step.index, tool_use_id=step.tool_use_id, status=str(step.status),
-                 duration_s=round(step.duration_s, 4), turn=step.turn, turn_usage=usage)
+                         duration_s=round(step.duration_s, 4), turn=step.turn, turn_usage=usage,
+                         source_cell_id=source)
     if step.status != "ok":
         # the run fed this error back to the model; re-executing the notebook must not stop here
         meta["tags"] = ["raises-exception"]
@@ -83,15 +84,28 @@ def run_cells(run: Run, *, include_task: bool = False, start: int = 0) -> list[n
     index = 0
     steps = {s.tool_use_id: s for s in run.steps}
     last = len(run.turns) - 1
+    followups = {f.turn: f for f in run.followups}
+    ends = {f.turn - 1 for f in run.followups} | {last}  # the last turn of each part of the conversation
+    source = run.cell_id
     for t, turn in enumerate(run.turns):
-        final = t == last and not turn.tool_uses
+        followup = followups.get(t)
+        if followup is not None:  # the conversation goes on from a follow-up cell: its cells go below that cell
+            if RunStatus(followup.before_status).note:
+                if index >= start:
+                    cells.append(_note(run, index, followup.before_status, followup.before_end_reason, source))
+                index += 1
+            source = followup.cell_id
+            if include_task:
+                cells.append(_markdown(f"**Follow-up** (run `{run.run_id}`)\n\n{escape_dollars(followup.task.strip())}",
+                                       task_metadata(run)))
+        final = t in ends and not turn.tool_uses
         for block in turn.content:
             kind = block.get("type")
             if kind == "text" and block.get("text", "").strip():
                 if index >= start:
                     role = "answer" if final else "reasoning"
                     cells.append(_markdown(escape_dollars(block["text"].strip()),
-                                           cell_metadata(run, index, role, turn=t)))
+                                           cell_metadata(run, index, role, turn=t, source_cell_id=source)))
                 index += 1
             elif kind == "tool_use":
                 step = steps.get(block.get("id"))
@@ -100,13 +114,18 @@ def run_cells(run: Run, *, include_task: bool = False, start: int = 0) -> list[n
                         break
                     continue
                 if index >= start:
-                    cells.append(_code_cell(run, index, step, turn.usage.to_json()))
+                    cells.append(_code_cell(run, index, step, turn.usage.to_json(), source))
                 index += 1
-    note = RunStatus(run.status).note
-    if note and index >= start:
-        text = f"*{note}: {run.end_reason}*" if run.end_reason else f"*{note}.*"
-        cells.append(_markdown(text, cell_metadata(run, index, "note", status=str(run.status))))
+    if RunStatus(run.status).note and index >= start:
+        cells.append(_note(run, index, run.status, run.end_reason, source))
     return cells
+
+
+def _note(run: Run, index: int, status: str, reason: str | None, source: str | None) -> nbformat.NotebookNode:
+    """The note that says how (a part of) the conversation ended, when it did not end with an answer."""
+    note = RunStatus(status).note
+    text = f"*{note}: {reason}*" if reason else f"*{note}.*"
+    return _markdown(text, cell_metadata(run, index, "note", status=str(status), source_cell_id=source))
 
 
 def run_to_notebook(run: Run) -> nbformat.NotebookNode:

@@ -17,6 +17,21 @@ def tool_results(request: Any) -> list[dict[str, Any]]:
     return [b for b in request.body["messages"][-1]["content"] if b.get("type") == "tool_result"]
 
 
+def runs_table(stdout: str) -> list[dict[str, str]]:
+    """The rows of ``%codeact runs``' table (header, rows newest first, a totals line), as dicts keyed by the
+    header's words; the totals line is left out."""
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    header = lines[0].split()
+    assert header == ["run", "started", "status", "steps", "tokens", "cost", "task"], lines[0]
+    assert lines[-1].startswith("total: "), lines[-1]
+    rows = []
+    for line in lines[1:-1]:
+        run_id, day, clock, status, steps, tokens, cost, task = line.split(maxsplit=7)
+        rows.append({"run": run_id, "started": f"{day} {clock}", "status": status, "steps": steps, "tokens": tokens,
+                     "cost": cost, "task": task})
+    return rows
+
+
 def export_run(kernel: "Kernel", path: Any) -> tuple[nbformat.NotebookNode, dict[str, Any]]:
     """``%codeact export PATH`` the kernel's last run; the notebook (validated) and its ``metadata.codeact.run``."""
     result = kernel.execute(f"%codeact export {path}")

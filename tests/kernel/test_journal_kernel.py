@@ -4,7 +4,7 @@ import time
 
 import nbformat
 
-from kernel_harness import Kernel
+from kernel_harness import Kernel, runs_table
 from standin import turn
 
 KEY = "sk-ant-test-0000"
@@ -44,9 +44,10 @@ def test_a_kernel_that_dies_mid_run_leaves_a_crashed_run_to_list_and_export(serv
         assert second.value("'kept' in globals()") is False  # a new process
         listed = second.execute("%codeact runs")
         assert listed.status == "ok", listed.text
-        assert len(listed.stdout.splitlines()) == 1
-        assert listed.stdout.startswith(f"{run_id}  crashed · step 2 of 20 · ")
-        assert listed.stdout.rstrip().endswith("Keep a value, then die")
+        rows = runs_table(listed.stdout)
+        assert len(rows) == 1
+        assert (rows[0]["run"], rows[0]["status"], rows[0]["steps"]) == (run_id, "crashed", "2")
+        assert rows[0]["task"] == "Keep a value, then die"
         out = tmp_path / "out.ipynb"
         exported = second.execute(f"%codeact export {out} --run {run_id}")
         assert exported.status == "ok", exported.text
@@ -85,7 +86,8 @@ def test_a_finished_runs_journal_ends_done_and_reads_back_to_the_same_record(ker
     assert kernel.value("read_journal(_path).to_json() == _run.to_json()") is True
     run_id = kernel.value("_run.run_id")
     listed = kernel.execute("%codeact runs").stdout
-    assert listed.count(run_id) == 1 and listed.startswith(f"{run_id}  done · step 1 of 20")  # newest first, once
+    newest = runs_table(listed)[0]
+    assert listed.count(run_id) == 1 and (newest["run"], newest["status"], newest["steps"]) == (run_id, "done", "1")
 
 
 def test_the_journal_directory_is_a_setting_and_empty_turns_it_off(kernel, server):

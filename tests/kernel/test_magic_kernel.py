@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from kernel_harness import Kernel, tool_results
+from kernel_harness import Kernel, runs_table, tool_results
 from standin import broken, error, turn
 
 
@@ -61,8 +61,9 @@ def test_multi_step_run_in_the_users_namespace(kernel, server, tmp_path):
     assert cells[-1]["cell"]["metadata"]["codeact"]["role"] == "answer"
     assert steps[1]["outputs"][-1]["output_type"] == "error"
     # runs and export
-    runs = kernel.execute("%codeact runs")
-    assert "done · step 3 of 20" in runs.stdout
+    runs = runs_table(kernel.execute("%codeact runs").stdout)
+    assert (runs[0]["status"], runs[0]["steps"], runs[0]["task"]) == ("done", "3", "Which product has the most "
+                                                                     "revenue in `orders`?")
     out = tmp_path / "exported.ipynb"
     exported = kernel.execute(f"%codeact export {out}")
     assert exported.status == "ok" and "Exported run" in exported.stdout
@@ -140,8 +141,8 @@ def test_user_interrupt_stops_the_run_and_keeps_the_steps(kernel, server, tmp_pa
     assert result.status == "ok", result.text
     assert kernel.value("kept") == "yes"
     assert kernel.value("'never' in globals()") is False
-    runs = kernel.execute("%codeact runs").stdout
-    assert "stopped · step 2 of 20" in runs.splitlines()[0]  # newest first
+    newest = runs_table(kernel.execute("%codeact runs").stdout)[0]  # newest first
+    assert (newest["status"], newest["steps"]) == ("stopped", "2")
     assert "Stopped by the user after 2 steps." in result.text
     path = tmp_path / "stopped.ipynb"
     assert kernel.execute(f"%codeact export {path}").status == "ok"
@@ -186,7 +187,8 @@ def test_non_retryable_failure_is_one_line_and_keeps_the_steps(kernel, server, t
     line = errors[0]["content"]["traceback"][0]
     assert expected in line and "\n" not in line and "sk-ant-test" not in result.text
     assert kernel.value("survivor") == "kept"
-    assert "failed · step 1 of 20" in kernel.execute("%codeact runs").stdout.splitlines()[0]
+    newest = runs_table(kernel.execute("%codeact runs").stdout)[0]
+    assert (newest["status"], newest["steps"]) == ("failed", "1")
     path = tmp_path / "failed.ipynb"
     assert kernel.execute(f"%codeact export {path}").status == "ok"
     nbformat.validate(nbformat.read(str(path), as_version=4))

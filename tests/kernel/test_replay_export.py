@@ -84,7 +84,7 @@ def test_export_refuses_an_existing_file_unless_forced(kernel, server, tmp_path)
     ("%%codeact", "The task is empty: write what you want done in the cell, below the %%codeact line."),
     ("%%codeact What sells best?", "The task goes in the cell body, not on the %%codeact line"),
     ("%%codeact --max-steps 3 What sells best?", "e.g. %%codeact ⏎ What sells best?"),
-    ("%codeact --replay rec.ipynb", "--replay is an option of the %%codeact cell"),
+    ("%codeact --replay rec.ipynb", "has no task: write it after the options"),
 ])
 def test_wrong_forms_get_a_one_line_hint(kernel, server, recording, cell, hint):
     asked = len(server.requests)
