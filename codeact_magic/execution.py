@@ -93,6 +93,14 @@ class LiveExecutor:
         on_main = threading.current_thread() is threading.main_thread()
         self._kernel_handler = ORIGINAL_GETSIGNAL(signal.SIGINT) if on_main else None
 
+    def finish(self) -> None:
+        """The run ended: give back the number the first step took ahead of the ``%%codeact`` cell's own, so the
+        cell after it follows the last step (``[4]`` the cell, ``[5]``…``[9]`` its steps, ``[10]`` the next cell)
+        and IPython's history (``In``, ``_i<n>``, ``%history``) stays numbered as the prompts are."""
+        if not self._first:
+            self.shell.execution_count -= 1
+            self._first = True
+
     def execute(self, code: str, timeout: float = 0.0) -> ExecutionResult:
         """Run ``code`` as one cell in the user's namespace, showing its output live.
 

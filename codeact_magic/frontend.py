@@ -48,11 +48,16 @@ class FrontendChannel(RunObserver):
         Seconds between two ``text`` messages while the model streams.
     heartbeat_s : float
         Seconds between two ``run`` messages while a step runs, so a page reloaded during a long step catches up.
+    setup : callable, optional
+        Returns the user's earlier cells a run read from (:func:`~codeact_magic.history.kernel_setup`), put first in
+        the notebook an ``export_request`` gets, as ``%codeact export`` does, so it stands alone.
     """
 
-    def __init__(self, runs: Callable[[], list[Run]], text_interval_s: float = 0.15, heartbeat_s: float = 2.0) -> None:
+    def __init__(self, runs: Callable[[], list[Run]], text_interval_s: float = 0.15, heartbeat_s: float = 2.0,
+                 setup: Callable[[Run], Any] | None = None) -> None:
         self.log = get_logger()
         self._runs = runs
+        self._setup = setup
         self.text_interval_s = text_interval_s
         self.heartbeat_s = heartbeat_s
         self._comm: Any = None
@@ -161,7 +166,7 @@ class FrontendChannel(RunObserver):
             if run is None:
                 comm.send(data=protocol.error_message(f"No run {data.get('run_id')!r} in this kernel."))
             else:
-                notebook = json.loads(json.dumps(run_to_notebook(run)))
+                notebook = json.loads(json.dumps(run_to_notebook(run, self._setup(run) if self._setup else None)))
                 self.send(protocol.export_message(run, notebook), comm)
 
     # -- the sender thread: heartbeats and the streamed text ---------------------------------------------------------

@@ -22,6 +22,7 @@ from .display import make_display, status_line
 from .exceptions import CodeActError
 from .execution import LiveExecutor
 from .frontend import FrontendChannel
+from .history import kernel_setup
 from .journal import RunJournal, find_run, load_runs, merge_runs, resolve_dir
 from .model import ClaudeModel, ReplayModel, has_api_key
 from .records import FollowUp, Run, RunStatus, new_run_id
@@ -164,7 +165,7 @@ class CodeActMagics(Magics, CodeActConfig):
         super().__init__(shell=shell, **kwargs)
         self.runs: list[Run] = []
         self._ended: dict[str, dict[str, tuple[int, Any]]] = {}  # run id -> the namespace's marks when it ended
-        self.frontend = FrontendChannel(lambda: self.runs)
+        self.frontend = FrontendChannel(lambda: self.runs, setup=lambda run: kernel_setup(self.shell, run))
         if getattr(shell, "kernel", None) is not None:
             self.frontend.register()
 
@@ -329,12 +330,14 @@ class CodeActMagics(Magics, CodeActConfig):
         journal = [RunJournal(journal_dir, redact=redactor.data)] if journal_dir else []
         self.frontend.redact = redactor.data
         observers = [*journal, make_display(self.display, self.shell, use_widgets, compact), self.frontend]
-        executor: Any = LiveExecutor(self.shell, redactor=redactor)
+        live = LiveExecutor(self.shell, redactor=redactor)
+        executor: Any = live
         if replay is not None:  # replay runs what the cells show, and stops where a step no longer does what it did
             model = executor = ReplayCheck(executor, model, replay[1], replay[0])
         try:
             run_agent(run, model, executor, options, observers, prices=self.prices)
         finally:
+            live.finish()
             self._ended[run.run_id] = _marks(self.shell.user_ns, getattr(self.shell, "user_ns_hidden", {}))
         if RunStatus(run.status).raises:  # the cell fails, so nbclient and papermill see it; shown once, here
             raise CodeActError(run.end_reason or "The run failed.")
@@ -369,8 +372,6 @@ class CodeActMagics(Magics, CodeActConfig):
         elif verb == "export":
             if len(words) != 2:
                 raise UsageError("Usage: %codeact export PATH  (for example: %codeact export analysis.ipynb)")
-            from .history import kernel_setup  # (the lead may move this to the imports above)
-
             run = self._find_run(args.run)
             redactor = self._redactor()
             setup = kernel_setup(self.shell, run)  # the user's earlier cells the run read from

@@ -128,12 +128,17 @@ def _note(run: Run, index: int, status: str, reason: str | None, source: str | N
     return _markdown(text, cell_metadata(run, index, "note", status=str(status), source_cell_id=source))
 
 
-def run_to_notebook(run: Run) -> nbformat.NotebookNode:
+def run_to_notebook(run: Run, setup: Any = None) -> nbformat.NotebookNode:
     """The run as a whole notebook: cells, kernelspec, language_info and the record under ``metadata.codeact``.
 
     Parameters
     ----------
     run : Run
+    setup : Setup, optional
+        The user's earlier cells the run read from (:func:`codeact_magic.history.kernel_setup`): they follow the
+        task cell as code cells (``role`` ``setup``, no outputs, ``execution_count`` null; their ``In[n]`` and the
+        names they give in ``metadata.codeact``), and what could not be recovered is listed in the task cell (and in
+        its ``metadata.codeact.setup_notes``).
 
     Returns
     -------
@@ -143,8 +148,24 @@ def run_to_notebook(run: Run) -> nbformat.NotebookNode:
     record = run.to_json()
     for step in record["steps"]:
         step.pop("outputs", None)  # the cells hold them
+    cells = run_cells(run, include_task=True)
+    if setup is not None and (setup.cells or setup.notes):
+        task = cells[0]
+        if setup.cells:
+            counts = ", ".join(f"In[{c.execution_count}]" for c in setup.cells)
+            many = len(setup.cells) > 1
+            task.source += (f"\n\n*Setup: the next {f'{len(setup.cells)} cells are' if many else 'cell is'} this "
+                            f"kernel's own earlier {'cells' if many else 'cell'} {counts}, which the run depended on.*")
+        if setup.notes:
+            task.source += ("\n\n**Not recovered**: this notebook does not run on its own until these are provided."
+                            + "".join(f"\n- {escape_dollars(note)}" for note in setup.notes))
+            task.metadata["codeact"]["setup_notes"] = list(setup.notes)
+        cells[1:1] = [_cell("code", c.source, {"codeact": {"run_id": run.run_id, "role": "setup",
+                                                           "execution_count": c.execution_count,
+                                                           "names": list(c.names)}},
+                            outputs=[], execution_count=None) for c in setup.cells]
     notebook = v4.new_notebook(
-        cells=run_cells(run, include_task=True),
+        cells=cells,
         metadata={
             "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
             "language_info": {"name": "python", "version": platform.python_version(), "mimetype": "text/x-python",
@@ -157,7 +178,7 @@ def run_to_notebook(run: Run) -> nbformat.NotebookNode:
 
 
 def write_notebook(run: Run, path: str | os.PathLike, *, overwrite: bool = False,
-                   redact: Callable[[Any], Any] | None = None) -> Path:
+                   redact: Callable[[Any], Any] | None = None, setup: Any = None) -> Path:
     """Validate the run's notebook and write it to ``path`` (``.ipynb`` added if missing).
 
     The file is written next to its target first and then renamed over it, so a failed write leaves no partial
@@ -174,6 +195,9 @@ def write_notebook(run: Run, path: str | os.PathLike, *, overwrite: bool = False
         Replace ``path`` if it exists (``%codeact export PATH --force``).
     redact : callable, optional
         Applied to the notebook's JSON before it is written (``Redactor.data``: secrets out).
+    setup : Setup, optional
+        The cells the notebook starts with after the task, and what could not be recovered (see
+        :func:`run_to_notebook`).
 
     Returns
     -------
@@ -201,7 +225,7 @@ def write_notebook(run: Run, path: str | os.PathLike, *, overwrite: bool = False
     if target.exists() and not overwrite:
         raise ExportError(f"{target} exists: add --force to replace it, or give another path.")
     # text that cannot be encoded (a lone surrogate from undecodable output) becomes U+FFFD; secrets go
-    notebook = nbformat.from_dict((redact or clean_data)(json.loads(json.dumps(run_to_notebook(run)))))
+    notebook = nbformat.from_dict((redact or clean_data)(json.loads(json.dumps(run_to_notebook(run, setup)))))
     nbformat.validate(notebook)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:

@@ -69,8 +69,10 @@ def test_multi_step_run_in_the_users_namespace(kernel, server, tmp_path):
     assert exported.status == "ok" and "Exported run" in exported.stdout
     notebook = nbformat.read(str(out), as_version=4)
     nbformat.validate(notebook)
-    assert [c.cell_type for c in notebook.cells] == ["markdown", "markdown", "code", "markdown", "code", "markdown",
-                                                     "code", "markdown"]
+    # the task, the user's cell that made `orders` (setup), then the run
+    assert [c.cell_type for c in notebook.cells] == ["markdown", "code", "markdown", "code", "markdown", "code",
+                                                     "markdown", "code", "markdown"]
+    assert notebook.cells[1].metadata["codeact"]["role"] == "setup" and "orders = pd.DataFrame" in notebook.cells[1].source
     assert notebook.metadata["codeact"]["run"]["model"] == "claude-sonnet-5-5"
     assert len(notebook.metadata["codeact"]["run"]["turns"]) == 4
 

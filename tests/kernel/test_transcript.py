@@ -81,8 +81,12 @@ def test_execution_counts_read_top_to_bottom(kernel, server, frontend):
     assert runs[-1]["run"]["execution_count"] == started
     counts = [c["cell"]["execution_count"] for c in result.codeact("cell") if c["cell"]["cell_type"] == "code"]
     assert counts == [started + 1, started + 2]
+    # the next cell follows the last step, and IPython's history is numbered as the prompts are
     after = kernel.execute("3")
-    assert next(m["content"]["execution_count"] for m in after.messages if m["msg_type"] == "execute_input") > counts[-1]
+    assert next(m["content"]["execution_count"] for m in after.messages if m["msg_type"] == "execute_input") == \
+        counts[-1] + 1
+    assert kernel.value(f"[In[{started}], In[{counts[0]}], In[{counts[-1] + 1}]]") == [
+        "get_ipython().run_cell_magic('codeact', '', 'Count.\\n')", "1 + 1", "3"]
 
 
 def test_with_no_insert_or_no_frontend_the_whole_transcript_stays(kernel, server):

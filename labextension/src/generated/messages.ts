@@ -21,9 +21,9 @@ export type RunStatus = 'running' | 'done' | 'stopped' | 'failed' | 'step_limit'
  */
 export type InsertMode = 'replace' | 'append' | 'none';
 /**
- * What a trajectory cell holds: the task (exports only), the model's reasoning, a code step, the final answer, or a note on how the run ended.
+ * What a trajectory cell holds: the task (exports only), the user's own earlier cell the run read from (setup, exports only: no outputs, its In[n] as `execution_count` and the names it gives as `names` in the metadata), the model's reasoning, a code step, the final answer, or a note on how the run ended.
  */
-export type CellRole = 'task' | 'reasoning' | 'step' | 'answer' | 'note';
+export type CellRole = 'task' | 'setup' | 'reasoning' | 'step' | 'answer' | 'note';
 /**
  * How one code step ended (records.StepStatus).
  */
