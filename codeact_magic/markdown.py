@@ -1,9 +1,11 @@
-"""The model's Markdown, made safe to render in Jupyter: a ``$`` is money, not the start of maths.
+"""The model's Markdown, made to render in Jupyter as it was meant: a ``$`` is money, ``\\(…\\)`` is maths.
 
-JupyterLab, Notebook 7 and nbconvert typeset ``$…$`` as TeX (JupyterLab's ``removeMath`` in
-``@jupyterlab/rendermime``, nbconvert's ``markdown_mistune``), so "it made $22,984 and lost $16,831" renders as
-italic maths. A backslash-escaped ``\\$`` is left alone by those math scanners and rendered as ``$`` by CommonMark
-(https://spec.commonmark.org/0.31.2/#backslash-escapes), in VS Code too.
+JupyterLab and Notebook 7 typeset ``$…$`` as TeX: MathJax reads the rendered page, where CommonMark has already
+turned ``\\$`` into ``$``, so "it made $22,984 and lost $16,831" renders as italic maths even when the ``$`` are
+escaped once. Two backslashes are needed (https://github.com/jupyterlab/jupyterlab/issues/8645): ``\\\\$`` reaches
+MathJax as ``\\$``, which its ``processEscapes`` shows as ``$``. For the same reason the model's ``\\(x\\)`` and
+``\\[x\\]`` reach MathJax as ``(x)`` and ``[x]``, plain text: they are written ``\\\\(x\\\\)`` and ``\\\\[x\\\\]``, which
+MathJax typesets. ``$$…$$`` needs nothing. (The Markdown cell and the ``text/markdown`` output render alike.)
 """
 
 from __future__ import annotations
@@ -59,21 +61,29 @@ def _closing_ticks(text: str, i: int, count: int) -> int:
 
 
 def _escape_inline(text: str) -> str:
-    """Escape every ``$`` of running Markdown ``text`` (no code blocks), except in code spans, in ``$$…$$`` and in
-    ``\\(…\\)`` / ``\\[…\\]``, and the ones already escaped."""
+    """Escape every ``$`` of running Markdown ``text`` (no code blocks) as ``\\\\$``, except in code spans and in
+    ``$$…$$``; write ``\\(…\\)`` and ``\\[…\\]`` as ``\\\\(…\\\\)`` and ``\\\\[…\\\\]``."""
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
         c = text[i]
         if c == "\\" and i + 1 < n:
             nxt = text[i + 1]
+            if text.startswith("\\\\", i):  # already two backslashes (\\$, \\(): as Jupyter wants them
+                out.append(text[i:i + 3] if i + 2 < n and text[i + 2] in "$([])" else text[i:i + 2])
+                i += len(out[-1])
+                continue
             if nxt in "([":
-                end = _closing(text, i + 2, "\\" + (")" if nxt == "(" else "]"), same_paragraph=False)
+                closer = "\\" + (")" if nxt == "(" else "]")
+                end = _closing(text, i + 2, closer, same_paragraph=False)
                 if end >= 0:
-                    out.append(text[i:end + 2])
+                    out.append("\\" + text[i:end] + "\\" + closer)
                     i = end + 2
                     continue
-            out.append(text[i:i + 2])  # an escape, \$ included: kept
+            if nxt == "$":  # the model's own \$: one backslash more
+                out.append("\\\\$")
+            else:
+                out.append(text[i:i + 2])  # another escape: kept
             i += 2
         elif c == "`":
             run = i
@@ -93,7 +103,7 @@ def _escape_inline(text: str) -> str:
                     out.append(text[i:end + 2])
                     i = end + 2
                     continue
-            out.append("\\$")
+            out.append("\\\\$")
             i += 1
         else:
             out.append(c)
@@ -102,9 +112,10 @@ def _escape_inline(text: str) -> str:
 
 
 def escape_dollars(text: str) -> str:
-    """``text`` with each ``$`` that would start maths escaped as ``\\$``, so amounts render as text.
+    """``text`` with each ``$`` that would start maths escaped as ``\\\\$``, so amounts render as text, and the
+    model's ``\\(…\\)`` / ``\\[…\\]`` maths written so that Jupyter typesets it (see the module's docstring).
 
-    Left as they are: ``$$…$$`` (display maths), ``\\(…\\)`` and ``\\[…\\]``, ``$`` already escaped, and ``$`` in
+    Left as they are: ``$$…$$`` (display maths), what is already written the Jupyter way (``\\\\$``, ``\\\\(``), and
     code spans, fenced or indented code blocks and raw HTML blocks (where a backslash would show). Blocks are found
     with markdown-it-py (CommonMark); code spans by their backtick runs, as CommonMark matches them.
 
@@ -116,9 +127,9 @@ def escape_dollars(text: str) -> str:
     Returns
     -------
     str
-        The same Markdown; ``text`` itself when it holds no ``$``.
+        The same Markdown; ``text`` itself when it holds no ``$``, ``\\(`` or ``\\[``.
     """
-    if "$" not in text:
+    if "$" not in text and "\\(" not in text and "\\[" not in text:
         return text
     verbatim = _verbatim_lines(text)
     lines = text.splitlines(keepends=True)

@@ -1,0 +1,105 @@
+"""JupyterLab in Chromium: one transcript. With the extension, a run's steps appear once, as the inserted cells, and
+the %%codeact cell keeps only its status line, the answer and a link; the saved file holds each output once; a
+``$`` amount in the model's Markdown renders as money, not maths; a reload shows no errors in the browser's console.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from lab import NotebookPage, make_notebook
+from scripts import SCRIPTS
+
+pytestmark = pytest.mark.ui
+
+#: Two steps, one printing a marker and one showing a rich display; the answer has dollar amounts and real maths.
+MONEY = {"match": "regional sales", "turns": [
+    {"text": "The north first, which costs $5 to check.", "code": "print('north-marker', sales['north'])"},
+    {"text": "Then the south, as a table.",
+     "code": "from IPython.display import HTML\nHTML('<b>south-marker</b> 16831')"},
+    {"text": "North made $22,984 and South $16,831; the share is $$\\frac{22984}{39815}$$ and "
+             "\\(x^2\\) stays maths."},
+]}
+
+
+@pytest.fixture(scope="module")
+def model_server(ui_ready):
+    from standin import StandIn
+
+    with StandIn(scripts=[*SCRIPTS, MONEY], latency=0.2) as server:
+        yield server
+
+
+SETUP = "%load_ext codeact_magic\nsales = {'north': 22984, 'south': 16831}"
+TASK = "%%codeact\nCompare the regional sales in `sales`."
+
+
+def open_notebook(lab, page, name: str) -> NotebookPage:
+    make_notebook(lab.root / name, [("setup", "code", SETUP), ("task", "code", TASK), ("mine", "code", "1 + 1")])
+    return NotebookPage(page, lab, name).open()
+
+
+def run(nb: NotebookPage) -> None:
+    nb.open_panel()
+    nb.run_cell(0)
+    nb.wait_idle()
+    nb.run_cell(1)
+    nb.page.wait_for_function(
+        "() => document.querySelectorAll(\"#codeact-runs .jp-codeact-RunItem[data-status='done']\").length >= 1",
+        timeout=60_000)
+    nb.wait_idle()
+    time.sleep(0.5)
+
+
+def test_steps_appear_once_and_dollars_render_as_money(lab, page):
+    nb = open_notebook(lab, page, "money.ipynb")
+    run(nb)
+    cells = nb.cells()
+    task = cells[1]
+    # the %%codeact cell: status line, answer, "2 steps below ↓" — no step code, no step output
+    assert len(task["outputs"]) == 3, task["outputs"]
+    assert task["outputs"][0].startswith("done · step 2 of 20")
+    assert "North made $22,984 and South $16,831" in task["outputs"][1]
+    assert "2 steps below ↓" in task["outputs"][2]
+    assert not any("north-marker" in o or "south-marker" in o for o in task["outputs"])
+    # the steps are the inserted cells, each output there once
+    inserted = [c for c in cells if c["codeact"]]
+    assert [c["role"] for c in inserted] == ["reasoning", "step", "reasoning", "step", "answer"]
+    shown = [o for c in cells for o in c["outputs"]]
+    assert sum("north-marker" in o for o in shown) == 1 and sum("south-marker" in o for o in shown) == 1
+    # money is text; $$…$$ and \(…\) are typeset by MathJax
+    answer = nb.page.locator(".jp-codeact-Cell[data-codeact-role='answer'] .jp-MarkdownOutput")
+    text = answer.inner_text()
+    assert "North made $22,984 and South $16,831" in text and "\\$" not in text
+    assert answer.locator("mjx-container").count() == 2
+    reasoning = nb.page.locator(".jp-codeact-Cell[data-codeact-role='reasoning'] .jp-MarkdownOutput").first
+    assert "costs $5 to check" in reasoning.inner_text() and reasoning.locator("mjx-container").count() == 0
+    compact_answer = nb.cell(1).locator(".jp-OutputArea-output").nth(1)
+    assert compact_answer.locator("mjx-container").count() == 2
+    nb.cell(1).scroll_into_view_if_needed()
+    nb.screenshot("transcript-compact.png")
+    # the saved notebook holds each step output once
+    nb.save()
+    saved = nb.read_file()
+    texts = [str(o.get("text", "")) + str(o.get("data", {})) for c in saved.cells for o in c.get("outputs", [])]
+    assert sum("north-marker" in t for t in texts) == 1 and sum("south-marker" in t for t in texts) == 1
+    assert len(saved.cells[1].outputs) == 3
+
+
+def test_no_console_errors_after_a_reload(lab, page):
+    nb = open_notebook(lab, page, "reload-console.ipynb")
+    run(nb)
+    nb.save()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.reload()
+    nb.wait_ready()
+    nb.open_panel()
+    time.sleep(3.0)  # the widget manager asks the kernel for its widgets' states after a reload
+    log = nb.page.locator(".jp-LogConsole")  # JupyterLab's log console, when open, would list kernel errors too
+    assert log.count() == 0 or "comm_id" not in log.inner_text()
+    assert not [e for e in errors if "comm_id" in e or "Error" in e or "error" in e], errors
+    nb.screenshot("after-reload.png")
