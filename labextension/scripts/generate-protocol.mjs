@@ -6,6 +6,9 @@
  * - `messages.ts`: the TypeScript types, by json-schema-to-typescript, and the envelope's constants;
  * - `validate.ts`: one validator per message type, ajv's standalone code (draft 2020-12), with its typed map.
  *
+ * Definitions no message refers to (data carried elsewhere, such as `StepsLink`, the data of the
+ * `application/vnd.codeact.steps+json` output) get a type and a validator of their own as well.
+ *
  * Usage: `node scripts/generate-protocol.mjs [OUT_DIR]` (default `src/generated`, relative to `labextension/`);
  * `npm run build:schema` runs it, and every build script runs that first. The output depends on the schema and the
  * locked versions of the two generators only (no dates, no paths), so the same schema gives byte-identical files:
@@ -60,6 +63,28 @@ function messageDefs(schema) {
   return found;
 }
 
+/**
+ * The `$defs` entries no message reaches through `$ref` (the data of other channels, e.g. an output's MIME data),
+ * in the schema's order.
+ */
+function dataDefs(schema) {
+  const reached = new Set();
+  const visit = node => {
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+    } else if (node !== null && typeof node === 'object') {
+      const match = /^#\/\$defs\/([A-Za-z0-9_]+)$/.exec(node.$ref ?? '');
+      if (match && !reached.has(match[1])) {
+        reached.add(match[1]);
+        visit(schema.$defs[match[1]]);
+      }
+      Object.entries(node).forEach(([key, value]) => key !== '$defs' && visit(value));
+    }
+  };
+  visit(schema);
+  return Object.keys(schema.$defs).filter(name => !reached.has(name));
+}
+
 function defName(ref) {
   const match = /^#\/\$defs\/([A-Za-z0-9_]+)$/.exec(ref ?? '');
   if (!match) {
@@ -87,21 +112,25 @@ function inlineEnvelope(value, root) {
  * The types. Every message definition carries the envelope (`protocol`, `version`, by `$ref` to the root's
  * properties), so `Message` is the plain union of the messages; the root's own properties only repeat it.
  */
-async function typesModule(schema) {
-  const root = {
-    title: 'Message',
-    description: schema.description,
-    oneOf: schema.oneOf,
-    $defs: inlineEnvelope(schema.$defs, schema)
-  };
-  let ts = await compile(root, 'Message', {
+async function typesModule(schema, data) {
+  const $defs = inlineEnvelope(schema.$defs, schema);
+  const root = { title: 'Message', description: schema.description, oneOf: schema.oneOf, $defs };
+  const options = {
     bannerComment: '',
     unreachableDefinitions: true,
     unknownAny: true,
     additionalProperties: true,
     strictIndexSignatures: false,
     style: { singleQuote: true, bracketSpacing: true, printWidth: 120, trailingComma: 'none', semi: true }
-  });
+  };
+  let ts = await compile(root, 'Message', options);
+  // json-schema-to-typescript declares only what the root reaches: each data definition is compiled on its own,
+  // the types it refers to (declared above) left undeclared
+  for (const name of data) {
+    const def = { ...$defs[name], title: name, $defs };
+    const alone = { ...options, unreachableDefinitions: false, declareExternallyReferenced: false };
+    ts += '\n' + (await compile(def, name, alone));
+  }
   // json-schema-to-typescript notes where each type came from; the type's name already says it
   const origin = ' \\* This interface was referenced by `[^`]*`\'s JSON-Schema\\n \\* via the `definition` "[^"]*"\\.\\n';
   ts = ts.replace(new RegExp(`/\\*\\*\\n${origin} \\*/\\n`, 'g'), '');
@@ -127,10 +156,11 @@ export const PROTOCOL_VERSION = ${JSON.stringify(version)};
  * runtime helpers with `require`; they are small self-contained functions, inlined here so that the module has no
  * import at all and runs the same in webpack, jest and node.
  */
-function validatorsModule(schema, messages) {
+function validatorsModule(schema, messages, data) {
   const ajv = new Ajv2020({ code: { source: true, esm: true, lines: true }, strict: true, allErrors: false });
   ajv.addSchema(schema);
-  const exports = Object.fromEntries(messages.map(([, name]) => [`validate${name}`, `${schema.$id}#/$defs/${name}`]));
+  const names = [...messages.map(([, name]) => name), ...data];
+  const exports = Object.fromEntries(names.map(name => [`validate${name}`, `${schema.$id}#/$defs/${name}`]));
   let code = standaloneCode(ajv, exports);
   code = code.replace(/^"use strict";/, '');
   code = code.replace(/require\("(ajv\/dist\/runtime\/[a-z0-9]+)"\)\.default/g, (_, module) => {
@@ -142,8 +172,10 @@ function validatorsModule(schema, messages) {
   // ajv exports each validator untyped; only the typed map below is exported
   code = code.replace(/^export const (validate[A-Za-z0-9]+) = /gm, 'const $1 = ');
   const entries = messages.map(([type, name]) => `  ${type}: validate${name}`).join(',\n');
+  const dataTypes = data.map(name => `  readonly ${name}: Validator<${name}>;`).join('\n');
+  const dataEntries = data.map(name => `  ${name}: validate${name}`).join(',\n');
   return `${HEADER}// @ts-nocheck: ajv's standalone code is plain JavaScript; the exports below are typed
-import type { Message } from './messages';
+import type { ${['Message', ...data].join(', ')} } from './messages';
 
 /** What a generated validator says is wrong: the fields of ajv's \`ErrorObject\` it fills in. */
 export interface ValidationError {
@@ -171,6 +203,13 @@ ${code.trim()}
 export const VALIDATORS: { readonly [K in Message['type']]: Validator<Extract<Message, { type: K }>> } = {
 ${entries}
 };
+
+/** One validator per data definition (no message refers to it), by its \`$defs\` name. */
+export const DATA_VALIDATORS: {
+${dataTypes}
+} = {
+${dataEntries}
+};
 `;
 }
 
@@ -182,10 +221,12 @@ async function main() {
   const outDir = resolve(EXTENSION, process.argv[2] ?? join('src', 'generated'));
   const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf-8'));
   const messages = messageDefs(schema);
+  const data = dataDefs(schema);
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'messages.ts'), await typesModule(schema));
-  writeFileSync(join(outDir, 'validate.ts'), validatorsModule(schema, messages));
-  console.log(`generate-protocol: ${messages.length} message types from ${SCHEMA_PATH} -> ${outDir}`);
+  writeFileSync(join(outDir, 'messages.ts'), await typesModule(schema, data));
+  writeFileSync(join(outDir, 'validate.ts'), validatorsModule(schema, messages, data));
+  console.log(`generate-protocol: ${messages.length} message types and ${data.length} data types ` +
+    `(${data.join(', ')}) from ${SCHEMA_PATH} -> ${outDir}`);
 }
 
 main().catch(error => {

@@ -1,7 +1,7 @@
 /**
  * How the panel writes a run's figures. Pure, tested by jest.
  */
-import { Usage, RunStatus } from './protocol';
+import { RunStatus, RunSummary, Usage } from './protocol';
 
 const STATUS_LABELS: Record<RunStatus, string> = {
   running: 'running',
@@ -32,6 +32,11 @@ export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
+/** Every token the run counted: all input ({@link inputTokens}) and the output. */
+export function totalTokens(usage: Usage): number {
+  return inputTokens(usage) + usage.output_tokens;
+}
+
 /** `12,345 in / 678 out`. */
 export function formatTokens(usage: Usage): string {
   return `${formatCount(inputTokens(usage))} in / ${formatCount(usage.output_tokens)} out`;
@@ -43,6 +48,77 @@ export function formatCost(usd: number | null): string {
     return 'cost unknown';
   }
   return usd < 1 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
+}
+
+/**
+ * When a run started, in local time: `14:02:31` on the day of `now`, `2026-11-21 14:02:31` on another day. An
+ * unreadable time is shown as it came.
+ *
+ * @param iso - ISO 8601 (the kernel sends UTC, `2026-11-21T23:40:00Z`).
+ */
+export function formatStartTime(iso: string, now: Date = new Date()): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) {
+    return iso;
+  }
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const time = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  const sameDay =
+    date.getFullYear() === now.getFullYear() && date.getMonth() === now.getMonth() && date.getDate() === now.getDate();
+  return sameDay ? time : `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${time}`;
+}
+
+/** What a card says of a run's steps; the step counts of one card always agree. */
+export interface IStepsText {
+  /** Beside "Steps": `2 of 20 running` while step 2 runs, `1 of 20 done` between steps, `3 of 20` once ended. */
+  figure: string;
+  /** On one line of a compact card: `step 2 of 20 running`, `1 of 20 steps done`, `3 of 20 steps`. */
+  line: string;
+  /** Over the code of the step running now: `Step 2 of 20 running`; null when no step runs. */
+  running: string | null;
+}
+
+/**
+ * The step figures of a run. `steps` counts the finished steps; while one runs (`current_code` set) it is step
+ * `steps + 1`, and the figure, the line and the label all name that one.
+ */
+export function stepsText(run: Pick<RunSummary, 'status' | 'steps' | 'max_steps' | 'current_code'>): IStepsText {
+  const of = `of ${run.max_steps}`;
+  if (run.status !== 'running') {
+    return { figure: `${run.steps} ${of}`, line: `${run.steps} ${of} steps`, running: null };
+  }
+  if (run.current_code !== null) {
+    const step = run.steps + 1;
+    return { figure: `${step} ${of} running`, line: `step ${step} ${of} running`, running: `Step ${step} ${of} running` };
+  }
+  return { figure: `${run.steps} ${of} done`, line: `${run.steps} ${of} steps done`, running: null };
+}
+
+/** The runs' figures summed, as {@link runTotals} in `runs.ts` adds them up. */
+export interface ITotals {
+  runs: number;
+  /** {@link totalTokens} summed. */
+  tokens: number;
+  /** USD summed over the runs whose cost is known. */
+  costUsd: number;
+  /** How many runs have no known cost (their model's price is unknown). */
+  unknownCost: number;
+}
+
+/** `3 runs · 12,345 tokens · $0.0123`, with `(+ 1 run of unknown cost)` when some cost is unknown. */
+export function formatTotals(totals: ITotals): string {
+  const runs = `${totals.runs} run${totals.runs === 1 ? '' : 's'}`;
+  const tokens = `${formatCount(totals.tokens)} tokens`;
+  let cost: string;
+  if (totals.unknownCost === totals.runs && totals.runs > 0) {
+    cost = 'cost unknown';
+  } else {
+    cost = formatCost(totals.costUsd);
+    if (totals.unknownCost > 0) {
+      cost += ` (+ ${totals.unknownCost} run${totals.unknownCost === 1 ? '' : 's'} of unknown cost)`;
+    }
+  }
+  return `${runs} · ${tokens} · ${cost}`;
 }
 
 /** `9.5 s`, `2 min 05 s`, `1 h 02 min`. */

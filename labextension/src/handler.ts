@@ -1,6 +1,7 @@
 /**
- * What one notebook does with each codeact message from its kernel: check it, keep the runs, insert cells, replace
- * an inserted cell's outputs, match replies to its own requests (the one record of the requests awaiting a reply).
+ * What one notebook does with each codeact message from its kernel: check it, keep the runs, insert cells (and note
+ * the runs a `replace` left no cell of), replace an inserted cell's outputs, match replies to its own requests (the one
+ * record of the requests awaiting a reply).
  * Pure (no JupyterLab import): jest feeds it the schema fixtures and whole runs.
  */
 import { INotebookCells, InsertionPlanner, InsertPlan, cellToInsert } from './insertion';
@@ -126,7 +127,13 @@ export class MessageHandler {
     }
     const plan = this.planner.plan(cells, message, startedHere);
     if (plan.kind === 'insert') {
+      const removed = new Set(plan.remove.map(i => cells.codeact(i)?.run_id));
       cells.apply(plan.remove, plan.at, cellToInsert(message));
+      // a run is replaced once the planner removed its cells and none of them is left (the user's edited ones stay)
+      for (let i = 0; i < cells.length && removed.size > 0; i++) {
+        removed.delete(cells.codeact(i)?.run_id);
+      }
+      removed.forEach(runId => runId !== undefined && this.runs.markReplaced(runId, message.run_id));
     }
     if (plan.kind === 'insert' || (plan.kind === 'skip' && plan.reason === 'present')) {
       this.planner.commit(message);

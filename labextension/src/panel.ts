@@ -8,14 +8,11 @@ import { Panel, Widget } from '@lumino/widgets';
 import { SidePanel } from '@jupyterlab/ui-components';
 
 import { codeactIcon } from './icons';
-import { FLASH_CLASS } from './marking';
-import { codeactMetadata } from './notebookcells';
+import { goToTarget } from './locate';
+import { cellsOf, showCells } from './navigate';
 import { ModelRegistry } from './registry';
 import { IRunView } from './runs';
 import { IRunActions, RunsView } from './runsview';
-
-/** How long "Go to" highlights a run's cells, in milliseconds. */
-const FLASH_MS = 1600;
 
 export interface IRunsPanelOptions {
   tracker: INotebookTracker;
@@ -86,35 +83,35 @@ export class RunsPanel extends SidePanel {
     });
   }
 
-  /** Scroll to the run's first cell (or its %%codeact cell), make it active and highlight the run's cells. */
+  /**
+   * Scroll to the run's first cell, make it active and highlight the run's cells; with no cell of the run here, go to
+   * its %%codeact cell and say why.
+   */
   private _goTo(run: IRunView): void {
     const panel: NotebookPanel | null = this._current;
     if (!panel) {
       return;
     }
     const notebook = panel.content;
-    const widgets = notebook.widgets;
-    const mine: number[] = [];
-    widgets.forEach((cell, i) => {
-      if (codeactMetadata(cell.model.getMetadata('codeact'))?.run_id === run.run_id) {
-        mine.push(i);
-      }
-    });
-    let target = mine.length > 0 ? mine[0] : -1;
-    if (target < 0 && run.cell_id) {
-      target = widgets.findIndex(cell => cell.model.id === run.cell_id);
-    }
-    if (target < 0) {
-      Notification.info(`codeact: run ${run.run_id} has no cells in this notebook.`, { autoClose: 4000 });
-      return;
-    }
-    notebook.deselectAll();
-    notebook.activeCellIndex = target;
-    void notebook.scrollToItem(target, 'start');
-    for (const i of mine) {
-      const cell = widgets[i];
-      cell.addClass(FLASH_CLASS);
-      window.setTimeout(() => cell.removeClass(FLASH_CLASS), FLASH_MS);
+    const target = goToTarget(cellsOf(notebook), run);
+    switch (target.kind) {
+      case 'cells':
+        showCells(notebook, target.positions[0], target.positions);
+        break;
+      case 'replaced':
+        if (target.source >= 0) {
+          showCells(notebook, target.source);
+        }
+        Notification.info(`codeact: the cells of run ${run.run_id} were replaced by run ${target.by}.`, {
+          autoClose: 4000
+        });
+        break;
+      case 'source':
+        showCells(notebook, target.at);
+        break;
+      case 'absent':
+        Notification.info(`codeact: run ${run.run_id} has no cells in this notebook.`, { autoClose: 4000 });
+        break;
     }
   }
 

@@ -3,7 +3,7 @@
  * shares the model, so a run's cells are inserted once. Each view gets its own cell marker.
  */
 import { DocumentRegistry } from '@jupyterlab/docregistry';
-import { INotebookModel, INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { INotebookModel, INotebookTracker, Notebook, NotebookPanel } from '@jupyterlab/notebook';
 
 import { CellMarker } from './marking';
 import { CodeActModel, ICodeActModelOptions } from './model';
@@ -34,7 +34,14 @@ export class ModelRegistry {
     return this._models.get(context) ?? null;
   }
 
+  /** The model of the notebook a followed view shows, or null. */
+  forView(notebook: Notebook): CodeActModel | null {
+    const context = this._contexts.get(notebook);
+    return context ? this.get(context) : null;
+  }
+
   private _watch(panel: NotebookPanel): void {
+    this._contexts.set(panel.content, panel.context);
     this.ensure(panel.context).addView(panel.content);
     const marker = new CellMarker(panel.content);
     panel.disposed.connect(() => marker.dispose());
@@ -42,4 +49,5 @@ export class ModelRegistry {
 
   private _options: Omit<ICodeActModelOptions, 'context'>;
   private _models = new Map<DocumentRegistry.IContext<INotebookModel>, CodeActModel>();
+  private _contexts = new WeakMap<Notebook, DocumentRegistry.IContext<INotebookModel>>();
 }

@@ -1,6 +1,7 @@
 /**
- * The content of the runs panel: the live run (streaming reasoning, current step, Stop) and every run of the active
- * notebook's kernel with its figures and its Go to and Export buttons. A React view over a {@link CodeActModel}.
+ * The content of the runs panel: the totals of the kernel's runs, the live run (streaming reasoning, current step,
+ * Stop) and every run of the active notebook's kernel with its start time, run id, figures and its Go to and Export
+ * buttons. A React view over a {@link CodeActModel}.
  */
 import {
   Button,
@@ -15,12 +16,15 @@ import {
   formatCost,
   formatCount,
   formatElapsed,
+  formatStartTime,
   formatTokens,
+  formatTotals,
   oneLine,
-  statusLabel
+  statusLabel,
+  stepsText
 } from './format';
 import { CodeActModel } from './model';
-import { IRunView, elapsedSeconds } from './runs';
+import { IRunView, elapsedSeconds, runTotals } from './runs';
 
 /** What the view acts on: provided by the panel. */
 export interface IRunActions {
@@ -72,6 +76,7 @@ export class RunsView extends ReactWidget {
     const past = runs.filter(run => run !== live);
     return (
       <div className="jp-codeact-Runs">
+        {runs.length > 0 ? <Totals runs={runs} /> : null}
         {live ? (
           <LiveRun run={live} now={now} actions={this._actions} exporting={model.exporting.has(live.run_id)} />
         ) : null}
@@ -147,6 +152,22 @@ interface IRunProps {
   exporting: boolean;
 }
 
+/** The runs' tokens and cost added up. */
+function Totals({ runs }: { runs: IRunView[] }): JSX.Element {
+  const totals = runTotals(runs);
+  return (
+    <div
+      className="jp-codeact-totals"
+      data-tokens={totals.tokens}
+      data-cost={totals.costUsd}
+      data-unknown-cost={totals.unknownCost}
+      title="All the runs of this kernel listed below: every input token (cached ones too) and output token, and the cost in USD"
+    >
+      <span className="jp-codeact-label">Total</span> <span className="jp-codeact-totalsText">{formatTotals(totals)}</span>
+    </div>
+  );
+}
+
 function StatusChip({ run }: { run: IRunView }): JSX.Element {
   return (
     <span className={`jp-codeact-status jp-codeact-status-${run.status}`} title={run.end_reason ?? undefined}>
@@ -155,10 +176,46 @@ function StatusChip({ run }: { run: IRunView }): JSX.Element {
   );
 }
 
+/** The chip of a run whose cells a later run of the same cell replaced. */
+function ReplacedChip({ run }: { run: IRunView }): JSX.Element | null {
+  return run.replaced_by ? (
+    <span className="jp-codeact-replaced" title={`Its cells were replaced by run ${run.replaced_by}`}>
+      replaced
+    </span>
+  ) : null;
+}
+
+/** When the run started (local time) and its id, selectable to copy. */
+function RunMeta({ run }: { run: IRunView }): JSX.Element {
+  const started = new Date(run.started_at);
+  return (
+    <div className="jp-codeact-meta">
+      <time
+        className="jp-codeact-started"
+        dateTime={run.started_at}
+        title={Number.isNaN(started.getTime()) ? run.started_at : `Started ${started.toLocaleString()}`}
+      >
+        {formatStartTime(run.started_at)}
+      </time>
+      <span className="jp-codeact-sep"> · </span>
+      <code className="jp-codeact-runId" title="Run id: click to select it, then copy">
+        {run.run_id}
+      </code>
+      {run.replaced_by ? (
+        <span className="jp-codeact-replacedBy">
+          {' '}
+          replaced by <code className="jp-codeact-runId">{run.replaced_by}</code>
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
 function Figures({ run, now, compact }: { run: IRunView; now: number; compact?: boolean }): JSX.Element {
   const cached = run.usage.cache_read_input_tokens;
+  const steps = stepsText(run);
   const figures: [string, string, string, string | undefined][] = [
-    ['steps', 'Steps', `${run.steps} of ${run.max_steps}`, undefined],
+    ['steps', 'Steps', compact ? steps.line : steps.figure, undefined],
     [
       'tokens',
       'Tokens',
@@ -177,7 +234,7 @@ function Figures({ run, now, compact }: { run: IRunView; now: number; compact?: 
           <React.Fragment key={key}>
             {i > 0 ? <span className="jp-codeact-sep"> · </span> : null}
             <span data-figure={key} title={title ?? name}>
-              {key === 'steps' ? `${value} steps` : key === 'tokens' ? `${value} tokens` : value}
+              {key === 'tokens' ? `${value} tokens` : value}
             </span>
           </React.Fragment>
         ));
@@ -220,7 +277,12 @@ function Actions({ run, actions, exporting }: Omit<IRunProps, 'now'>): JSX.Eleme
         small
         minimal
         className="jp-codeact-goto"
-        title="Scroll to this run's cells"
+        data-replaced-by={run.replaced_by ?? undefined}
+        title={
+          run.replaced_by
+            ? `Replaced by run ${run.replaced_by}: its cells are gone; goes to the %%codeact cell`
+            : "Scroll to this run's cells"
+        }
         onClick={() => actions.goTo(run)}
       >
         <searchIcon.react tag="span" className="jp-codeact-buttonIcon" />
@@ -246,23 +308,22 @@ function Actions({ run, actions, exporting }: Omit<IRunProps, 'now'>): JSX.Eleme
 }
 
 function LiveRun({ run, now, actions, exporting }: IRunProps): JSX.Element {
+  const running = stepsText(run).running;
   return (
     <section className="jp-codeact-Live" data-run-id={run.run_id}>
       <div className="jp-codeact-runHead">
         <StatusChip run={run} />
+        <ReplacedChip run={run} />
         <span className="jp-codeact-model">{run.model}</span>
       </div>
+      <RunMeta run={run} />
       <div className="jp-codeact-task" title={run.task}>
         {oneLine(run.task, 300)}
       </div>
       <Figures run={run} now={now} />
       <Streaming label="Reasoning" text={run.text} className="jp-codeact-reasoning" />
-      {run.current_code ? (
-        <Streaming
-          label={`Step ${run.steps + 1} running`}
-          text={run.current_code}
-          className="jp-codeact-currentStep"
-        />
+      {running !== null && run.current_code !== null ? (
+        <Streaming label={running} text={run.current_code} className="jp-codeact-currentStep" />
       ) : null}
       <Actions run={run} actions={actions} exporting={exporting} />
     </section>
@@ -287,13 +348,20 @@ function Streaming({ label, text, className }: { label: string; text: string; cl
 
 function RunItem({ run, now, actions, exporting }: IRunProps): JSX.Element {
   return (
-    <li className="jp-codeact-RunItem" data-run-id={run.run_id} data-status={run.status}>
+    <li
+      className="jp-codeact-RunItem"
+      data-run-id={run.run_id}
+      data-status={run.status}
+      data-replaced-by={run.replaced_by ?? undefined}
+    >
       <div className="jp-codeact-runHead">
         <StatusChip run={run} />
+        <ReplacedChip run={run} />
         <span className="jp-codeact-task" title={run.task}>
           {oneLine(run.task, 160)}
         </span>
       </div>
+      <RunMeta run={run} />
       <Figures run={run} now={now} compact />
       {run.end_reason ? <div className="jp-codeact-endReason">{run.end_reason}</div> : null}
       <Actions run={run} actions={actions} exporting={exporting} />

@@ -213,3 +213,44 @@ describe('export requests', () => {
     expect(handler.exporting.size).toBe(0);
   });
 });
+
+describe('a run whose cells a re-run replaced', () => {
+  function twoRuns(mode: 'replace' | 'append' = 'replace', edit = false) {
+    const nb = new FakeNotebook([FakeNotebook.user('anchor', '%%codeact\nTotal'), FakeNotebook.user('mine')]);
+    const handler = new MessageHandler(() => nb);
+    for (const id of ['r1', 'r2']) {
+      const done = fixture('run_done.json');
+      handler.handle({ ...done, run: { ...done.run, run_id: id, cell_id: 'anchor', insert_mode: mode } }, HERE);
+    }
+    for (let i = 0; i < 3; i++) {
+      handler.handle(cellMessage('r1', i), HERE);
+    }
+    if (edit) {
+      nb.cells[2].source += '\n# mine now';
+    }
+    handler.handle(cellMessage('r2', 0, { mode }), HERE);
+    return { nb, handler };
+  }
+
+  it('is marked replaced by the later run, once its cells are gone', () => {
+    const { nb, handler } = twoRuns();
+    expect(nb.layout()).toEqual(['anchor', 'r2:0', 'mine']);
+    expect(handler.runs.get('r1')?.replaced_by).toBe('r2');
+    expect(handler.runs.get('r2')?.replaced_by).toBeNull();
+    // the later run's own next cells replace nothing more
+    handler.handle(cellMessage('r2', 1), HERE);
+    expect(handler.runs.get('r2')?.replaced_by).toBeNull();
+  });
+
+  it('is not replaced while a cell of it the user edited stays', () => {
+    const { nb, handler } = twoRuns('replace', true);
+    expect(nb.layout()).toEqual(['anchor', 'r2:0', 'r1:1', 'mine']);
+    expect(handler.runs.get('r1')?.replaced_by).toBeNull();
+  });
+
+  it('is not replaced when the re-run appends', () => {
+    const { nb, handler } = twoRuns('append');
+    expect(nb.layout()).toEqual(['anchor', 'r1:0', 'r1:1', 'r1:2', 'r2:0', 'mine']);
+    expect(handler.runs.get('r1')?.replaced_by).toBeNull();
+  });
+});

@@ -1,4 +1,4 @@
-import { RunStore, elapsedSeconds } from '../src/runs';
+import { RunStore, elapsedSeconds, newestRunOfCell, restoredExecutionCount, runTotals } from '../src/runs';
 import { exportPath, formatCost, formatCount, formatElapsed, formatTokens, oneLine, statusLabel } from '../src/format';
 import { fixture } from './helpers';
 
@@ -57,5 +57,75 @@ describe('figures', () => {
     expect(exportPath('sales.ipynb', 'codeact-r-1.ipynb', new Set(['codeact-r-1.ipynb']))).toBe('codeact-r-1-1.ipynb');
     expect(exportPath('a/codeact-r-1.ipynb', 'codeact-r-1.ipynb', new Set())).toBe('a/codeact-r-1-1.ipynb');
     expect(exportPath('a/b.ipynb', '../../etc/x', new Set())).toBe('a/x.ipynb');
+  });
+});
+
+describe('replaced runs', () => {
+  it('are kept across summaries and snapshots, and forgotten with the kernel', () => {
+    const store = new RunStore();
+    store.apply(fixture('run_done.json'), 0);
+    expect(store.get('r-0001')?.replaced_by).toBeNull();
+    expect(store.markReplaced('r-0001', 'r-0002')).toBe(true);
+    expect(store.markReplaced('r-0001', 'r-0002')).toBe(false);
+    expect(store.markReplaced('r-0002', 'r-0002')).toBe(false);
+    expect(store.get('r-0001')?.replaced_by).toBe('r-0002');
+    store.apply(fixture('run_done.json'), 0);
+    store.apply(fixture('runs.json'), 0);
+    expect(store.get('r-0001')?.replaced_by).toBe('r-0002');
+    // told before the run's summary came: the summary carries it
+    expect(store.markReplaced('r-0003', 'r-0004')).toBe(false);
+    const third = fixture('run_done.json');
+    third.run.run_id = 'r-0003';
+    store.apply(third, 0);
+    expect(store.get('r-0003')?.replaced_by).toBe('r-0004');
+    store.clear();
+    store.apply(fixture('run_done.json'), 0);
+    expect(store.get('r-0001')?.replaced_by).toBeNull();
+  });
+});
+
+describe('the panel totals', () => {
+  it('add up every run shown, known costs only, counting the unknown ones', () => {
+    const done = fixture('run_done.json').run;
+    const unpriced = { ...done, run_id: 'r-0002', cost_usd: null };
+    const live = fixture('run_running.json').run;
+    const totals = runTotals([done, unpriced, { ...live, run_id: 'r-0003' }]);
+    const tokens = (u: typeof done.usage) =>
+      u.input_tokens + u.output_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens;
+    expect(totals).toEqual({
+      runs: 3,
+      tokens: 2 * tokens(done.usage) + tokens(live.usage),
+      costUsd: done.cost_usd + live.cost_usd,
+      unknownCost: 1
+    });
+    expect(runTotals([])).toEqual({ runs: 0, tokens: 0, costUsd: 0, unknownCost: 0 });
+  });
+});
+
+describe('the execution count of a %%codeact cell', () => {
+  const run = { ...fixture('run_done.json').run, run_id: 'r-2', cell_id: 'cell-a', execution_count: 4 };
+
+  it('goes back to the count the cell started with, for a run of this execution', () => {
+    expect(restoredExecutionCount(run, null, 10)).toBe(4);
+    expect(restoredExecutionCount(run, 'r-1', 10)).toBe(4);
+    expect(restoredExecutionCount(run, 'r-1', 4)).toBeNull(); // already right
+  });
+
+  it('is left alone when the execution started no run, or the kernel said no count', () => {
+    expect(restoredExecutionCount(undefined, null, 10)).toBeNull();
+    expect(restoredExecutionCount(run, 'r-2', 15)).toBeNull(); // the cell ran again without starting a run
+    expect(restoredExecutionCount({ ...run, execution_count: null }, null, 10)).toBeNull();
+  });
+
+  it('is the newest run of the cell', () => {
+    const store = new RunStore();
+    for (const [id, cell] of [['r-1', 'cell-a'], ['r-2', 'cell-b'], ['r-3', 'cell-a']]) {
+      const message = fixture('run_done.json');
+      message.run = { ...message.run, run_id: id, cell_id: cell };
+      store.apply(message, 0);
+    }
+    expect(newestRunOfCell(store.list(), 'cell-a')?.run_id).toBe('r-3');
+    expect(newestRunOfCell(store.list(), 'cell-b')?.run_id).toBe('r-2');
+    expect(newestRunOfCell(store.list(), 'cell-c')).toBeUndefined();
   });
 });
