@@ -11,7 +11,9 @@
  *   higher index), so the run's cells stay in order even around the user's own cells. The index is the integer
  *   `metadata.codeact.index`, never read out of the key. A cell of the run without one (saved by an older version)
  *   has no known position: it is left out of the ordering, and still counts for the key and for replace/append.
- *   Every cell inserted here carries the index of its message.
+ *   Every cell inserted here carries the index of its message. Only the cells of the same `%%codeact` cell count
+ *   (`metadata.codeact.source_cell_id`, the message's `cell_id`): a follow-up (`%%codeact --continue`) goes on with
+ *   the same run from another cell, and its cells go below that cell, not after the run's earlier cells.
  * - The first cell of a run goes right below its `%%codeact` cell (the anchor, found by id). With `replace`, the
  *   block of earlier runs' cells of that anchor right below it is removed first, except the cells the user edited
  *   (their source no longer matches the hash taken at insertion, or there is no hash): those stay, below the new
@@ -103,7 +105,7 @@ export class InsertionPlanner {
           return { kind: 'skip', reason: 'present' };
         }
         const k = meta.index;
-        if (meta.run_id === runId && typeof k === 'number') {
+        if (meta.run_id === runId && typeof k === 'number' && sameSource(meta, message)) {
           if (k < index && k > beforeIndex) {
             before = i;
             beforeIndex = k;
@@ -186,6 +188,11 @@ export function cellToInsert(message: CellMessage): TrajectoryCell {
 }
 
 /** Positions of the contiguous cells right below `anchor` that earlier runs of the same anchor inserted. */
+/** Whether an inserted cell came from the message's `%%codeact` cell (a cell without `source_cell_id` may have). */
+function sameSource(meta: CellMetadata, message: CellMessage): boolean {
+  return meta.source_cell_id === undefined || meta.source_cell_id === message.cell_id;
+}
+
 function earlierRunsBlock(cells: INotebookCells, anchor: number, message: CellMessage): number[] {
   const block: number[] = [];
   for (let i = anchor + 1; i < cells.length; i++) {

@@ -57,6 +57,27 @@ describe('order', () => {
     expect(nb.layout()).toEqual(['setup', 'anchor', 'r1:0', 'typed', 'after', 'r1:1', 'r1:2']);
   });
 
+  it('puts a follow-up of the run below its own cell, not after the run\'s earlier cells', () => {
+    const nb = notebook();
+    nb.cells.push(FakeNotebook.user('followup', '%%codeact -c\nNow chart it'), FakeNotebook.user('last'));
+    const planner = new InsertionPlanner();
+    for (let i = 0; i < 3; i++) {
+      deliver(planner, nb, cellMessage('r1', i));
+    }
+    for (let i = 3; i < 5; i++) {
+      deliver(planner, nb, cellMessage('r1', i, { anchor: 'followup' }));
+    }
+    expect(nb.layout()).toEqual(['setup', 'anchor', 'r1:0', 'r1:1', 'r1:2', 'after', 'followup', 'r1:3', 'r1:4',
+      'last']);
+    // delivered again after a reload: nothing moves, nothing doubles
+    const again = new InsertionPlanner();
+    for (let i = 0; i < 5; i++) {
+      deliver(again, nb, cellMessage('r1', i, { anchor: i < 3 ? 'anchor' : 'followup' }));
+    }
+    expect(nb.layout()).toEqual(['setup', 'anchor', 'r1:0', 'r1:1', 'r1:2', 'after', 'followup', 'r1:3', 'r1:4',
+      'last']);
+  });
+
   it('records the source hash and trusts code cells, and gives no id', () => {
     const message = cellMessage('r1', 1, { source: 'df.sum()' });
     (message.cell as any).id = 'from-the-kernel';
