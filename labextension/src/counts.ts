@@ -2,14 +2,14 @@
  * Execution counts that read top to bottom: the kernel runs each step of a `%%codeact` cell as its own execution, so
  * the cell's execute reply carries the last step's count and JupyterLab would show [10] on the cell above its steps
  * [5]…[9]. Once the cell's execution ended, its count goes back to the one it got when it started, [4]
- * (`RunSummary.execution_count`; see `restoredExecutionCount` in `runs.ts`).
+ * (`RunSummary.execution_count`, or a follow-up's; see `restoredExecutionCount` in `runs.ts`).
  */
 import { ICellModel, ICodeCellModel } from '@jupyterlab/cells';
 import { Notebook, NotebookActions } from '@jupyterlab/notebook';
 import { IDisposable } from '@lumino/disposable';
 
 import { CodeActModel } from './model';
-import { newestRunOfCell, restoredExecutionCount } from './runs';
+import { newestExecutionOfCell, restoredExecutionCount } from './runs';
 
 type Scheduled = Parameters<Parameters<typeof NotebookActions.executionScheduled.connect>[0]>[1];
 type Executed = Parameters<Parameters<typeof NotebookActions.executed.connect>[0]>[1];
@@ -41,7 +41,7 @@ export class ExecutionCounts implements IDisposable {
   private _onScheduled(_: unknown, { notebook, cell }: Scheduled): void {
     const model = this._modelOf(notebook);
     if (model && cell.model.type === 'code') {
-      this._before.set(cell.model, newestRunOfCell(model.runs, cell.model.id)?.run_id ?? null);
+      this._before.set(cell.model, newestExecutionOfCell(model.runs, cell.model.id)?.token ?? null);
     }
   }
 
@@ -56,7 +56,7 @@ export class ExecutionCounts implements IDisposable {
       return;
     }
     const code = cell.model as ICodeCellModel;
-    const count = restoredExecutionCount(newestRunOfCell(model.runs, code.id), before, code.executionCount);
+    const count = restoredExecutionCount(newestExecutionOfCell(model.runs, code.id), before, code.executionCount);
     if (count !== null) {
       // out of the undo history, as the reply's own count
       notebook.model?.sharedModel.transact(() => {

@@ -120,31 +120,57 @@ export function runTotals(runs: readonly RunSummary[]): ITotals {
   return totals;
 }
 
-/** The newest of `runs` (newest first, as {@link RunStore.list} gives them) started by the cell `cellId`, if any. */
-export function newestRunOfCell<T extends RunSummary>(runs: readonly T[], cellId: string): T | undefined {
-  return runs.find(run => run.cell_id === cellId);
+/** One execution of a `%%codeact` cell that started or continued a run. */
+export interface ICellExecution {
+  /** Which execution it is: the run's id and the number of the follow-up (0: the run's own start). */
+  token: string;
+  /** The execution count the cell got when it started. */
+  count: number | null;
 }
 
 /**
- * The execution count to give a `%%codeact` cell once its execution ended: the count it got when it started
- * (`execution_count` of its run), not the last step's, which the execute reply carries; so the cell reads [n] and its
- * steps [n+1]… below it.
+ * The newest execution of the cell `cellId` among the runs: a run it started, or a follow-up of a run it made
+ * (`%%codeact --continue`), whichever started last.
+ */
+export function newestExecutionOfCell(runs: readonly RunSummary[], cellId: string): ICellExecution | undefined {
+  let newest: (ICellExecution & { at: string }) | undefined;
+  const consider = (token: string, count: number | null, at: string) => {
+    if (!newest || at > newest.at) {
+      newest = { token, count, at };
+    }
+  };
+  for (const run of runs) {
+    if (run.cell_id === cellId) {
+      consider(`${run.run_id}/0`, run.execution_count, run.started_at);
+    }
+    run.followups.forEach((followup, i) => {
+      if (followup.cell_id === cellId) {
+        consider(`${run.run_id}/${i + 1}`, followup.execution_count, followup.started_at);
+      }
+    });
+  }
+  return newest && { token: newest.token, count: newest.count };
+}
+
+/**
+ * The execution count to give a `%%codeact` cell once its execution ended: the count it got when it started, not
+ * the last step's, which the execute reply carries; so the cell reads [n] and its steps [n+1]… below it.
  *
- * @param run - the newest run of the cell now ({@link newestRunOfCell}).
- * @param before - the id of the cell's newest run when its execution was scheduled, or null: a run that was there
- *   already is not this execution's (the cell ran as plain code, or its magic stopped before starting a run).
+ * @param execution - the newest execution of the cell now ({@link newestExecutionOfCell}).
+ * @param before - the token of the cell's newest execution when its execution was scheduled, or null: one that was
+ *   there already is not this execution's (the cell ran as plain code, or its magic stopped before starting a run).
  * @param current - the cell's execution count now.
  * @returns the count to set, or null to leave the cell as it is.
  */
 export function restoredExecutionCount(
-  run: RunSummary | undefined,
+  execution: ICellExecution | undefined,
   before: string | null,
   current: number | null
 ): number | null {
-  if (!run || run.run_id === before || run.execution_count === null || run.execution_count === current) {
+  if (!execution || execution.token === before || execution.count === null || execution.count === current) {
     return null;
   }
-  return run.execution_count;
+  return execution.count;
 }
 
 /** Seconds since the run started: as the kernel said, plus the time since it said so while the run goes on. */

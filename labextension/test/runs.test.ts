@@ -1,4 +1,10 @@
-import { RunStore, elapsedSeconds, newestRunOfCell, restoredExecutionCount, runTotals } from '../src/runs';
+import {
+  RunStore,
+  elapsedSeconds,
+  newestExecutionOfCell,
+  restoredExecutionCount,
+  runTotals
+} from '../src/runs';
 import { exportPath, formatCost, formatCount, formatElapsed, formatTokens, oneLine, statusLabel } from '../src/format';
 import { fixture } from './helpers';
 
@@ -104,28 +110,35 @@ describe('the panel totals', () => {
 
 describe('the execution count of a %%codeact cell', () => {
   const run = { ...fixture('run_done.json').run, run_id: 'r-2', cell_id: 'cell-a', execution_count: 4 };
+  const execution = (count: number | null = 4) => ({ token: 'r-2/0', count });
 
   it('goes back to the count the cell started with, for a run of this execution', () => {
-    expect(restoredExecutionCount(run, null, 10)).toBe(4);
-    expect(restoredExecutionCount(run, 'r-1', 10)).toBe(4);
-    expect(restoredExecutionCount(run, 'r-1', 4)).toBeNull(); // already right
+    expect(restoredExecutionCount(execution(), null, 10)).toBe(4);
+    expect(restoredExecutionCount(execution(), 'r-1/0', 10)).toBe(4);
+    expect(restoredExecutionCount(execution(), 'r-1/0', 4)).toBeNull(); // already right
   });
 
   it('is left alone when the execution started no run, or the kernel said no count', () => {
     expect(restoredExecutionCount(undefined, null, 10)).toBeNull();
-    expect(restoredExecutionCount(run, 'r-2', 15)).toBeNull(); // the cell ran again without starting a run
-    expect(restoredExecutionCount({ ...run, execution_count: null }, null, 10)).toBeNull();
+    expect(restoredExecutionCount(execution(), 'r-2/0', 15)).toBeNull(); // the cell ran again without starting a run
+    expect(restoredExecutionCount(execution(null), null, 10)).toBeNull();
   });
 
-  it('is the newest run of the cell', () => {
-    const store = new RunStore();
-    for (const [id, cell] of [['r-1', 'cell-a'], ['r-2', 'cell-b'], ['r-3', 'cell-a']]) {
-      const message = fixture('run_done.json');
-      message.run = { ...message.run, run_id: id, cell_id: cell };
-      store.apply(message, 0);
-    }
-    expect(newestRunOfCell(store.list(), 'cell-a')?.run_id).toBe('r-3');
-    expect(newestRunOfCell(store.list(), 'cell-b')?.run_id).toBe('r-2');
-    expect(newestRunOfCell(store.list(), 'cell-c')).toBeUndefined();
+  it('is a follow-up\'s own count for the follow-up cell, the newest execution of a cell winning', () => {
+    const followed = {
+      ...run,
+      started_at: '2026-12-01T10:00:00Z',
+      followups: [
+        { cell_id: 'cell-f', execution_count: 12, started_at: '2026-12-01T10:05:00Z' },
+        { cell_id: 'cell-f', execution_count: 20, started_at: '2026-12-01T10:09:00Z' }
+      ]
+    };
+    const later = { ...run, run_id: 'r-9', cell_id: 'cell-a', execution_count: 30, started_at: '2026-12-01T11:00:00Z' };
+    expect(newestExecutionOfCell([later, followed], 'cell-f')).toEqual({ token: 'r-2/2', count: 20 });
+    expect(newestExecutionOfCell([later, followed], 'cell-a')).toEqual({ token: 'r-9/0', count: 30 });
+    expect(newestExecutionOfCell([followed], 'cell-a')).toEqual({ token: 'r-2/0', count: 4 });
+    expect(newestExecutionOfCell([followed], 'cell-x')).toBeUndefined();
+    // the follow-up cell ran again and continued the run once more: a new execution, its count restored
+    expect(restoredExecutionCount(newestExecutionOfCell([followed], 'cell-f'), 'r-2/1', 25)).toBe(20);
   });
 });

@@ -42,6 +42,10 @@ def test_a_follow_up_continues_the_same_conversation(kernel, server, tmp_path):
     assert [c["index"] for c in cells] == [3, 4, 5]
     assert cells[1]["cell"]["metadata"]["codeact"]["step"] == 2
     assert cells[-1]["cell"]["metadata"]["codeact"]["role"] == "answer"
+    started = next(m["content"]["execution_count"] for m in follow.messages if m["msg_type"] == "execute_input")
+    summary = follow.codeact("run")[-1]["run"]
+    assert [(f["cell_id"], f["execution_count"]) for f in summary["followups"]] == [("cell-follow", started)]
+    assert summary["cell_id"] == "cell-first" and summary["steps"] == 2
     rows = runs_table(kernel.execute("%codeact runs").stdout)
     assert rows[0]["run"] == run_id and rows[0]["steps"] == "2" and rows[0]["task"].endswith("(+1 follow-up)")
     assert sum(r["run"] == run_id for r in rows) == 1

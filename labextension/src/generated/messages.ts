@@ -83,6 +83,10 @@ export interface RunSummary {
    * The execution count the %%codeact cell got when it started (its In[n]); its steps follow it. null outside a kernel.
    */
   execution_count: number | null;
+  /**
+   * The run's follow-ups (%%codeact --continue), oldest first: the cell each came from and the execution count it started with.
+   */
+  followups: FollowUpSummary[];
   [k: string]: unknown;
 }
 /**
@@ -93,6 +97,24 @@ export interface Usage {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
+  [k: string]: unknown;
+}
+/**
+ * One follow-up of a run, as the panel and the execution counts need it.
+ */
+export interface FollowUpSummary {
+  /**
+   * id of the follow-up's %%codeact cell, or null.
+   */
+  cell_id: string | null;
+  /**
+   * The count that cell got when it started.
+   */
+  execution_count: number | null;
+  /**
+   * ISO 8601, UTC.
+   */
+  started_at: string;
   [k: string]: unknown;
 }
 /**
