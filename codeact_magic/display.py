@@ -84,12 +84,6 @@ def _markdown(text: str) -> dict[str, str]:
     return {"text/markdown": escape_dollars(text), "text/plain": text}
 
 
-def answer_of(run: Run) -> str:
-    """The model's final answer: the text of the run's last turn when it called no tool, else ``""``."""
-    if run.turns and not run.turns[-1].tool_uses:
-        return run.turns[-1].text.strip()
-    return ""
-
 
 def _code_bundle(index: int, code: str) -> dict[str, str]:
     fence = "````" if "```" in code else "```"
@@ -440,7 +434,7 @@ class RichDisplay(RunObserver):
                 self._status = _display(self._status_bundle(run), display_id=True)
             if run.status != "done" and not RunStatus(run.status).raises and run.end_reason:
                 _display(_end_bundle(run.end_reason))
-            answer = answer_of(run) if run.status == "done" else ""
+            answer = run.answer.strip() if run.status == "done" else ""
             if answer:
                 _display(_markdown(answer))
             cells = len(run_cells(run)) - self._cells_before

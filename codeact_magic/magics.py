@@ -18,7 +18,7 @@ from traitlets.log import get_logger
 from .agent import build_system, continue_run, run_agent, steps_word
 from .config import CodeActConfig, RunOptions, default
 from .context import summarize
-from .display import make_display, status_line
+from .display import make_display
 from .exceptions import CodeActError
 from .execution import LiveExecutor
 from .frontend import FrontendChannel

@@ -131,6 +131,7 @@ def run_summary(run: Run, current_code: str | None = None, elapsed_s: float | No
         "insert_mode": run.insert_mode,
         "current_code": current_code,
         "execution_count": run.execution_count,
+        "replayed_from": run.replayed_from,
         "followups": [{"cell_id": f.cell_id, "execution_count": f.execution_count, "started_at": f.started_at}
                       for f in run.followups],
     }

@@ -87,6 +87,10 @@ export interface RunSummary {
    * The run's follow-ups (%%codeact --continue), oldest first: the cell each came from and the execution count it started with.
    */
   followups: FollowUpSummary[];
+  /**
+   * The notebook a --replay run came from (no model calls, so no tokens), or null.
+   */
+  replayed_from: string | null;
   [k: string]: unknown;
 }
 /**

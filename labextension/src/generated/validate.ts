@@ -27,7 +27,7 @@ const validateRunsMessage = validate50;
 const schema33 = {"description":"kernel -> frontend: every run of this kernel, oldest first (reply to `sync`).","type":"object","required":["protocol","version","type","runs"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"runs"},"runs":{"type":"array","items":{"$ref":"#/$defs/RunSummary"}}}};
 const schema34 = {"const":"codeact"};
 const schema35 = {"const":1};
-const schema36 = {"description":"What the panel shows of one run.","type":"object","required":["run_id","task","model","status","end_reason","steps","max_steps","usage","cost_usd","started_at","elapsed_s","cell_id","insert_mode","current_code","execution_count","followups"],"properties":{"run_id":{"type":"string","minLength":1},"task":{"type":"string"},"model":{"type":"string"},"status":{"$ref":"#/$defs/RunStatus"},"end_reason":{"type":["string","null"],"description":"One line saying why the run ended; null while running."},"steps":{"type":"integer","minimum":0},"max_steps":{"type":"integer","minimum":1},"usage":{"$ref":"#/$defs/Usage"},"cost_usd":{"type":["number","null"],"description":"USD; null when the model's price is unknown."},"started_at":{"type":"string","description":"ISO 8601, UTC."},"elapsed_s":{"type":"number","minimum":0,"description":"Seconds since the run started (until it ended)."},"cell_id":{"type":["string","null"],"description":"id of the %%codeact cell that started the run (from the execute_request's metadata.cellId), or null."},"insert_mode":{"$ref":"#/$defs/InsertMode"},"current_code":{"type":["string","null"],"description":"Source of the step running now, or null."},"execution_count":{"type":["integer","null"],"minimum":0,"description":"The execution count the %%codeact cell got when it started (its In[n]); its steps follow it. null outside a kernel."},"followups":{"type":"array","description":"The run's follow-ups (%%codeact --continue), oldest first: the cell each came from and the execution count it started with.","items":{"$ref":"#/$defs/FollowUpSummary"}}}};
+const schema36 = {"description":"What the panel shows of one run.","type":"object","required":["run_id","task","model","status","end_reason","steps","max_steps","usage","cost_usd","started_at","elapsed_s","cell_id","insert_mode","current_code","execution_count","followups","replayed_from"],"properties":{"run_id":{"type":"string","minLength":1},"task":{"type":"string"},"model":{"type":"string"},"status":{"$ref":"#/$defs/RunStatus"},"end_reason":{"type":["string","null"],"description":"One line saying why the run ended; null while running."},"steps":{"type":"integer","minimum":0},"max_steps":{"type":"integer","minimum":1},"usage":{"$ref":"#/$defs/Usage"},"cost_usd":{"type":["number","null"],"description":"USD; null when the model's price is unknown."},"started_at":{"type":"string","description":"ISO 8601, UTC."},"elapsed_s":{"type":"number","minimum":0,"description":"Seconds since the run started (until it ended)."},"cell_id":{"type":["string","null"],"description":"id of the %%codeact cell that started the run (from the execute_request's metadata.cellId), or null."},"insert_mode":{"$ref":"#/$defs/InsertMode"},"current_code":{"type":["string","null"],"description":"Source of the step running now, or null."},"execution_count":{"type":["integer","null"],"minimum":0,"description":"The execution count the %%codeact cell got when it started (its In[n]); its steps follow it. null outside a kernel."},"followups":{"type":"array","description":"The run's follow-ups (%%codeact --continue), oldest first: the cell each came from and the execution count it started with.","items":{"$ref":"#/$defs/FollowUpSummary"}},"replayed_from":{"type":["string","null"],"description":"The notebook a --replay run came from (no model calls, so no tokens), or null."}}};
 const schema37 = {"title":"RunStatus","description":"How a run stands or how it ended (records.RunStatus). `crashed`: the run journal has the run but no end (the kernel died during it); `diverged`: a --replay step failed or printed other text than recorded.","enum":["running","done","stopped","failed","step_limit","budget","crashed","diverged"]};
 const schema38 = {"description":"Token counts summed over the run's model turns (Messages API `usage`).","type":"object","required":["input_tokens","output_tokens","cache_creation_input_tokens","cache_read_input_tokens"],"properties":{"input_tokens":{"type":"integer","minimum":0},"output_tokens":{"type":"integer","minimum":0},"cache_creation_input_tokens":{"type":"integer","minimum":0},"cache_read_input_tokens":{"type":"integer","minimum":0}}};
 const schema39 = {"title":"InsertMode","description":"How the extension inserts a run's cells when the same %%codeact cell runs again.","enum":["replace","append","none"]};
@@ -63,7 +63,7 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if(((((((((((((((((data.run_id === undefined) && (missing0 = "run_id")) || ((data.task === undefined) && (missing0 = "task"))) || ((data.model === undefined) && (missing0 = "model"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.end_reason === undefined) && (missing0 = "end_reason"))) || ((data.steps === undefined) && (missing0 = "steps"))) || ((data.max_steps === undefined) && (missing0 = "max_steps"))) || ((data.usage === undefined) && (missing0 = "usage"))) || ((data.cost_usd === undefined) && (missing0 = "cost_usd"))) || ((data.started_at === undefined) && (missing0 = "started_at"))) || ((data.elapsed_s === undefined) && (missing0 = "elapsed_s"))) || ((data.cell_id === undefined) && (missing0 = "cell_id"))) || ((data.insert_mode === undefined) && (missing0 = "insert_mode"))) || ((data.current_code === undefined) && (missing0 = "current_code"))) || ((data.execution_count === undefined) && (missing0 = "execution_count"))) || ((data.followups === undefined) && (missing0 = "followups"))){
+if((((((((((((((((((data.run_id === undefined) && (missing0 = "run_id")) || ((data.task === undefined) && (missing0 = "task"))) || ((data.model === undefined) && (missing0 = "model"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.end_reason === undefined) && (missing0 = "end_reason"))) || ((data.steps === undefined) && (missing0 = "steps"))) || ((data.max_steps === undefined) && (missing0 = "max_steps"))) || ((data.usage === undefined) && (missing0 = "usage"))) || ((data.cost_usd === undefined) && (missing0 = "cost_usd"))) || ((data.started_at === undefined) && (missing0 = "started_at"))) || ((data.elapsed_s === undefined) && (missing0 = "elapsed_s"))) || ((data.cell_id === undefined) && (missing0 = "cell_id"))) || ((data.insert_mode === undefined) && (missing0 = "insert_mode"))) || ((data.current_code === undefined) && (missing0 = "current_code"))) || ((data.execution_count === undefined) && (missing0 = "execution_count"))) || ((data.followups === undefined) && (missing0 = "followups"))) || ((data.replayed_from === undefined) && (missing0 = "replayed_from"))){
 validate23.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
@@ -487,6 +487,20 @@ var valid0 = _errs40 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+if(data.replayed_from !== undefined){
+let data24 = data.replayed_from;
+const _errs51 = errors;
+if((typeof data24 !== "string") && (data24 !== null)){
+validate23.errors = [{instancePath:instancePath+"/replayed_from",schemaPath:"#/properties/replayed_from/type",keyword:"type",params:{type: schema36.properties.replayed_from.type},message:"must be string,null"}];
+return false;
+}
+var valid0 = _errs51 === errors;
+}
+else {
+var valid0 = true;
+}
+}
 }
 }
 }
@@ -512,7 +526,7 @@ return false;
 validate23.errors = vErrors;
 return errors === 0;
 }
-validate23.evaluated = {"props":{"run_id":true,"task":true,"model":true,"status":true,"end_reason":true,"steps":true,"max_steps":true,"usage":true,"cost_usd":true,"started_at":true,"elapsed_s":true,"cell_id":true,"insert_mode":true,"current_code":true,"execution_count":true,"followups":true},"dynamicProps":false,"dynamicItems":false};
+validate23.evaluated = {"props":{"run_id":true,"task":true,"model":true,"status":true,"end_reason":true,"steps":true,"max_steps":true,"usage":true,"cost_usd":true,"started_at":true,"elapsed_s":true,"cell_id":true,"insert_mode":true,"current_code":true,"execution_count":true,"followups":true,"replayed_from":true},"dynamicProps":false,"dynamicItems":false};
 
 
 function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
