@@ -253,15 +253,11 @@ def add_task(nb: nbformat.NotebookNode, task: str, replay: str | None) -> None:
 
 def write_output(nb: nbformat.NotebookNode, path: Path) -> None:
     """Validate ``nb`` and write it to ``path``, through a temporary file renamed over it (no partial file)."""
-    import nbformat
+    from .trajectory import save_notebook
 
-    nbformat.validate(nb)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        nbformat.write(nb, str(tmp))
-        os.replace(tmp, path)
+        save_notebook(nb, path)
     except OSError as error:
-        tmp.unlink(missing_ok=True)
         raise _Usage(f"Cannot write {path}: {error.strerror or error}.") from None
 
 
