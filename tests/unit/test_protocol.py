@@ -150,24 +150,15 @@ def test_generated_typescript_is_fresh(tmp_path):
 
     Needs Node and the extension's ``node_modules``; skips without them, or fails when ``CODEACT_REQUIRE_UI=1`` (CI).
     """
-    import os
-    import shutil
     import subprocess
 
-    labextension = Path(__file__).resolve().parents[2] / "labextension"
-    why = None
-    if shutil.which("node") is None:
-        why = "node is not installed"
-    elif not (labextension / "node_modules" / "json-schema-to-typescript").exists():
-        why = "labextension/node_modules is missing (pip install -e . or npm ci in labextension/)"
-    if why:
-        if os.environ.get("CODEACT_REQUIRE_UI") == "1":
-            pytest.fail(f"the generator is required (CODEACT_REQUIRE_UI=1) but {why}")
-        pytest.skip(why)
-    result = subprocess.run(["node", "scripts/generate-protocol.mjs", str(tmp_path)], cwd=labextension,
-                            capture_output=True, text=True, timeout=120)
+    from node import LABEXTENSION, toolchain
+
+    with toolchain() as (_npm, env):  # node is found on env's PATH
+        result = subprocess.run(["node", "scripts/generate-protocol.mjs", str(tmp_path)], cwd=LABEXTENSION, env=env,
+                                capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
-    checked_in = labextension / "src" / "generated"
+    checked_in = LABEXTENSION / "src" / "generated"
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == sorted(p.name for p in checked_in.iterdir())
     stale = [name for name in names if (tmp_path / name).read_bytes() != (checked_in / name).read_bytes()]
