@@ -214,7 +214,7 @@ def test_the_steps_link_goes_to_the_first_step_and_a_rerun_marks_the_first_run_r
     link = nb.cell(link_cell).locator(".jp-codeact-StepsLink")
     link.scroll_into_view_if_needed()
     page.wait_for_function("(el) => el.dataset.state === 'replaced'", arg=link.element_handle(), timeout=10_000)
-    assert link.locator(".jp-codeact-stepsNote").inner_text() == "replaced by a later run"
+    assert link.locator(".jp-codeact-stepsNote").text_content() == "replaced by a later run"  # set with the state
     assert not link.locator(".jp-codeact-stepsGoto").is_visible()
     nb.screenshot("steps-link-replaced.png", selector=f"{CELLS} >> nth={link_cell}")
 
