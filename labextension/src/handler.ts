@@ -98,6 +98,10 @@ export class MessageHandler {
     const message = parsed.message as KernelMessage;
     switch (message.type) {
       case 'runs':
+        // all of the kernel's runs (a page (re)connecting): the replacements seen before a reload are found again
+        this.runs.apply(message);
+        this._findReplaced();
+        return { kind: 'runs' };
       case 'run':
       case 'text':
         return this.runs.apply(message) ? { kind: 'runs' } : { kind: 'ignored' };
@@ -139,6 +143,39 @@ export class MessageHandler {
       this.planner.commit(message);
     }
     return plan;
+  }
+
+  /**
+   * Mark the runs whose cells a later run of the same `%%codeact` cell replaced, from the notebook as it is: a run
+   * with no cell here, its cell here, and a later run of that cell (insert mode `replace`) whose cells are here.
+   */
+  private _findReplaced(): void {
+    const cells = this._cells();
+    if (!cells) {
+      return;
+    }
+    const present = new Set<string>();
+    const ids = new Set<string>();
+    for (let i = 0; i < cells.length; i++) {
+      const runId = cells.codeact(i)?.run_id;
+      if (runId) {
+        present.add(runId);
+      }
+      ids.add(cells.id(i));
+    }
+    const runs = this.runs.list(); // newest first
+    runs.forEach((run, i) => {
+      if (run.replaced_by !== null || present.has(run.run_id) || run.cell_id === null || !ids.has(run.cell_id)) {
+        return;
+      }
+      const by = runs
+        .slice(0, i)
+        .reverse()
+        .find(later => later.cell_id === run.cell_id && later.insert_mode === 'replace' && present.has(later.run_id));
+      if (by) {
+        this.runs.markReplaced(run.run_id, by.run_id);
+      }
+    });
   }
 
   private _replaceOutputs(message: OutputsMessage): OutputsPlan {

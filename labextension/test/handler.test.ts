@@ -253,4 +253,23 @@ describe('a run whose cells a re-run replaced', () => {
     expect(nb.layout()).toEqual(['anchor', 'r1:0', 'r1:1', 'r1:2', 'r2:0', 'mine']);
     expect(handler.runs.get('r1')?.replaced_by).toBeNull();
   });
+
+  it('is found replaced again after a reload, from the notebook and the kernel\'s runs', () => {
+    const { nb } = twoRuns();
+    const runs = (ids: string[], mode: 'replace' | 'append' = 'replace') => {
+      const done = fixture('run_done.json');
+      return { ...fixture('runs.json'), runs: ids.map(id => ({ ...done.run, run_id: id, cell_id: 'anchor', insert_mode: mode })) };
+    };
+    const reloaded = new MessageHandler(() => nb); // a new page: nothing remembered
+    expect(reloaded.handle(runs(['r1', 'r2']), HERE)).toEqual({ kind: 'runs' });
+    expect(reloaded.runs.get('r1')?.replaced_by).toBe('r2');
+    expect(reloaded.runs.get('r2')?.replaced_by).toBeNull();
+    // not when the later run appended, nor when the earlier run's cells are still here
+    const appended = new MessageHandler(() => nb);
+    appended.handle(runs(['r1', 'r2'], 'append'), HERE);
+    expect(appended.runs.get('r1')?.replaced_by).toBeNull();
+    const kept = new MessageHandler(() => twoRuns('replace', true).nb);
+    kept.handle(runs(['r1', 'r2']), HERE);
+    expect(kept.runs.get('r1')?.replaced_by).toBeNull();
+  });
 });
