@@ -6,6 +6,10 @@
  * `codeact` is registered only to keep the kernel's comm open (without it JupyterLab closes the comm and drops the
  * message). Requests (`sync`, `export_request`) go on a comm this frontend opens; the kernel answers them when it is
  * next idle, on that comm, so the answers arrive through iopub as well.
+ *
+ * That comm is how the kernel knows a frontend inserts the runs' cells (it then keeps the `%%codeact` cell compact),
+ * so it is closed whenever this page stops being one: the notebook closed, the kernel changed, and the page hidden
+ * for good (`pagehide` of a reload or a closed tab, best effort: the close may not leave the page in time).
  */
 import { ISessionContext } from '@jupyterlab/apputils';
 import { Kernel, KernelMessage } from '@jupyterlab/services';
@@ -34,6 +38,7 @@ export class KernelChannel implements IDisposable {
     this._sessionContext = sessionContext;
     sessionContext.kernelChanged.connect(this._onKernelChanged, this);
     this._attach(sessionContext.session?.kernel ?? null);
+    window.addEventListener('pagehide', this._onPageHide);
   }
 
   /** A codeact message arrived from the kernel. */
@@ -118,10 +123,23 @@ export class KernelChannel implements IDisposable {
       return;
     }
     this._isDisposed = true;
+    window.removeEventListener('pagehide', this._onPageHide);
     this._sessionContext.kernelChanged.disconnect(this._onKernelChanged, this);
     this._attach(null);
     Signal.clearData(this);
   }
+
+  /** The page goes away (a reload, a closed tab): close the request comm, so the kernel stops counting this page. */
+  private _onPageHide = (event: PageTransitionEvent): void => {
+    if (!event.persisted && this._comm && !this._comm.isDisposed) {
+      try {
+        this._comm.close();
+      } catch {
+        // the connection is already gone
+      }
+      this._comm = null;
+    }
+  };
 
   private _onKernelChanged(
     _sender: ISessionContext,

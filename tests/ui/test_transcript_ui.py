@@ -36,8 +36,11 @@ SETUP = "%load_ext codeact_magic\nsales = {'north': 22984, 'south': 16831}"
 TASK = "%%codeact\nCompare the regional sales in `sales`."
 
 
+FRONTENDS = "get_ipython().magics_manager.registry['CodeActMagics'].frontend.frontends"
+
+
 def open_notebook(lab, page, name: str) -> NotebookPage:
-    make_notebook(lab.root / name, [("setup", "code", SETUP), ("task", "code", TASK), ("mine", "code", "1 + 1")])
+    make_notebook(lab.root / name, [("setup", "code", SETUP), ("task", "code", TASK), ("mine", "code", FRONTENDS)])
     return NotebookPage(page, lab, name).open()
 
 
@@ -113,4 +116,12 @@ def test_no_console_errors_after_a_reload(lab, page):
         logged = "\n".join(nb.page.locator(".jp-LogConsole").all_inner_texts())
     assert "comm_id" not in logged and "Traceback" not in logged and "Error" not in logged, logged
     assert not [e for e in errors if "comm_id" in e or "Error" in e], errors
+    # the page that went away closed its comm: the kernel counts one frontend, so a run stays compact only for a
+    # page that is there to insert its cells
+    count = len(nb.inserted()) + 2  # setup, task, the run's cells: the last cell is the count's
+    nb.run_cell(count)
+    nb.wait_idle()
+    nb.page.wait_for_function("(i) => document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell')[i]"
+                              ".querySelector('.jp-OutputArea-output')", arg=count, timeout=10_000)
+    assert nb.cells()[count]["outputs"] == ["1"], nb.cells()[count]
     nb.screenshot("after-reload.png")
