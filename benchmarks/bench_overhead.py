@@ -36,6 +36,7 @@ run did not end as expected.
 from __future__ import annotations
 
 import argparse
+import functools
 import contextlib
 import json
 import os
@@ -214,8 +215,9 @@ def report(name: str, results: list[dict], latency: float) -> float:
 
 
 def run_kernel(server: StandIn, steps: int, reps: int, latency: float,
-               sides_: list[Side]) -> tuple[dict[str, list[dict]], list[str]]:
-    """The rich path: one real ipykernel per side, their measured runs alternated; one analysis per run, by side."""
+               sides_: list[Side], frontend: bool = False) -> tuple[dict[str, list[dict]], list[str]]:
+    """The rich path: one real ipykernel per side, their measured runs alternated; one analysis per run, by side.
+    ``frontend``: a frontend comm is open, as with the JupyterLab extension (the compact cell, a progress widget)."""
     from kernel_harness import Kernel
 
     results: dict[str, list[dict]] = {side.name: [] for side in sides_}
@@ -229,6 +231,8 @@ def run_kernel(server: StandIn, steps: int, reps: int, latency: float,
             loaded = kernel.execute("%load_ext codeact_magic\n" + side.check_code() + INSTRUMENT)
             if loaded.status != "ok":
                 return results, [f"{side.name}: %load_ext codeact_magic failed: {loaded.text}"]
+            if frontend:
+                kernel.open_frontend()
             kernels[side.name] = kernel
         for rep in range(reps + 1):  # the first run warms up imports and the connection; not counted
             for side in sides_:
@@ -329,6 +333,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=3, help="measured runs per path and side, after a warm-up run")
     parser.add_argument("--latency", type=float, default=0.05, help="the stand-in's latency per request, seconds")
     parser.add_argument("--no-text", action="store_true", help="skip the plain-text (InteractiveShell) path")
+    parser.add_argument("--frontend", action="store_true",
+                        help="open a frontend comm in the kernel, as the JupyterLab extension does (rich path: the "
+                        "compact %%%%codeact cell and its progress widget)")
     parser.add_argument("--nagle", action="store_true",
                         help="leave Nagle's algorithm on in the stand-in, as tests/standin.py does (adds ~40 ms per "
                         "streamed answer)")
@@ -353,7 +360,9 @@ def main(argv: list[str] | None = None) -> int:
         with StandIn(latency=args.latency) as server:
             _TimedHandler.disable_nagle_algorithm = not args.nagle
             server._server.RequestHandlerClass = _TimedHandler
-            paths = [("rich", "rich display, real ipykernel via jupyter_client", run_kernel)]
+            rich = functools.partial(run_kernel, frontend=args.frontend)
+            paths = [("rich", "rich display, real ipykernel via jupyter_client"
+                      + (", a frontend comm open (compact cell)" if args.frontend else ""), rich)]
             if not args.no_text:
                 paths.append(("text", "text display, InteractiveShell (child process)", run_text))
             for key, name, runner in paths:

@@ -136,6 +136,17 @@ def _display(bundle: dict[str, Any], display_id: bool = False, handle: Any = Non
     return handle
 
 
+def _clear_output() -> None:
+    """``clear_output(wait=True)``: the cell's outputs go when the next one comes. In ipykernel, sent as its publisher
+    sends it, flushing only the streams that hold text (:func:`_flush_streams`)."""
+    pub = _direct_publisher()
+    if pub is None:
+        clear_output(wait=True)
+        return
+    _flush_streams()
+    pub.session.send(pub.pub_socket, "clear_output", {"wait": True}, parent=pub.parent_header, ident=pub.topic)
+
+
 def _update_in_place(handle: Any, bundle: dict[str, str]) -> None:
     """Update the display of ``handle`` (an IPython ``DisplayHandle``) with the MIME ``bundle``. In ipykernel, sent as
     its publisher sends it but without flushing the streams: an update replaces an output where it is, so the order of
@@ -385,15 +396,16 @@ class RichDisplay(RunObserver):
         if not self.compact:
             return
         with self._publishing:  # the step's cell goes to the frontend now: its code and outputs leave this cell
-            clear_output(wait=True)
+            _clear_output()
             self._show_status(run)
 
     def _show_status(self, run: Run) -> None:
         """Show the status line again, with its display id, after a ``clear_output``."""
         if self._status is None:
             return
-        if self._box is not None:
-            self._status.display(self._box)
+        bundle = self._box._repr_mimebundle_() if self._box is not None else None
+        if bundle:  # the widget's view again, sent as the other displays are
+            _display(bundle, handle=self._status)
         else:
             _display(self._status_bundle(run), handle=self._status)
 
@@ -425,7 +437,7 @@ class RichDisplay(RunObserver):
         """The compact cell: the status line, why the run ended (unless it answered or failed: a failure is the
         magic's error), the final answer and the line pointing at the run's cells."""
         with self._publishing:
-            clear_output(wait=True)
+            _clear_output()
             if self._widgets is not None:
                 self._close_widgets()
             if self._status is not None:
