@@ -135,7 +135,13 @@ def build_mode() -> str:
 
 
 def _run(cmd: list[str], cwd: Path) -> None:
-    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    """Run ``cmd`` in ``cwd``; ``npm`` is the Node toolchain the build uses (``labextension/npm_ci.py``)."""
+    from node import build_module
+
+    with build_module().node_toolchain() as (npm, env):
+        if cmd[0] == "npm":
+            cmd = [*npm, *cmd[1:]]
+        result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed in {cwd}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
 
