@@ -32,7 +32,7 @@ from .protocol import steps_link
 from .records import Run, RunStatus, Step, Turn
 from .trajectory import run_cells
 
-__all__ = ["RichDisplay", "TextDisplay", "status_line", "make_display"]
+__all__ = ["RichDisplay", "TextDisplay", "compact_bundles", "make_display", "status_bundle", "status_line"]
 
 #: Seconds between two updates of the streamed reasoning in a Jupyter front end (at most 20 updates a second).
 THROTTLE_S = 0.05
@@ -77,6 +77,39 @@ def status_line(run: Run, step: int | None = None, *, waiting_s: float | None = 
     if run.usage.cache_read_input_tokens:
         tokens += f" ({run.usage.cache_read_input_tokens:,} from cache)"
     return f"{word} · step {k} of {run.max_steps} · {tokens} · {cost} · {elapsed:.1f} s"
+
+
+def status_bundle(run: Run, step: int | None = None, **live: float) -> dict[str, str]:
+    """The status line as a MIME bundle: :func:`status_line` as ``text/plain`` and as a coloured ``text/html`` line."""
+    line = status_line(run, step, **live)
+    colour = {"done": "var(--jp-success-color1, green)", "running": "var(--jp-brand-color1, #1976d2)"}.get(
+        run.status, "var(--jp-warn-color1, #f57c00)")
+    return {"text/plain": line,
+            "text/html": f"<div class='codeact-status' style='font-family:var(--jp-ui-font-family);"
+            f"border-left:3px solid {colour};padding:2px 8px'>{html.escape(line)}</div>"}
+
+
+def compact_bundles(run: Run, steps: int, cells: int) -> list[dict[str, Any]]:
+    """What a compact ``%%codeact`` cell keeps once its run (or follow-up) ended, as MIME bundles, in order: the status
+    line, why the run ended (unless it answered, or failed: a failure is the magic's error), the final answer, and
+    the line pointing at the run's cells (:func:`~codeact_magic.protocol.steps_link`, when it sent any).
+
+    Parameters
+    ----------
+    run : Run
+        The ended run.
+    steps, cells : int
+        Steps it ran and cells it sent, for this cell (a follow-up counts its own).
+    """
+    bundles: list[dict[str, Any]] = [status_bundle(run)]
+    if run.status != "done" and not RunStatus(run.status).raises and run.end_reason:
+        bundles.append(_end_bundle(run.end_reason))
+    answer = run.answer.strip() if run.status == "done" else ""
+    if answer:
+        bundles.append(_markdown(answer))
+    if cells > 0:
+        bundles.append(steps_link(run.run_id, steps, cells))
+    return bundles
 
 
 def _markdown(text: str) -> dict[str, str]:
@@ -224,12 +257,7 @@ class RichDisplay(RunObserver):
 
     # -- publishing (the caller holds self._publishing) -------------------------------------------------------------
     def _status_bundle(self, run: Run, step: int | None = None, **live: float) -> dict[str, str]:
-        line = status_line(run, step, **live)
-        colour = {"done": "var(--jp-success-color1, green)", "running": "var(--jp-brand-color1, #1976d2)"}.get(
-            run.status, "var(--jp-warn-color1, #f57c00)")
-        return {"text/plain": line,
-                "text/html": f"<div class='codeact-status' style='font-family:var(--jp-ui-font-family);"
-                f"border-left:3px solid {colour};padding:2px 8px'>{html.escape(line)}</div>"}
+        return status_bundle(run, step, **live)
 
     def _publish_status(self, run: Run, step: int | None = None, **live: float) -> None:
         if self._widgets is not None:
@@ -434,24 +462,19 @@ class RichDisplay(RunObserver):
                 _update_in_place(self._status, self._status_bundle(run))
 
     def _finish_compact(self, run: Run) -> None:
-        """The compact cell: the status line, why the run ended (unless it answered or failed: a failure is the
-        magic's error), the final answer and the line pointing at the run's cells."""
+        """The compact cell (:func:`compact_bundles`), the status line shown again with its display id."""
         with self._publishing:
             _clear_output()
             if self._widgets is not None:
                 self._close_widgets()
+            status, *rest = compact_bundles(run, len(run.steps) - self._steps_before,
+                                            len(run_cells(run)) - self._cells_before)
             if self._status is not None:
-                _display(self._status_bundle(run), handle=self._status)
+                _display(status, handle=self._status)
             else:
-                self._status = _display(self._status_bundle(run), display_id=True)
-            if run.status != "done" and not RunStatus(run.status).raises and run.end_reason:
-                _display(_end_bundle(run.end_reason))
-            answer = run.answer.strip() if run.status == "done" else ""
-            if answer:
-                _display(_markdown(answer))
-            cells = len(run_cells(run)) - self._cells_before
-            if cells > 0:
-                _display(steps_link(run.run_id, len(run.steps) - self._steps_before, cells))
+                self._status = _display(status, display_id=True)
+            for bundle in rest:
+                _display(bundle)
 
 
 def _end_bundle(reason: str) -> dict[str, str]:

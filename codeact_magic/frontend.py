@@ -64,6 +64,8 @@ class FrontendChannel(RunObserver):
         self._registered = False
         self._sent: dict[str, int] = {}  # run id -> how many of its cells were sent
         self._step_cells: dict[str, dict[int, int]] = {}  # run id -> step number -> index of its sent code cell
+        # run id -> (steps, cells sent) when it (or its follow-up) started, and whether its cell is compact
+        self._parts: dict[str, tuple[int, int, bool]] = {}
         self._started = 0.0
         self._lock = threading.Lock()  # the sender thread sends too
         self.frontends = 0  # comms opened to us by front ends: > 0 means the extension (or `codeact run`) is there
@@ -250,8 +252,15 @@ class FrontendChannel(RunObserver):
             if meta["role"] == "step":
                 self._step_cells.setdefault(run.run_id, {})[meta["step"]] = meta["index"]
 
+    def compact(self, run: Run) -> bool:
+        """Whether ``run``'s ``%%codeact`` cell is compact (status line, answer, steps link): a frontend that inserts
+        cells has opened its comm, and the run inserts its cells. Known only when the run starts: the kernel reads
+        no comm message while a cell runs."""
+        return self.frontends > 0 and run.insert_mode != "none"
+
     def run_started(self, run: Run) -> None:
         self._started = time.monotonic()
+        self._parts[run.run_id] = (len(run.steps), self._sent.get(run.run_id, 0), self.compact(run))
         if not self._registered:
             return
         self._update(run)
@@ -314,4 +323,13 @@ class FrontendChannel(RunObserver):
             self._thread.join(timeout=5.0)
             self._thread = None
         self._cells(run)
-        self._update(run)
+        if not self._registered:
+            return
+        steps, sent, compact = self._parts.pop(run.run_id, (0, 0, True))
+        compact_outputs = None
+        if not compact and run.insert_mode != "none":  # e.g. Run All: the page's comm came after the cell
+            from .display import compact_bundles
+
+            bundles = compact_bundles(run, len(run.steps) - steps, self._sent.get(run.run_id, 0) - sent)
+            compact_outputs = [{"output_type": "display_data", "data": b, "metadata": {}} for b in bundles]
+        self.send(protocol.run_message(run, compact_outputs=compact_outputs))

@@ -324,7 +324,7 @@ class CodeActMagics(Magics, CodeActConfig):
         """Run (or go on with) ``run`` to its end with its observers; the cell fails when the run failed."""
         use_widgets = self.widgets and self.frontend.widget_frontends > 0
         # a frontend inserts the run's cells: the cell keeps only the status, the answer and a link to them
-        compact = self.frontend.frontends > 0 and options.insert_mode != "none"
+        compact = self.frontend.compact(run)
         journal_dir = resolve_dir(self.journal_dir)  # relative to the working directory now, at the run's start
         redactor = self._redactor()
         journal = [RunJournal(journal_dir, redact=redactor.data)] if journal_dir else []

@@ -104,7 +104,8 @@ def task_metadata(run: Run) -> dict[str, Any]:
 
 
 # -- kernel -> frontend ----------------------------------------------------------------------------------------------
-def run_summary(run: Run, current_code: str | None = None, elapsed_s: float | None = None) -> dict[str, Any]:
+def run_summary(run: Run, current_code: str | None = None, elapsed_s: float | None = None,
+                compact_outputs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """A ``RunSummary`` of ``run``.
 
     Parameters
@@ -114,8 +115,11 @@ def run_summary(run: Run, current_code: str | None = None, elapsed_s: float | No
         Source of the step running now.
     elapsed_s : float, optional
         Seconds since the run started, when fresher than ``run.elapsed_s`` (the heartbeat during a long step).
+    compact_outputs : list of dict, optional
+        nbformat outputs the ``%%codeact`` cell keeps once compact, offered at the run's end when the kernel could not
+        make it compact itself (see the schema's ``RunSummary.compact_outputs``).
     """
-    return {
+    summary = {
         "run_id": run.run_id,
         "task": run.task,
         "model": run.model,
@@ -135,6 +139,9 @@ def run_summary(run: Run, current_code: str | None = None, elapsed_s: float | No
         "followups": [{"cell_id": f.cell_id, "execution_count": f.execution_count, "started_at": f.started_at}
                       for f in run.followups],
     }
+    if compact_outputs is not None:
+        summary["compact_outputs"] = compact_outputs
+    return summary
 
 
 def runs_message(runs: Iterable[Run]) -> dict[str, Any]:
@@ -142,9 +149,10 @@ def runs_message(runs: Iterable[Run]) -> dict[str, Any]:
     return message("runs", runs=[run_summary(r) for r in runs])
 
 
-def run_message(run: Run, current_code: str | None = None, elapsed_s: float | None = None) -> dict[str, Any]:
+def run_message(run: Run, current_code: str | None = None, elapsed_s: float | None = None,
+                compact_outputs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """``run``: one run changed (started, a step started or finished, usage grew, it ended, a heartbeat)."""
-    return message("run", run=run_summary(run, current_code, elapsed_s))
+    return message("run", run=run_summary(run, current_code, elapsed_s, compact_outputs))
 
 
 def text_message(run: Run, text: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@
  * after a reload, a `sync` brings the runs back from the kernel (and which runs were replaced is not known any more).
  */
 import { ITotals, totalTokens } from './format';
-import { RunSummary, KernelMessage } from './protocol';
+import { KernelMessage, Output, RunSummary } from './protocol';
 
 /** A run with the time its summary arrived, so that the elapsed time of a live run can tick. */
 export interface IRunView extends RunSummary {
@@ -124,6 +124,8 @@ export function runTotals(runs: readonly RunSummary[]): ITotals {
 export interface ICellExecution {
   /** Which execution it is: the run's id and the number of the follow-up (0: the run's own start). */
   token: string;
+  /** The run it started or continued. */
+  run_id: string;
   /** The execution count the cell got when it started. */
   count: number | null;
 }
@@ -134,22 +136,22 @@ export interface ICellExecution {
  */
 export function newestExecutionOfCell(runs: readonly RunSummary[], cellId: string): ICellExecution | undefined {
   let newest: (ICellExecution & { at: string }) | undefined;
-  const consider = (token: string, count: number | null, at: string) => {
+  const consider = (run: RunSummary, n: number, count: number | null, at: string) => {
     if (!newest || at > newest.at) {
-      newest = { token, count, at };
+      newest = { token: `${run.run_id}/${n}`, run_id: run.run_id, count, at };
     }
   };
   for (const run of runs) {
     if (run.cell_id === cellId) {
-      consider(`${run.run_id}/0`, run.execution_count, run.started_at);
+      consider(run, 0, run.execution_count, run.started_at);
     }
     run.followups.forEach((followup, i) => {
       if (followup.cell_id === cellId) {
-        consider(`${run.run_id}/${i + 1}`, followup.execution_count, followup.started_at);
+        consider(run, i + 1, followup.execution_count, followup.started_at);
       }
     });
   }
-  return newest && { token: newest.token, count: newest.count };
+  return newest && { token: newest.token, run_id: newest.run_id, count: newest.count };
 }
 
 /**
@@ -171,6 +173,26 @@ export function restoredExecutionCount(
     return null;
   }
   return execution.count;
+}
+
+/**
+ * The outputs a `%%codeact` cell keeps once its execution ended, when the kernel could not make it compact itself
+ * (`RunSummary.compact_outputs`: no frontend had opened its comm when the run started, as after Run All): those of
+ * the run, then the cell's own errors (the magic's one line when the run failed); null to leave the cell as it is.
+ *
+ * @param run - the run of the cell's execution, as its last message left it.
+ * @param current - the cell's outputs now.
+ * @param cellsHere - how many of the run's cells are in this notebook: with none, the whole transcript stays.
+ */
+export function compactedOutputs(
+  run: RunSummary | undefined,
+  current: readonly Output[],
+  cellsHere: number
+): Output[] | null {
+  if (!run?.compact_outputs || cellsHere === 0) {
+    return null;
+  }
+  return [...run.compact_outputs, ...current.filter(output => output.output_type === 'error')];
 }
 
 /** Seconds since the run started: as the kernel said, plus the time since it said so while the run goes on. */

@@ -1,6 +1,7 @@
 import {
   RunStore,
   elapsedSeconds,
+  compactedOutputs,
   newestExecutionOfCell,
   restoredExecutionCount,
   runTotals
@@ -110,7 +111,7 @@ describe('the panel totals', () => {
 
 describe('the execution count of a %%codeact cell', () => {
   const run = { ...fixture('run_done.json').run, run_id: 'r-2', cell_id: 'cell-a', execution_count: 4 };
-  const execution = (count: number | null = 4) => ({ token: 'r-2/0', count });
+  const execution = (count: number | null = 4) => ({ token: 'r-2/0', run_id: 'r-2', count });
 
   it('goes back to the count the cell started with, for a run of this execution', () => {
     expect(restoredExecutionCount(execution(), null, 10)).toBe(4);
@@ -134,11 +135,35 @@ describe('the execution count of a %%codeact cell', () => {
       ]
     };
     const later = { ...run, run_id: 'r-9', cell_id: 'cell-a', execution_count: 30, started_at: '2026-12-01T11:00:00Z' };
-    expect(newestExecutionOfCell([later, followed], 'cell-f')).toEqual({ token: 'r-2/2', count: 20 });
-    expect(newestExecutionOfCell([later, followed], 'cell-a')).toEqual({ token: 'r-9/0', count: 30 });
-    expect(newestExecutionOfCell([followed], 'cell-a')).toEqual({ token: 'r-2/0', count: 4 });
+    expect(newestExecutionOfCell([later, followed], 'cell-f')).toEqual({ token: 'r-2/2', run_id: 'r-2', count: 20 });
+    expect(newestExecutionOfCell([later, followed], 'cell-a')).toEqual({ token: 'r-9/0', run_id: 'r-9', count: 30 });
+    expect(newestExecutionOfCell([followed], 'cell-a')).toEqual({ token: 'r-2/0', run_id: 'r-2', count: 4 });
     expect(newestExecutionOfCell([followed], 'cell-x')).toBeUndefined();
     // the follow-up cell ran again and continued the run once more: a new execution, its count restored
     expect(restoredExecutionCount(newestExecutionOfCell([followed], 'cell-f'), 'r-2/1', 25)).toBe(20);
+  });
+});
+
+describe('the outputs of a %%codeact cell the kernel could not make compact', () => {
+  const run = fixture('run_done.json').run;
+  const status = { output_type: 'display_data', data: { 'text/plain': 'done · step 3 of 20' }, metadata: {} };
+  const transcript = [
+    status,
+    { output_type: 'stream', name: 'stdout', text: 'step output\n' },
+    { output_type: 'display_data', data: { 'text/markdown': 'The answer.' }, metadata: {} }
+  ];
+  const failure = { output_type: 'error', ename: 'CodeActError', evalue: 'The run failed.', traceback: ['CodeActError'] };
+
+  it('are the compact ones the run offered, and the cell\'s own errors', () => {
+    const offered = { ...run, compact_outputs: [status] };
+    expect(compactedOutputs(offered, transcript, 7)).toEqual([status]);
+    expect(compactedOutputs(offered, [...transcript, failure], 7)).toEqual([status, failure]);
+  });
+
+  it('stay as they are when the kernel made them compact, or the run\'s cells are not here', () => {
+    expect(compactedOutputs(run, transcript, 7)).toBeNull();
+    expect(compactedOutputs({ ...run, compact_outputs: null }, transcript, 7)).toBeNull();
+    expect(compactedOutputs({ ...run, compact_outputs: [status] }, transcript, 0)).toBeNull();
+    expect(compactedOutputs(undefined, transcript, 7)).toBeNull();
   });
 });

@@ -106,6 +106,33 @@ def test_with_no_insert_or_no_frontend_the_whole_transcript_stays(kernel, server
         kernel.close_frontend(comm_id)
 
 
+def test_a_run_that_started_before_the_frontend_offers_the_compact_outputs(kernel, server):
+    """Run All: the page's comm reaches the kernel after the %%codeact cell started, so the cell shows the whole
+    transcript; the run's last message offers the outputs of the compact cell, which the extension puts in place."""
+    server.enqueue(turn("Print it.", "print('step output')"), turn("It costs $5."))
+    result = kernel.execute("%%codeact\nPrint something.", metadata={"cellId": "cell-late"})
+    assert result.status == "ok", result.text
+    assert "step output" in "\n".join(texts(cell_outputs(result)))  # the whole transcript, as without a frontend
+    runs = result.codeact("run")
+    offered = runs[-1]["run"]["compact_outputs"]
+    assert all("compact_outputs" not in r["run"] for r in runs[:-1])
+    assert [o["output_type"] for o in offered] == ["display_data"] * 3
+    assert offered[0]["data"]["text/plain"].startswith("done · step 1 of 20")
+    assert offered[1]["data"]["text/markdown"] == "It costs \\\\$5."
+    assert offered[2]["data"][STEPS_MIME]["text"] == "1 step below ↓"
+    # not when the cell is compact already, nor with --no-insert
+    comm_id = kernel.open_frontend()
+    try:
+        server.enqueue(turn("Again.", "1"), turn("Done."))
+        compact = kernel.execute("%%codeact\nAgain.", metadata={"cellId": "cell-late"})
+        assert "compact_outputs" not in compact.codeact("run")[-1]["run"]
+    finally:
+        kernel.close_frontend(comm_id)
+    server.enqueue(turn("Again.", "1"), turn("Done."))
+    kept = kernel.execute("%%codeact --no-insert\nAgain.", metadata={"cellId": "cell-late"})
+    assert "compact_outputs" not in kept.codeact("run")[-1]["run"]
+
+
 def test_widgets_are_closed_so_a_reloaded_page_gets_their_states(kernel, server, frontend):
     """A reloaded page asks the kernel for every widget's state; a progress box left open with closed children
     made that fail with "'NoneType' object has no attribute 'comm_id'"."""

@@ -91,6 +91,31 @@ def test_steps_appear_once_and_dollars_render_as_money(lab, page):
     assert len(saved.cells[1].outputs) == 3
 
 
+def test_run_all_leaves_the_cell_compact_too(lab, page):
+    """Run All queues the %%codeact cell before the page's comm reaches the kernel (it opens once the magic is
+    loaded), so the kernel shows the whole transcript; the extension then puts the compact outputs in place."""
+    nb = open_notebook(lab, page, "run-all.ipynb")
+    nb.open_panel()
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    page.wait_for_function(
+        "() => document.querySelectorAll(\"#codeact-runs .jp-codeact-RunItem[data-status='done']\").length >= 1",
+        timeout=60_000)
+    nb.wait_idle()
+    time.sleep(0.5)
+    task = nb.cells()[1]
+    assert len(task["outputs"]) == 3, task["outputs"]
+    assert task["outputs"][0].startswith("done · step 2 of 20") and "2 steps below ↓" in task["outputs"][2]
+    shown = [o for c in nb.cells() for o in c["outputs"]]
+    assert sum("north-marker" in o for o in shown) == 1
+    nb.save()
+    saved = nb.read_file()
+    assert len(saved.cells[1].outputs) == 3
+    assert sum("north-marker" in str(o.get("text", "")) for c in saved.cells for o in c.get("outputs", [])) == 1
+    counts = [c.execution_count for c in saved.cells if c.cell_type == "code" and c.execution_count is not None]
+    assert counts == sorted(counts), counts
+
+
 def test_no_console_errors_after_a_reload(lab, page):
     nb = open_notebook(lab, page, "reload-console.ipynb")
     run(nb)

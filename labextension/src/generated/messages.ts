@@ -91,6 +91,10 @@ export interface RunSummary {
    * The notebook a --replay run came from (no model calls, so no tokens), or null.
    */
   replayed_from: string | null;
+  /**
+   * Only in the message of a run's (or follow-up's) end, when its %%codeact cell shows the whole transcript although the run's cells go into the notebook (no frontend had opened its comm when the run started, as after Run All): the outputs the cell keeps once compact (status line, why it ended, the answer, the steps link). A frontend that inserted the cells sets the cell's outputs to them (and its errors).
+   */
+  compact_outputs?: Output[] | null;
   [k: string]: unknown;
 }
 /**
@@ -119,6 +123,13 @@ export interface FollowUpSummary {
    * ISO 8601, UTC.
    */
   started_at: string;
+  [k: string]: unknown;
+}
+/**
+ * An nbformat v4 output as a notebook file holds it; only that it has an `output_type` (`stream`, `display_data`, `execute_result` or `error`) is checked here.
+ */
+export interface Output {
+  output_type: unknown;
   [k: string]: unknown;
 }
 /**
@@ -223,13 +234,6 @@ export interface CellMetadata {
    * Added by the extension: a hash of the source as inserted.
    */
   source_hash?: string;
-  [k: string]: unknown;
-}
-/**
- * An nbformat v4 output as a notebook file holds it; only that it has an `output_type` (`stream`, `display_data`, `execute_result` or `error`) is checked here.
- */
-export interface Output {
-  output_type: unknown;
   [k: string]: unknown;
 }
 /**
