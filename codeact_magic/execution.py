@@ -67,6 +67,18 @@ class ExecutionResult:
     updated: list[list[dict[str, Any]]] = dataclasses.field(default_factory=list)
 
 
+def cell_execution_count(shell: Any) -> int | None:
+    """The execution count of the cell running now (its ``In[n]``), or ``None`` outside a shell.
+
+    IPython 8 gives a running cell ``shell.execution_count`` and adds one after it; IPython 9 adds one before it runs
+    it. The count of the cell itself is its ``ExecutionResult``'s, which the display hook holds while the cell runs
+    (``displayhook.exec_result``, set by ``InteractiveShell.run_cell``).
+    """
+    result = getattr(getattr(shell, "displayhook", None), "exec_result", None)
+    count = getattr(result, "execution_count", None)
+    return count if isinstance(count, int) else getattr(shell, "execution_count", None)
+
+
 class LiveExecutor:
     """Runs the code steps of one run in an IPython shell's user namespace.
 
@@ -88,18 +100,20 @@ class LiveExecutor:
     def __init__(self, shell: Any, redactor: Any = None) -> None:
         self.shell = shell
         self.redactor = redactor
-        self._first = True
+        self._cell_count = cell_execution_count(shell)  # the %%codeact cell's own In[n]
+        self._bumped = False
         self._displays = DisplayIds()  # the run's display ids, across its steps
         on_main = threading.current_thread() is threading.main_thread()
         self._kernel_handler = ORIGINAL_GETSIGNAL(signal.SIGINT) if on_main else None
 
     def finish(self) -> None:
-        """The run ended: give back the number the first step took ahead of the ``%%codeact`` cell's own, so the
-        cell after it follows the last step (``[4]`` the cell, ``[5]``…``[9]`` its steps, ``[10]`` the next cell)
-        and IPython's history (``In``, ``_i<n>``, ``%history``) stays numbered as the prompts are."""
-        if not self._first:
+        """The run ended: give back the number the first step took ahead of the ``%%codeact`` cell's own (IPython 8,
+        which counts a cell after running it), so the cell after it follows the last step (``[4]`` the cell,
+        ``[5]``…``[9]`` its steps, ``[10]`` the next cell) and IPython's history (``In``, ``_i<n>``, ``%history``)
+        stays numbered as the prompts are."""
+        if self._bumped:
             self.shell.execution_count -= 1
-            self._first = True
+            self._bumped = False
 
     def execute(self, code: str, timeout: float = 0.0) -> ExecutionResult:
         """Run ``code`` as one cell in the user's namespace, showing its output live.
@@ -126,10 +140,11 @@ class LiveExecutor:
             recorded, never raised.
         """
         shell = self.shell
-        if self._first:
-            # The %%codeact cell holds the current execution count; give the first step a number of its own.
-            shell.execution_count += 1
-            self._first = False
+        if self._cell_count is not None and shell.execution_count <= self._cell_count:
+            # IPython 8: the %%codeact cell holds the current execution count; give the first step a number of its
+            # own (IPython 9 has counted the cell already)
+            shell.execution_count = self._cell_count + 1
+            self._bumped = True
         if self.redactor is not None:
             self.redactor.refresh(shell.user_ns)
         record = Recorder(self._displays)

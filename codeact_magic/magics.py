@@ -20,7 +20,7 @@ from .config import CodeActConfig, RunOptions, default
 from .context import summarize
 from .display import make_display
 from .exceptions import CodeActError
-from .execution import LiveExecutor
+from .execution import LiveExecutor, cell_execution_count
 from .frontend import FrontendChannel
 from .history import kernel_setup
 from .journal import RunJournal, find_run, load_runs, merge_runs, resolve_dir
@@ -266,7 +266,7 @@ class CodeActMagics(Magics, CodeActConfig):
         run = Run(run_id=new_run_id(), task=task, model=model_name, context=summary.text,
                   system=build_system(self.instructions), max_steps=options.max_steps, cell_id=_cell_id(self.shell),
                   insert_mode=options.insert_mode, replayed_from=args.replay,
-                  execution_count=getattr(self.shell, "execution_count", None))
+                  execution_count=cell_execution_count(self.shell))
         self.runs.append(run)
         recorded_steps = recorded.steps if args.replay else None
         self._drive(run, model, options, replay=(args.replay, recorded_steps) if args.replay else None)
@@ -293,7 +293,7 @@ class CodeActMagics(Magics, CodeActConfig):
         name = args.model or (options.model if run.replayed_from else run.model)
         model = self._model(name, options)
         options = continue_run(run, FollowUp(task=task, context=self._changed(run), cell_id=_cell_id(self.shell),
-                                             execution_count=getattr(self.shell, "execution_count", None)),
+                                             execution_count=cell_execution_count(self.shell)),
                                dataclasses.replace(options, model=name))
         run.insert_mode = options.insert_mode
         if not any(r is run for r in self.runs):  # a run of the journal goes on in this kernel
