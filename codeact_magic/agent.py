@@ -69,7 +69,8 @@ def conversation(run: Run) -> list[dict[str, Any]]:
     follow-up's message.
 
     A ``tool_use`` that did not run (refused, or the run stopped first) gets a ``tool_result`` saying it was not
-    run, as the API needs one for each. The step-limit note a run appended is not recorded, so it is not in it.
+    run, as the API needs one for each. The step-limit note a run appended is not recorded, so it is not in it. A new
+    run's is its first message; a run made ready for a follow-up (:func:`continue_run`) ends with the follow-up's.
     """
     messages = [first_message(run.task, run.context)]
     steps = {s.tool_use_id: s for s in run.steps}
@@ -89,6 +90,8 @@ def conversation(run: Run) -> list[dict[str, Any]]:
                     results.append({"type": "tool_result", "tool_use_id": use["id"], "content": step.observation,
                                     "is_error": step.is_error})
             messages.append({"role": "user", "content": results})
+    if len(run.turns) in followups:  # the follow-up about to be asked
+        _append_user(messages, followup_message(followups[len(run.turns)])["content"])
     return messages
 
 
@@ -265,12 +268,7 @@ class _Loop:
                  observers: Sequence[RunObserver], prices: dict | None) -> None:
         self.run, self.model, self.executor, self.options = run, model, executor, options
         self.observers, self.prices = observers, prices
-        if run.turns:  # a follow-up: the conversation so far, then its message
-            self.messages = conversation(run)
-            if run.followups and run.followups[-1].turn == len(run.turns):
-                _append_user(self.messages, followup_message(run.followups[-1])["content"])
-        else:
-            self.messages = [first_message(run.task, run.context)]
+        self.messages = conversation(run)  # the first message, or the conversation so far and a follow-up's
         self.text = _TextStream(run, observers)
         self.start = time.perf_counter() - run.elapsed_s  # a follow-up's time adds to the run's
 

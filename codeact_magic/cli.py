@@ -302,10 +302,6 @@ def _outcome(client: Any, error: BaseException | None) -> tuple[str | None, int]
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
-    try:
-        import nbclient  # noqa: F401
-    except ImportError:
-        raise _Usage("codeact run needs nbclient: pip install nbclient") from None
     import nbformat
     from jupyter_client.kernelspec import NoSuchKernel
 

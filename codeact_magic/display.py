@@ -117,7 +117,6 @@ def _markdown(text: str) -> dict[str, str]:
     return {"text/markdown": escape_dollars(text), "text/plain": text}
 
 
-
 def _code_bundle(index: int, code: str) -> dict[str, str]:
     fence = "````" if "```" in code else "```"
     return {"text/markdown": f"**Step {index}**\n\n{fence}python\n{code}\n{fence}",
@@ -141,10 +140,15 @@ def _flush_streams() -> None:
         flush_if_pending(stream)
 
 
-def _send(pub: Any, msg_type: str, bundle: dict[str, str], display_id: str | None = None) -> None:
-    """Send a display message as ``ZMQDisplayPublisher.publish`` does (the same content, parent header and topic)."""
-    content = {"data": bundle, "metadata": {}, "transient": {} if display_id is None else {"display_id": display_id}}
+def _send(pub: Any, msg_type: str, content: dict[str, Any]) -> None:
+    """Send an iopub message as ``ZMQDisplayPublisher`` sends its own (the same parent header and topic)."""
     pub.session.send(pub.pub_socket, msg_type, content, parent=pub.parent_header, ident=pub.topic)
+
+
+def _display_content(bundle: dict[str, Any], display_id: str | None = None) -> dict[str, Any]:
+    """The content of a ``display_data`` or ``update_display_data`` message, as ``ZMQDisplayPublisher.publish``
+    makes it."""
+    return {"data": bundle, "metadata": {}, "transient": {} if display_id is None else {"display_id": display_id}}
 
 
 def _display(bundle: dict[str, Any], display_id: bool = False, handle: Any = None) -> Any:
@@ -165,7 +169,7 @@ def _display(bundle: dict[str, Any], display_id: bool = False, handle: Any = Non
             display(bundle, raw=True)
         return handle
     _flush_streams()
-    _send(pub, "display_data", bundle, display_id or None)
+    _send(pub, "display_data", _display_content(bundle, display_id or None))
     return handle
 
 
@@ -177,7 +181,7 @@ def _clear_output() -> None:
         clear_output(wait=True)
         return
     _flush_streams()
-    pub.session.send(pub.pub_socket, "clear_output", {"wait": True}, parent=pub.parent_header, ident=pub.topic)
+    _send(pub, "clear_output", {"wait": True})
 
 
 def _update_in_place(handle: Any, bundle: dict[str, str]) -> None:
@@ -188,7 +192,7 @@ def _update_in_place(handle: Any, bundle: dict[str, str]) -> None:
     if pub is None:
         handle.update(bundle, raw=True)
     else:
-        _send(pub, "update_display_data", bundle, handle.display_id)
+        _send(pub, "update_display_data", _display_content(bundle, handle.display_id))
 
 
 class RichDisplay(RunObserver):
@@ -256,16 +260,13 @@ class RichDisplay(RunObserver):
         self._text_at = 0.0  # when the text was last published
 
     # -- publishing (the caller holds self._publishing) -------------------------------------------------------------
-    def _status_bundle(self, run: Run, step: int | None = None, **live: float) -> dict[str, str]:
-        return status_bundle(run, step, **live)
-
     def _publish_status(self, run: Run, step: int | None = None, **live: float) -> None:
         if self._widgets is not None:
             bar, label = self._widgets
             bar.value = step if step is not None else len(run.steps)
             label.value = html.escape(status_line(run, step, **live))
         elif self._status is not None:
-            _update_in_place(self._status, self._status_bundle(run, step, **live))
+            _update_in_place(self._status, status_bundle(run, step, **live))
 
     def _publish_text(self, text: str) -> None:
         """Show ``text`` as the turn's reasoning: its display is made at its first showing, then updated."""
@@ -376,7 +377,7 @@ class RichDisplay(RunObserver):
                 self.log.debug("codeact: no widgets for the status line", exc_info=True)
                 self._widgets = None
         if self._status is None:
-            self._status = _display(self._status_bundle(run), display_id=True)
+            self._status = _display(status_bundle(run), display_id=True)
 
     def turn_started(self, run: Run) -> None:
         if run.replayed_from:  # a replay has no model to wait for; its text comes whole, shown as the turn ends
@@ -435,7 +436,7 @@ class RichDisplay(RunObserver):
         if bundle:  # the widget's view again, sent as the other displays are
             _display(bundle, handle=self._status)
         else:
-            _display(self._status_bundle(run), handle=self._status)
+            _display(status_bundle(run), handle=self._status)
 
     def _close_widgets(self) -> None:
         """Close the progress widgets, box first: a box left open would refer to closed children, and the kernel's
@@ -459,7 +460,7 @@ class RichDisplay(RunObserver):
             if self._widgets is not None:
                 self._close_widgets()
             if self._status is not None:
-                _update_in_place(self._status, self._status_bundle(run))
+                _update_in_place(self._status, status_bundle(run))
 
     def _finish_compact(self, run: Run) -> None:
         """The compact cell (:func:`compact_bundles`), the status line shown again with its display id."""

@@ -18,6 +18,7 @@ from traitlets.log import get_logger
 
 from . import protocol
 from .agent import RunObserver
+from .display import compact_bundles
 from .protocol import COMM_TARGET, PROTOCOL, PROTOCOL_VERSION
 from .records import Run, Step, Turn
 from .trajectory import run_cells, run_to_notebook, step_outputs
@@ -328,8 +329,6 @@ class FrontendChannel(RunObserver):
         steps, sent, compact = self._parts.pop(run.run_id, (0, 0, True))
         compact_outputs = None
         if not compact and run.insert_mode != "none":  # e.g. Run All: the page's comm came after the cell
-            from .display import compact_bundles
-
             bundles = compact_bundles(run, len(run.steps) - steps, self._sent.get(run.run_id, 0) - sent)
             compact_outputs = [{"output_type": "display_data", "data": b, "metadata": {}} for b in bundles]
         self.send(protocol.run_message(run, compact_outputs=compact_outputs))
