@@ -23,6 +23,11 @@ Exit status: 0 when every cell ran and every run ended ``done``; 1 when a cell f
 fails its cell), a run ended otherwise (step limit, budget, stopped) or the kernel died or timed out; 2 for bad
 input (no such notebook, not a notebook, bad options); 130 when interrupted (the first Ctrl-C interrupts the kernel,
 so a run stops as ``stopped`` and keeps its steps; the notebook is still written).
+
+The kernel process's own log (its stderr: ipykernel's warnings, and its tracebacks when it shuts down) is kept in a
+temporary file, not mixed into the command's output; its last :data:`KERNEL_LOG_LINES` lines are printed only when the
+kernel would not start or died. A cell's own output, stderr included, reaches the terminal through the kernel's
+messages as before.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import re
 import shlex
 import signal
 import sys
+import tempfile
 import time
 import uuid
 import warnings
@@ -53,6 +59,8 @@ __all__ = ["main"]
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 #: Seconds a cell interrupted at ``--timeout`` has to answer before the command gives up on the kernel.
 GRACE_S = 30.0
+#: Lines of the kernel process's own log printed when the kernel would not start or died.
+KERNEL_LOG_LINES = 20
 _LOAD_EXT = re.compile(r"^\s*%(re)?load_ext\s.*\bcodeact_magic\b", re.MULTILINE)
 
 
@@ -316,13 +324,19 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     client = _frontend_class()(nb, view, timeout=timeout, kernel_name=args.kernel or "",
                                resources={"metadata": {"path": str(source.resolve().parent)}})
     error: BaseException | None = None
-    try:
-        client.execute()
-    except NoSuchKernel as missing:
-        raise _Usage(f"No such kernel: {missing.name}; `jupyter kernelspec list` lists them.") from None
-    except (Exception, KeyboardInterrupt) as caught:  # noqa: BLE001 - told in one line by _outcome
-        error = caught
-    failure, status = _outcome(client, error)
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace", prefix="codeact-kernel-") as kernel_log:
+        try:
+            client.execute(stderr=kernel_log)
+        except NoSuchKernel as missing:
+            raise _Usage(f"No such kernel: {missing.name}; `jupyter kernelspec list` lists them.") from None
+        except (Exception, KeyboardInterrupt) as caught:  # noqa: BLE001 - told in one line by _outcome
+            error = caught
+        failure, status = _outcome(client, error)
+        if error is not None and not hasattr(error, "ename") and not client.interrupted:  # the kernel itself failed
+            kernel_log.seek(0)
+            tail = kernel_log.read().splitlines()[-KERNEL_LOG_LINES:]
+            if tail:
+                print("codeact: the kernel's log ends:", *("  " + line for line in tail), sep="\n", file=sys.stderr)
     try:
         write_output(nbformat.from_dict({**client.nb, "cells": client.cells.cells}), target)
     except _Usage as unwritten:

@@ -277,6 +277,20 @@ def test_a_cell_error_exits_non_zero_with_one_line(tmp_path):
     assert errors(done) == ["codeact: cell 2 failed: ZeroDivisionError: division by zero"]
     out = nbformat.read(str(tmp_path / "boom.out.ipynb"), as_version=4)
     assert out.cells[1].outputs[0].ename == "ZeroDivisionError" and out.cells[2].outputs == []
+    # the kernel process's own log (its TCP warning, a traceback of its own at shutdown) is not the command's output
+    assert "IPKernelApp" not in done.stderr and len(done.stderr.splitlines()) == 1, done.stderr
+
+
+def test_a_kernel_that_dies_is_told_with_the_end_of_its_log(tmp_path):
+    write(tmp_path / "dies.ipynb", "x = 1", "import os, sys\nprint('going', file=sys.__stderr__, flush=True)\n"
+          "os._exit(3)", "x = 2")
+    done = codeact("run", "dies.ipynb", cwd=tmp_path)
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    assert lines[0] == "codeact: the kernel's log ends:" and "  going" in lines, done.stderr
+    assert lines[-1].startswith("codeact: DeadKernelError: "), done.stderr
+    out = nbformat.read(str(tmp_path / "dies.out.ipynb"), as_version=4)
+    assert out.cells[0].execution_count == 1 and out.cells[2].execution_count is None
 
 
 @pytest.mark.parametrize("name, content, expected", [
