@@ -319,9 +319,13 @@ class _Loop:
         result = self.executor.execute(code, self.options.timeout)
         observation = render_observation(result.outputs, result.status, result.error_text,
                                          self.options.observation_max_chars)
+        notes = getattr(result, "notes", None)
+        if notes:  # the files it touched, a recreated sandbox, a declined step's reason
+            observation = "\n".join([observation, *notes])
         step = Step(index=index, turn=len(run.turns) - 1, tool_use_id=use["id"], code=code, outputs=result.outputs,
                     execution_count=result.execution_count, status=result.status, observation=observation,
-                    duration_s=result.duration_s)
+                    duration_s=result.duration_s, approval=getattr(result, "approval", None),
+                    files=getattr(result, "files", None), environment=getattr(result, "environment", None))
         run.steps.append(step)
         run.elapsed_s = time.perf_counter() - self.start
         _notify(self.observers, "step_finished", run, step)

@@ -90,6 +90,56 @@ class CodeActConfig(LoggingConfigurable):
         "turns the journal off.",
     ).tag(config=True)
 
+    # -- control: approval, isolation, files (README "Control") -------------------------------------------------------
+    approve = Enum(
+        ["always", "risky", "never"],
+        "never",
+        help="Ask before each step runs, through the kernel's stdin (an input box under the cell): 'always', "
+        "'risky' (only steps the AST check of codeact_magic.risks flags: shell, installs, file writes and deletes, "
+        "network, rebinding your variables) or 'never'. Answers: y, n [reason], a (all the rest), q (stop).",
+    ).tag(config=True)
+    isolated = Bool(
+        False, help="Run the steps in a separate, confined ipykernel (its own working directory "
+        ".codeact/sandbox/<run id>/, resource limits, no network), never in this kernel."
+    ).tag(config=True)
+    allow_network = Bool(
+        False, help="Let an isolated kernel keep the network (without it, a new network namespace cuts it off)."
+    ).tag(config=True)
+    sandbox_cpu_s = Int(
+        1800, min=0, help="CPU seconds an isolated kernel process may use in all (RLIMIT_CPU); past it the kernel "
+        "ends and is recreated. 0 for no limit."
+    ).tag(config=True)
+    sandbox_memory_bytes = Int(
+        4 * 2**30, min=0, help="Bytes of address space of an isolated kernel process (RLIMIT_AS, default 4 GiB); an "
+        "allocation past it raises MemoryError. 0 for no limit."
+    ).tag(config=True)
+    sandbox_file_bytes = Int(
+        2**30, min=0, help="Bytes of the largest file an isolated kernel may write (RLIMIT_FSIZE, default 1 GiB). "
+        "0 for no limit."
+    ).tag(config=True)
+    sandbox_processes = Int(
+        1024, min=0, help="Processes and threads of the user an isolated kernel may reach (RLIMIT_NPROC; Linux "
+        "counts them over the whole user and exempts root). 0 for no limit."
+    ).tag(config=True)
+    sandbox_health_timeout = Float(
+        10.0, min=0.1, help="Seconds an isolated kernel has to answer before each step; else it is recreated."
+    ).tag(config=True)
+    sandbox_interrupt_grace = Float(
+        5.0, min=0.1, help="Seconds an interrupted step of an isolated kernel has to end before the kernel is "
+        "restarted (and its state restored by re-running the run's earlier successful steps)."
+    ).tag(config=True)
+    gateway_url = Unicode(
+        "", help="Run isolated kernels on this Jupyter Kernel Gateway or Enterprise Gateway (http://host:port) "
+        "instead of this machine; its limits are the gateway's. Default: the JUPYTER_GATEWAY_URL environment variable."
+    ).tag(config=True)
+    files_max = Int(
+        20_000, min=0, help="Files the scan of what a step created, modified or deleted looks at, at most; past it "
+        "the scan is cut short and says so. 0 turns the scan off."
+    ).tag(config=True)
+    files_budget = Float(
+        0.5, min=0.0, help="Seconds the scan of a step's files may take before it is cut short (and says so)."
+    ).tag(config=True)
+
 
 def default(name: str) -> Any:
     """The default value of the trait ``name`` of :class:`CodeActConfig` (``default("max_steps")`` is 20).

@@ -56,6 +56,15 @@ class ExecutionResult:
     updated : list of list of dict
         The ``outputs`` lists of this run's earlier steps that this step changed in place (an update of a display
         they showed), each once; compare by identity (``is``), as :func:`codeact_magic.agent.updated_steps` does.
+    approval : dict or None
+        How the step was approved (:mod:`codeact_magic.approval`), when an approval mode is on.
+    files : dict or None
+        The files under the working directory it created, changed or deleted (:class:`codeact_magic.files.
+        FilesTouched` as JSON), when they were scanned.
+    environment : dict or None
+        Set when the sandbox kernel was recreated before the step (:mod:`codeact_magic.sandbox`).
+    notes : list of str
+        Lines the model reads after the step's outputs (the files it touched, a recreated environment).
     """
 
     outputs: list[dict[str, Any]]
@@ -65,6 +74,10 @@ class ExecutionResult:
     duration_s: float
     error_text: str = ""
     updated: list[list[dict[str, Any]]] = dataclasses.field(default_factory=list)
+    approval: dict[str, Any] | None = None
+    files: dict[str, Any] | None = None
+    environment: dict[str, Any] | None = None
+    notes: list[str] = dataclasses.field(default_factory=list)
 
 
 def cell_execution_count(shell: Any) -> int | None:

@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import datetime as _dt
 import inspect
+import os
 import re
 import textwrap
 from typing import Any
@@ -18,6 +19,7 @@ from traitlets.log import get_logger
 from .agent import build_system, continue_run, run_agent, steps_word
 from .config import CodeActConfig, RunOptions, default
 from .context import summarize
+from .control import RunControl, names_option
 from .display import make_display
 from .exceptions import CodeActError
 from .execution import LiveExecutor, cell_execution_count
@@ -182,6 +184,22 @@ class CodeActMagics(Magics, CodeActConfig):
     @argument("--insert", choices=["replace", "append"],
               help="When this cell runs again: 'replace' its earlier run's cells or 'append' after them (default "
               f"{default('insert_mode')}).")
+    @argument_group("control (%%codeact, and %codeact TASK)")
+    @argument("--approve", choices=["always", "risky", "never"],
+              help="Ask before each step runs (an input box under the cell): 'always', 'risky' (only steps that "
+              "touch the shell, packages, files, the network or your variables) or 'never' (default "
+              f"{default('approve')}). Answers: y, n [reason], a (all the rest), q (stop).")
+    @argument("--isolated", action="store_true",
+              help="Run the steps in a kernel of their own (.codeact/sandbox/<run id>/, resource limits, no "
+              "network), never in this one.")
+    @argument("--allow-network", action="store_true", help="Let the isolated kernel keep the network.")
+    @argument("--with", dest="with_names", metavar="NAMES",
+              help="Copy these variables into the isolated kernel (pickled): --with df,orders.")
+    @argument("--return", dest="return_names", metavar="NAMES",
+              help="Copy these variables back from the isolated kernel when the run ends: --return summary,model.")
+    @argument("--gateway", metavar="URL",
+              help="Run the isolated kernel on a Jupyter Kernel Gateway or Enterprise Gateway (default: "
+              "$JUPYTER_GATEWAY_URL); implies --isolated.")
     @argument_group("follow-up (%%codeact)")
     @argument("-c", "--continue", dest="followup", nargs="?", const="last", default=None, metavar="RUN_ID",
               help="Go on with the last run of this kernel (or RUN_ID): the same conversation, the cell's body as "
@@ -261,15 +279,41 @@ class CodeActMagics(Magics, CodeActConfig):
                                  + _EXAMPLE.replace("\n", " | "))
             model = self._model(options.model, options)
             model_name = options.model
-        summary = summarize(self.shell.user_ns, hidden=getattr(self.shell, "user_ns_hidden", {}),
-                            max_chars=self.context_max_chars, time_budget_s=self.context_time_budget)
-        run = Run(run_id=new_run_id(), task=task, model=model_name, context=summary.text,
+        control = self._control(args)
+        control.check()  # before the model is asked or anything runs
+        context = "" if control.isolated else summarize(
+            self.shell.user_ns, hidden=getattr(self.shell, "user_ns_hidden", {}), max_chars=self.context_max_chars,
+            time_budget_s=self.context_time_budget).text
+        run = Run(run_id=new_run_id(), task=task, model=model_name, context=context,
                   system=build_system(self.instructions), max_steps=options.max_steps, cell_id=_cell_id(self.shell),
                   insert_mode=options.insert_mode, replayed_from=args.replay,
                   execution_count=cell_execution_count(self.shell))
+        sandboxed = control.start(run, self._redactor())  # the sandbox's variables, when isolated
+        if sandboxed is not None:
+            run.context = sandboxed
         self.runs.append(run)
         recorded_steps = recorded.steps if args.replay else None
-        self._drive(run, model, options, replay=(args.replay, recorded_steps) if args.replay else None)
+        self._drive(run, model, options, replay=(args.replay, recorded_steps) if args.replay else None,
+                    control=control)
+
+    def _control(self, args: Any, run: Run | None = None) -> RunControl:
+        """The approval, isolation and files settings of this run (a follow-up's ``run`` keeps its isolation)."""
+        isolation = run.isolation if run is not None else None
+        isolated = bool(args.isolated or args.gateway or isolation or (run is None and self.isolated))
+        if run is not None and isolated and isolation is None:
+            raise UsageError(f"Run {run.run_id} ran in this kernel, and a follow-up goes on where its run ran: drop "
+                             "--isolated/--gateway, or start a new isolated run.")
+        if isolation is not None:  # a follow-up's sandbox is made as the run's was
+            gateway, network = isolation.get("gateway_url") or "", bool(isolation.get("network"))
+        else:
+            gateway = (args.gateway or self.gateway_url or os.environ.get("JUPYTER_GATEWAY_URL", "")) if isolated else ""
+            network = False
+        with_names = names_option(args.with_names, "--with") or list((isolation or {}).get("with") or [])
+        return_names = names_option(args.return_names, "--return") or list((isolation or {}).get("returns") or [])
+        allow_network = bool(args.allow_network or self.allow_network or network)
+        return RunControl(self, self.shell, approve=args.approve or self.approve, isolated=isolated,
+                          allow_network=allow_network, with_names=with_names, return_names=return_names,
+                          gateway_url=gateway)
 
     def _model(self, name: str, options: RunOptions) -> ClaudeModel:
         try:
@@ -292,14 +336,19 @@ class CodeActMagics(Magics, CodeActConfig):
                              f"Now chart it by month. (It goes on with run {run.run_id}.)")
         name = args.model or (options.model if run.replayed_from else run.model)
         model = self._model(name, options)
-        options = continue_run(run, FollowUp(task=task, context=self._changed(run), cell_id=_cell_id(self.shell),
+        control = self._control(args, run)
+        control.check()
+        context = self._changed(run) if not control.isolated else None
+        if control.isolated:  # a sandbox again, in the same directory, with the run's earlier state
+            context = control.start(run, self._redactor(), resume=True)
+        options = continue_run(run, FollowUp(task=task, context=context or "", cell_id=_cell_id(self.shell),
                                              execution_count=cell_execution_count(self.shell)),
                                dataclasses.replace(options, model=name))
         run.insert_mode = options.insert_mode
         if not any(r is run for r in self.runs):  # a run of the journal goes on in this kernel
             self.runs.append(run)
         print(f"Continuing run {run.run_id} ({steps_word(run.followups[-1].step)} so far) with {name}.")
-        self._drive(run, model, options)
+        self._drive(run, model, options, control=control)
 
     def _changed(self, run: Run) -> str:
         """The summary of the variables that changed since ``run`` last ended (all of them when this kernel did not
@@ -320,8 +369,10 @@ class CodeActMagics(Magics, CodeActConfig):
             text += ("\n" if text else "") + "No longer defined: " + ", ".join(gone[:50]) + (" …" if len(gone) > 50 else "")
         return text
 
-    def _drive(self, run: Run, model: Any, options: RunOptions, replay: tuple[str, list] | None = None) -> None:
-        """Run (or go on with) ``run`` to its end with its observers; the cell fails when the run failed."""
+    def _drive(self, run: Run, model: Any, options: RunOptions, replay: tuple[str, list] | None = None,
+               control: RunControl | None = None) -> None:
+        """Run (or go on with) ``run`` to its end with its observers; the cell fails when the run failed.
+        ``control`` (started) gives the executor's layers: approval, the files scan, the sandbox."""
         use_widgets = self.widgets and self.frontend.widget_frontends > 0
         # a frontend inserts the run's cells: the cell keeps only the status, the answer and a link to them
         compact = self.frontend.compact(run)
@@ -331,14 +382,18 @@ class CodeActMagics(Magics, CodeActConfig):
         self.frontend.redact = redactor.data
         observers = [*journal, make_display(self.display, self.shell, use_widgets, compact), self.frontend]
         live = LiveExecutor(self.shell, redactor=redactor)
-        executor: Any = live
+        control = control or RunControl(self, self.shell)
+        executor: Any = control.executor(live)
         if replay is not None:  # replay runs what the cells show, and stops where a step no longer does what it did
             model = executor = ReplayCheck(executor, model, replay[1], replay[0])
-        try:
-            run_agent(run, model, executor, options, observers, prices=self.prices)
+        try:  # the control first: --return copies back before the journal and the frontend record the end
+            run_agent(run, model, executor, options, [control, *observers], prices=self.prices)
         finally:
+            control.close()
             live.finish()
             self._ended[run.run_id] = _marks(self.shell.user_ns, getattr(self.shell, "user_ns_hidden", {}))
+        if control.returned:
+            print(control.returned)
         if RunStatus(run.status).raises:  # the cell fails, so nbclient and papermill see it; shown once, here
             raise CodeActError(run.end_reason or "The run failed.")
 

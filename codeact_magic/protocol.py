@@ -20,6 +20,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from .files import FilesTouched, combine
 from .records import Run
 
 __all__ = [
@@ -138,10 +139,19 @@ def run_summary(run: Run, current_code: str | None = None, elapsed_s: float | No
         "replayed_from": run.replayed_from,
         "followups": [{"cell_id": f.cell_id, "execution_count": f.execution_count, "started_at": f.started_at}
                       for f in run.followups],
+        "approve": run.approve,
+        "isolation": run.isolation,
+        "files": run_files(run),
     }
     if compact_outputs is not None:
         summary["compact_outputs"] = compact_outputs
     return summary
+
+
+def run_files(run: Run) -> dict[str, Any]:
+    """The files the run's steps touched (``FilesTouched`` JSON), each path once with its net change
+    (:func:`codeact_magic.files.combine`)."""
+    return combine(FilesTouched.from_json(s.files) for s in run.steps if s.files).to_json()
 
 
 def runs_message(runs: Iterable[Run]) -> dict[str, Any]:

@@ -76,6 +76,8 @@ class StepStatus(_StrEnum):
     INTERRUPTED = "interrupted"
     #: The kernel died while it ran (read back from the run journal).
     CRASHED = "crashed"
+    #: Not run: the user answered ``n`` to ``--approve``.
+    DECLINED = "declined"
 
 
 def new_run_id() -> str:
@@ -202,6 +204,15 @@ class Step:
         The text sent back in the ``tool_result``.
     duration_s : float
         Seconds the code ran.
+    approval : dict or None
+        How the step was approved under ``--approve`` (``mode``, ``asked``, ``answer``, ``reason``, ``flagged``;
+        :func:`codeact_magic.approval.decision`); ``None`` when no approval mode was on.
+    files : dict or None
+        The files under the working directory it created, modified or deleted, with their sizes
+        (:class:`codeact_magic.files.FilesTouched` as JSON); ``None`` when not scanned.
+    environment : dict or None
+        Set when the sandbox kernel was recreated before the step: ``reason``, ``replayed`` (steps re-run),
+        ``failed_replays``.
     """
 
     index: int
@@ -213,6 +224,9 @@ class Step:
     status: StepStatus = StepStatus.OK
     observation: str = ""
     duration_s: float = 0.0
+    approval: dict[str, Any] | None = None
+    files: dict[str, Any] | None = None
+    environment: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.status = StepStatus(self.status)  # ValueError for a word that is not a step status
@@ -319,6 +333,11 @@ class Run:
         The ``%%codeact`` cell's own execution count (its ``In[n]``) when the run started; its steps follow it.
     followups : list of FollowUp
         The run's follow-ups (``%%codeact --continue``), in order: the same conversation, continued.
+    approve : str
+        The ``--approve`` mode: ``always``, ``risky`` or ``never``.
+    isolation : dict or None
+        Where the steps ran when ``--isolated`` (``Isolation`` in the schema: ``kernel`` local or gateway, a
+        ``description``, ``workdir``, ``gateway_url``, the ``with`` and ``returns`` names); ``None``: the user's kernel.
     """
 
     run_id: str
@@ -341,6 +360,8 @@ class Run:
     replayed_from: str | None = None
     execution_count: int | None = None
     followups: list[FollowUp] = dataclasses.field(default_factory=list)
+    approve: str = "never"
+    isolation: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.status = RunStatus(self.status)

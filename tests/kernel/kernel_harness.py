@@ -45,6 +45,7 @@ def export_run(kernel: "Kernel", path: Any) -> tuple[nbformat.NotebookNode, dict
 class Executed:
     reply: dict[str, Any]
     messages: list[dict[str, Any]]
+    prompts: list[str] = dataclasses.field(default_factory=list)  # the input_request prompts it answered
 
     @property
     def status(self) -> str:
@@ -109,9 +110,15 @@ class Kernel:
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=60)
 
-    def execute(self, code: str, timeout: float = 120, metadata: dict | None = None, on_message=None) -> Executed:
+    def execute(self, code: str, timeout: float = 120, metadata: dict | None = None, on_message=None,
+                stdin: Any = None) -> Executed:
+        """Run ``code`` as a cell; ``stdin`` (a list of replies, or ``reply(prompt) -> str``) answers the kernel's
+        ``input_request`` messages as a frontend does (the request then has ``allow_stdin``); the prompts asked are
+        in ``Executed.prompts``."""
+        replies = (lambda prompt, queue=list(stdin): queue.pop(0)) if isinstance(stdin, list) else stdin
+        prompts: list[str] = []
         msg = self.kc.session.msg("execute_request", {"code": code, "silent": False, "store_history": True,
-                                                       "user_expressions": {}, "allow_stdin": False,
+                                                       "user_expressions": {}, "allow_stdin": stdin is not None,
                                                        "stop_on_error": False})
         if metadata:
             msg["metadata"].update(metadata)
@@ -124,8 +131,16 @@ class Kernel:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"no idle after {timeout} s; got {[m['msg_type'] for m in messages]}")
+            if replies is not None:
+                try:
+                    request = self.kc.get_stdin_msg(timeout=0.01)
+                except queue.Empty:
+                    pass
+                else:
+                    prompts.append(request["content"]["prompt"])
+                    self.kc.input(replies(request["content"]["prompt"]))
             try:
-                m = self.kc.get_iopub_msg(timeout=min(remaining, 1))
+                m = self.kc.get_iopub_msg(timeout=min(remaining, 0.05 if replies is not None else 1))
             except queue.Empty:
                 continue
             if m["parent_header"].get("msg_id") != msg_id:
@@ -139,7 +154,7 @@ class Kernel:
         reply = self.kc.get_shell_msg(timeout=timeout)
         while reply["parent_header"].get("msg_id") != msg_id:
             reply = self.kc.get_shell_msg(timeout=timeout)
-        return Executed(reply, messages)
+        return Executed(reply, messages, prompts)
 
     def open_frontend(self, widgets: bool = True) -> str:
         """Open a comm to the kernel's ``codeact`` target, as the JupyterLab extension does (with a ``sync``), so

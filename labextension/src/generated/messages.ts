@@ -25,9 +25,9 @@ export type InsertMode = 'replace' | 'append' | 'none';
  */
 export type CellRole = 'task' | 'setup' | 'reasoning' | 'step' | 'answer' | 'note';
 /**
- * How one code step ended (records.StepStatus).
+ * How one code step ended (records.StepStatus). `declined`: not run, the user answered n to --approve.
  */
-export type StepStatus = 'ok' | 'error' | 'timeout' | 'interrupted' | 'crashed';
+export type StepStatus = 'ok' | 'error' | 'timeout' | 'interrupted' | 'crashed' | 'declined';
 /**
  * frontend -> kernel: the requests, on a comm the frontend opens. The kernel answers when it is next idle.
  */
@@ -95,6 +95,18 @@ export interface RunSummary {
    * Only in the message of a run's (or follow-up's) end, when its %%codeact cell shows the whole transcript although the run's cells go into the notebook (no frontend had opened its comm when the run started, as after Run All): the outputs the cell keeps once compact (status line, why it ended, the answer, the steps link). A frontend that inserted the cells sets the cell's outputs to them (and its errors).
    */
   compact_outputs?: Output[] | null;
+  /**
+   * The run's --approve mode.
+   */
+  approve: 'always' | 'risky' | 'never';
+  /**
+   * Where the steps ran when --isolated, else null (the user's kernel).
+   */
+  isolation: Isolation | null;
+  /**
+   * The files the run's steps touched, each path once with its last change (a file created then modified is created).
+   */
+  files: FilesTouched;
   [k: string]: unknown;
 }
 /**
@@ -130,6 +142,36 @@ export interface FollowUpSummary {
  */
 export interface Output {
   output_type: unknown;
+  [k: string]: unknown;
+}
+/**
+ * Where an --isolated run's steps ran: `kernel` local (a confined ipykernel) or gateway, a one-line description, the working directory (local) and the gateway URL.
+ */
+export interface Isolation {
+  kernel: 'local' | 'gateway';
+  description: string;
+  workdir?: string | null;
+  gateway_url?: string | null;
+  with?: string[];
+  returns?: string[];
+  [k: string]: unknown;
+}
+/**
+ * The files a step (or, in RunSummary, a run) touched; `complete` is false when the bounded scan was cut short, and `reason` says how.
+ */
+export interface FilesTouched {
+  changes: FileChange[];
+  complete: boolean;
+  reason?: string | null;
+  [k: string]: unknown;
+}
+/**
+ * A file under the working directory that a step created, modified or deleted (codeact_magic.files); `size` in bytes after the step, null for a deleted file.
+ */
+export interface FileChange {
+  path: string;
+  change: 'created' | 'modified' | 'deleted';
+  size?: number | null;
   [k: string]: unknown;
 }
 /**
@@ -234,6 +276,48 @@ export interface CellMetadata {
    * Added by the extension: a hash of the source as inserted.
    */
   source_hash?: string;
+  /**
+   * role `step`: how it was approved under --approve.
+   */
+  approval?: Approval;
+  /**
+   * role `step`: the files it created, modified or deleted.
+   */
+  files?: FilesTouched;
+  /**
+   * role `step`: set when the sandbox kernel was recreated before it.
+   */
+  environment?: Environment;
+  [k: string]: unknown;
+}
+/**
+ * How a step was approved under --approve (codeact_magic.approval): the mode, whether the user was asked, the answer (y, n, a, q; `a` also for the steps after it, which were not asked), the reason typed after n, and what the risky check flagged.
+ */
+export interface Approval {
+  mode: 'always' | 'risky' | 'never';
+  asked: boolean;
+  answer?: 'y' | 'n' | 'a' | 'q' | null;
+  reason?: string;
+  flagged?: Risk[];
+  [k: string]: unknown;
+}
+/**
+ * What the --approve risky check (codeact_magic.risks) flagged in a step: its kind and a short phrase naming it.
+ */
+export interface Risk {
+  kind: 'shell' | 'install' | 'file_write' | 'file_delete' | 'network' | 'rebind' | 'delete_name' | 'unreadable';
+  detail: string;
+  [k: string]: unknown;
+}
+/**
+ * Set on a step before which the sandbox kernel was recreated (codeact_magic.sandbox): why, how many earlier steps were re-run to restore its state, and which of them failed.
+ */
+export interface Environment {
+  recreated: boolean;
+  reason: string;
+  replayed?: number;
+  failed_replays?: number[];
+  unloaded?: string[];
   [k: string]: unknown;
 }
 /**

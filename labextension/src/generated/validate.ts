@@ -23,16 +23,17 @@ export interface Validator<T> {
 }
 
 // -- ajv 8.20.0 standalone code ------------------------------------------------------------------------------
-const validateRunsMessage = validate50;
+const validateRunsMessage = validate55;
 const schema33 = {"description":"kernel -> frontend: every run of this kernel, oldest first (reply to `sync`).","type":"object","required":["protocol","version","type","runs"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"runs"},"runs":{"type":"array","items":{"$ref":"#/$defs/RunSummary"}}}};
 const schema34 = {"const":"codeact"};
 const schema35 = {"const":1};
-const schema36 = {"description":"What the panel shows of one run.","type":"object","required":["run_id","task","model","status","end_reason","steps","max_steps","usage","cost_usd","started_at","elapsed_s","cell_id","insert_mode","current_code","execution_count","followups","replayed_from"],"properties":{"run_id":{"type":"string","minLength":1},"task":{"type":"string"},"model":{"type":"string"},"status":{"$ref":"#/$defs/RunStatus"},"end_reason":{"type":["string","null"],"description":"One line saying why the run ended; null while running."},"steps":{"type":"integer","minimum":0},"max_steps":{"type":"integer","minimum":1},"usage":{"$ref":"#/$defs/Usage"},"cost_usd":{"type":["number","null"],"description":"USD; null when the model's price is unknown."},"started_at":{"type":"string","description":"ISO 8601, UTC."},"elapsed_s":{"type":"number","minimum":0,"description":"Seconds since the run started (until it ended)."},"cell_id":{"type":["string","null"],"description":"id of the %%codeact cell that started the run (from the execute_request's metadata.cellId), or null."},"insert_mode":{"$ref":"#/$defs/InsertMode"},"current_code":{"type":["string","null"],"description":"Source of the step running now, or null."},"execution_count":{"type":["integer","null"],"minimum":0,"description":"The execution count the %%codeact cell got when it started (its In[n]); its steps follow it. null outside a kernel."},"followups":{"type":"array","description":"The run's follow-ups (%%codeact --continue), oldest first: the cell each came from and the execution count it started with.","items":{"$ref":"#/$defs/FollowUpSummary"}},"replayed_from":{"type":["string","null"],"description":"The notebook a --replay run came from (no model calls, so no tokens), or null."},"compact_outputs":{"type":["array","null"],"items":{"$ref":"#/$defs/Output"},"description":"Only in the message of a run's (or follow-up's) end, when its %%codeact cell shows the whole transcript although the run's cells go into the notebook (no frontend had opened its comm when the run started, as after Run All): the outputs the cell keeps once compact (status line, why it ended, the answer, the steps link). A frontend that inserted the cells sets the cell's outputs to them (and its errors)."}}};
+const schema36 = {"description":"What the panel shows of one run.","type":"object","required":["run_id","task","model","status","end_reason","steps","max_steps","usage","cost_usd","started_at","elapsed_s","cell_id","insert_mode","current_code","execution_count","followups","replayed_from","approve","isolation","files"],"properties":{"run_id":{"type":"string","minLength":1},"task":{"type":"string"},"model":{"type":"string"},"status":{"$ref":"#/$defs/RunStatus"},"end_reason":{"type":["string","null"],"description":"One line saying why the run ended; null while running."},"steps":{"type":"integer","minimum":0},"max_steps":{"type":"integer","minimum":1},"usage":{"$ref":"#/$defs/Usage"},"cost_usd":{"type":["number","null"],"description":"USD; null when the model's price is unknown."},"started_at":{"type":"string","description":"ISO 8601, UTC."},"elapsed_s":{"type":"number","minimum":0,"description":"Seconds since the run started (until it ended)."},"cell_id":{"type":["string","null"],"description":"id of the %%codeact cell that started the run (from the execute_request's metadata.cellId), or null."},"insert_mode":{"$ref":"#/$defs/InsertMode"},"current_code":{"type":["string","null"],"description":"Source of the step running now, or null."},"execution_count":{"type":["integer","null"],"minimum":0,"description":"The execution count the %%codeact cell got when it started (its In[n]); its steps follow it. null outside a kernel."},"followups":{"type":"array","description":"The run's follow-ups (%%codeact --continue), oldest first: the cell each came from and the execution count it started with.","items":{"$ref":"#/$defs/FollowUpSummary"}},"replayed_from":{"type":["string","null"],"description":"The notebook a --replay run came from (no model calls, so no tokens), or null."},"compact_outputs":{"type":["array","null"],"items":{"$ref":"#/$defs/Output"},"description":"Only in the message of a run's (or follow-up's) end, when its %%codeact cell shows the whole transcript although the run's cells go into the notebook (no frontend had opened its comm when the run started, as after Run All): the outputs the cell keeps once compact (status line, why it ended, the answer, the steps link). A frontend that inserted the cells sets the cell's outputs to them (and its errors)."},"approve":{"description":"The run's --approve mode.","enum":["always","risky","never"]},"isolation":{"description":"Where the steps ran when --isolated, else null (the user's kernel).","anyOf":[{"$ref":"#/$defs/Isolation"},{"type":"null"}]},"files":{"description":"The files the run's steps touched, each path once with its last change (a file created then modified is created).","allOf":[{"$ref":"#/$defs/FilesTouched"}]}}};
 const schema37 = {"title":"RunStatus","description":"How a run stands or how it ended (records.RunStatus). `crashed`: the run journal has the run but no end (the kernel died during it); `diverged`: a --replay step failed or printed other text than recorded.","enum":["running","done","stopped","failed","step_limit","budget","crashed","diverged"]};
 const schema38 = {"description":"Token counts summed over the run's model turns (Messages API `usage`).","type":"object","required":["input_tokens","output_tokens","cache_creation_input_tokens","cache_read_input_tokens"],"properties":{"input_tokens":{"type":"integer","minimum":0},"output_tokens":{"type":"integer","minimum":0},"cache_creation_input_tokens":{"type":"integer","minimum":0},"cache_read_input_tokens":{"type":"integer","minimum":0}}};
 const schema39 = {"title":"InsertMode","description":"How the extension inserts a run's cells when the same %%codeact cell runs again.","enum":["replace","append","none"]};
 const schema40 = {"description":"One follow-up of a run, as the panel and the execution counts need it.","type":"object","required":["cell_id","execution_count","started_at"],"properties":{"cell_id":{"type":["string","null"],"description":"id of the follow-up's %%codeact cell, or null."},"execution_count":{"type":["integer","null"],"minimum":0,"description":"The count that cell got when it started."},"started_at":{"type":"string","description":"ISO 8601, UTC."}}};
 const schema41 = {"title":"Output","description":"An nbformat v4 output as a notebook file holds it; only that it has an `output_type` (`stream`, `display_data`, `execute_result` or `error`) is checked here.","type":"object","required":["output_type"],"properties":{"output_type":{}}};
+const schema42 = {"title":"Isolation","description":"Where an --isolated run's steps ran: `kernel` local (a confined ipykernel) or gateway, a one-line description, the working directory (local) and the gateway URL.","type":"object","required":["kernel","description"],"properties":{"kernel":{"enum":["local","gateway"]},"description":{"type":"string"},"workdir":{"type":["string","null"]},"gateway_url":{"type":["string","null"]},"with":{"type":"array","items":{"type":"string"}},"returns":{"type":"array","items":{"type":"string"}}}};
 const func1 = (function ucs2length(str) {
     const len = str.length;
     let length = 0;
@@ -50,6 +51,155 @@ const func1 = (function ucs2length(str) {
     }
     return length;
 });
+const schema43 = {"title":"FilesTouched","description":"The files a step (or, in RunSummary, a run) touched; `complete` is false when the bounded scan was cut short, and `reason` says how.","type":"object","required":["changes","complete"],"properties":{"changes":{"type":"array","items":{"$ref":"#/$defs/FileChange"}},"complete":{"type":"boolean"},"reason":{"type":["string","null"]}}};
+const schema44 = {"title":"FileChange","description":"A file under the working directory that a step created, modified or deleted (codeact_magic.files); `size` in bytes after the step, null for a deleted file.","type":"object","required":["path","change"],"properties":{"path":{"type":"string"},"change":{"enum":["created","modified","deleted"]},"size":{"type":["integer","null"],"minimum":0}}};
+
+function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate24.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.changes === undefined) && (missing0 = "changes")) || ((data.complete === undefined) && (missing0 = "complete"))){
+validate24.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.changes !== undefined){
+let data0 = data.changes;
+const _errs1 = errors;
+if(errors === _errs1){
+if(Array.isArray(data0)){
+var valid1 = true;
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+const _errs3 = errors;
+const _errs4 = errors;
+if(errors === _errs4){
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+let missing1;
+if(((data1.path === undefined) && (missing1 = "path")) || ((data1.change === undefined) && (missing1 = "change"))){
+validate24.errors = [{instancePath:instancePath+"/changes/" + i0,schemaPath:"#/$defs/FileChange/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+return false;
+}
+else {
+if(data1.path !== undefined){
+const _errs6 = errors;
+if(typeof data1.path !== "string"){
+validate24.errors = [{instancePath:instancePath+"/changes/" + i0+"/path",schemaPath:"#/$defs/FileChange/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid3 = _errs6 === errors;
+}
+else {
+var valid3 = true;
+}
+if(valid3){
+if(data1.change !== undefined){
+let data3 = data1.change;
+const _errs8 = errors;
+if(!(((data3 === "created") || (data3 === "modified")) || (data3 === "deleted"))){
+validate24.errors = [{instancePath:instancePath+"/changes/" + i0+"/change",schemaPath:"#/$defs/FileChange/properties/change/enum",keyword:"enum",params:{allowedValues: schema44.properties.change.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid3 = _errs8 === errors;
+}
+else {
+var valid3 = true;
+}
+if(valid3){
+if(data1.size !== undefined){
+let data4 = data1.size;
+const _errs9 = errors;
+if((!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))) && (data4 !== null)){
+validate24.errors = [{instancePath:instancePath+"/changes/" + i0+"/size",schemaPath:"#/$defs/FileChange/properties/size/type",keyword:"type",params:{type: schema44.properties.size.type},message:"must be integer,null"}];
+return false;
+}
+if(errors === _errs9){
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 < 0 || isNaN(data4)){
+validate24.errors = [{instancePath:instancePath+"/changes/" + i0+"/size",schemaPath:"#/$defs/FileChange/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid3 = _errs9 === errors;
+}
+else {
+var valid3 = true;
+}
+}
+}
+}
+}
+else {
+validate24.errors = [{instancePath:instancePath+"/changes/" + i0,schemaPath:"#/$defs/FileChange/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid1 = _errs3 === errors;
+if(!valid1){
+break;
+}
+}
+}
+else {
+validate24.errors = [{instancePath:instancePath+"/changes",schemaPath:"#/properties/changes/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.complete !== undefined){
+const _errs11 = errors;
+if(typeof data.complete !== "boolean"){
+validate24.errors = [{instancePath:instancePath+"/complete",schemaPath:"#/properties/complete/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid0 = _errs11 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.reason !== undefined){
+let data6 = data.reason;
+const _errs13 = errors;
+if((typeof data6 !== "string") && (data6 !== null)){
+validate24.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: schema43.properties.reason.type},message:"must be string,null"}];
+return false;
+}
+var valid0 = _errs13 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate24.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate24.errors = vErrors;
+return errors === 0;
+}
+validate24.evaluated = {"props":{"changes":true,"complete":true,"reason":true},"dynamicProps":false,"dynamicItems":false};
+
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -64,7 +214,7 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((((((((((((((((((data.run_id === undefined) && (missing0 = "run_id")) || ((data.task === undefined) && (missing0 = "task"))) || ((data.model === undefined) && (missing0 = "model"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.end_reason === undefined) && (missing0 = "end_reason"))) || ((data.steps === undefined) && (missing0 = "steps"))) || ((data.max_steps === undefined) && (missing0 = "max_steps"))) || ((data.usage === undefined) && (missing0 = "usage"))) || ((data.cost_usd === undefined) && (missing0 = "cost_usd"))) || ((data.started_at === undefined) && (missing0 = "started_at"))) || ((data.elapsed_s === undefined) && (missing0 = "elapsed_s"))) || ((data.cell_id === undefined) && (missing0 = "cell_id"))) || ((data.insert_mode === undefined) && (missing0 = "insert_mode"))) || ((data.current_code === undefined) && (missing0 = "current_code"))) || ((data.execution_count === undefined) && (missing0 = "execution_count"))) || ((data.followups === undefined) && (missing0 = "followups"))) || ((data.replayed_from === undefined) && (missing0 = "replayed_from"))){
+if(((((((((((((((((((((data.run_id === undefined) && (missing0 = "run_id")) || ((data.task === undefined) && (missing0 = "task"))) || ((data.model === undefined) && (missing0 = "model"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.end_reason === undefined) && (missing0 = "end_reason"))) || ((data.steps === undefined) && (missing0 = "steps"))) || ((data.max_steps === undefined) && (missing0 = "max_steps"))) || ((data.usage === undefined) && (missing0 = "usage"))) || ((data.cost_usd === undefined) && (missing0 = "cost_usd"))) || ((data.started_at === undefined) && (missing0 = "started_at"))) || ((data.elapsed_s === undefined) && (missing0 = "elapsed_s"))) || ((data.cell_id === undefined) && (missing0 = "cell_id"))) || ((data.insert_mode === undefined) && (missing0 = "insert_mode"))) || ((data.current_code === undefined) && (missing0 = "current_code"))) || ((data.execution_count === undefined) && (missing0 = "execution_count"))) || ((data.followups === undefined) && (missing0 = "followups"))) || ((data.replayed_from === undefined) && (missing0 = "replayed_from"))) || ((data.approve === undefined) && (missing0 = "approve"))) || ((data.isolation === undefined) && (missing0 = "isolation"))) || ((data.files === undefined) && (missing0 = "files"))){
 validate23.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
@@ -542,6 +692,284 @@ var valid0 = _errs53 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+if(data.approve !== undefined){
+let data27 = data.approve;
+const _errs58 = errors;
+if(!(((data27 === "always") || (data27 === "risky")) || (data27 === "never"))){
+validate23.errors = [{instancePath:instancePath+"/approve",schemaPath:"#/properties/approve/enum",keyword:"enum",params:{allowedValues: schema36.properties.approve.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs58 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.isolation !== undefined){
+let data28 = data.isolation;
+const _errs59 = errors;
+const _errs60 = errors;
+let valid10 = false;
+const _errs61 = errors;
+const _errs62 = errors;
+if(errors === _errs62){
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+let missing4;
+if(((data28.kernel === undefined) && (missing4 = "kernel")) || ((data28.description === undefined) && (missing4 = "description"))){
+const err0 = {instancePath:instancePath+"/isolation",schemaPath:"#/$defs/Isolation/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+else {
+if(data28.kernel !== undefined){
+let data29 = data28.kernel;
+const _errs64 = errors;
+if(!((data29 === "local") || (data29 === "gateway"))){
+const err1 = {instancePath:instancePath+"/isolation/kernel",schemaPath:"#/$defs/Isolation/properties/kernel/enum",keyword:"enum",params:{allowedValues: schema42.properties.kernel.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+var valid12 = _errs64 === errors;
+}
+else {
+var valid12 = true;
+}
+if(valid12){
+if(data28.description !== undefined){
+const _errs65 = errors;
+if(typeof data28.description !== "string"){
+const err2 = {instancePath:instancePath+"/isolation/description",schemaPath:"#/$defs/Isolation/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var valid12 = _errs65 === errors;
+}
+else {
+var valid12 = true;
+}
+if(valid12){
+if(data28.workdir !== undefined){
+let data31 = data28.workdir;
+const _errs67 = errors;
+if((typeof data31 !== "string") && (data31 !== null)){
+const err3 = {instancePath:instancePath+"/isolation/workdir",schemaPath:"#/$defs/Isolation/properties/workdir/type",keyword:"type",params:{type: schema42.properties.workdir.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+var valid12 = _errs67 === errors;
+}
+else {
+var valid12 = true;
+}
+if(valid12){
+if(data28.gateway_url !== undefined){
+let data32 = data28.gateway_url;
+const _errs69 = errors;
+if((typeof data32 !== "string") && (data32 !== null)){
+const err4 = {instancePath:instancePath+"/isolation/gateway_url",schemaPath:"#/$defs/Isolation/properties/gateway_url/type",keyword:"type",params:{type: schema42.properties.gateway_url.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+var valid12 = _errs69 === errors;
+}
+else {
+var valid12 = true;
+}
+if(valid12){
+if(data28.with !== undefined){
+let data33 = data28.with;
+const _errs71 = errors;
+if(errors === _errs71){
+if(Array.isArray(data33)){
+var valid13 = true;
+const len2 = data33.length;
+for(let i2=0; i2<len2; i2++){
+const _errs73 = errors;
+if(typeof data33[i2] !== "string"){
+const err5 = {instancePath:instancePath+"/isolation/with/" + i2,schemaPath:"#/$defs/Isolation/properties/with/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+var valid13 = _errs73 === errors;
+if(!valid13){
+break;
+}
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/isolation/with",schemaPath:"#/$defs/Isolation/properties/with/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+var valid12 = _errs71 === errors;
+}
+else {
+var valid12 = true;
+}
+if(valid12){
+if(data28.returns !== undefined){
+let data35 = data28.returns;
+const _errs75 = errors;
+if(errors === _errs75){
+if(Array.isArray(data35)){
+var valid14 = true;
+const len3 = data35.length;
+for(let i3=0; i3<len3; i3++){
+const _errs77 = errors;
+if(typeof data35[i3] !== "string"){
+const err7 = {instancePath:instancePath+"/isolation/returns/" + i3,schemaPath:"#/$defs/Isolation/properties/returns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+var valid14 = _errs77 === errors;
+if(!valid14){
+break;
+}
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/isolation/returns",schemaPath:"#/$defs/Isolation/properties/returns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+var valid12 = _errs75 === errors;
+}
+else {
+var valid12 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/isolation",schemaPath:"#/$defs/Isolation/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+var _valid0 = _errs61 === errors;
+valid10 = valid10 || _valid0;
+if(_valid0){
+var props0 = {};
+props0.kernel = true;
+props0.description = true;
+props0.workdir = true;
+props0.gateway_url = true;
+props0.with = true;
+props0.returns = true;
+}
+const _errs79 = errors;
+if(data28 !== null){
+const err10 = {instancePath:instancePath+"/isolation",schemaPath:"#/properties/isolation/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var _valid0 = _errs79 === errors;
+valid10 = valid10 || _valid0;
+if(!valid10){
+const err11 = {instancePath:instancePath+"/isolation",schemaPath:"#/properties/isolation/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+validate23.errors = vErrors;
+return false;
+}
+else {
+errors = _errs60;
+if(vErrors !== null){
+if(_errs60){
+vErrors.length = _errs60;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs59 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.files !== undefined){
+const _errs81 = errors;
+if(!(validate24(data.files, {instancePath:instancePath+"/files",parentData:data,parentDataProperty:"files",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs81 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
 }
 }
 }
@@ -569,13 +997,13 @@ return false;
 validate23.errors = vErrors;
 return errors === 0;
 }
-validate23.evaluated = {"props":{"run_id":true,"task":true,"model":true,"status":true,"end_reason":true,"steps":true,"max_steps":true,"usage":true,"cost_usd":true,"started_at":true,"elapsed_s":true,"cell_id":true,"insert_mode":true,"current_code":true,"execution_count":true,"followups":true,"replayed_from":true,"compact_outputs":true},"dynamicProps":false,"dynamicItems":false};
+validate23.evaluated = {"props":{"run_id":true,"task":true,"model":true,"status":true,"end_reason":true,"steps":true,"max_steps":true,"usage":true,"cost_usd":true,"started_at":true,"elapsed_s":true,"cell_id":true,"insert_mode":true,"current_code":true,"execution_count":true,"followups":true,"replayed_from":true,"compact_outputs":true,"approve":true,"isolation":true,"files":true},"dynamicProps":false,"dynamicItems":false};
 
 
-function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate50.evaluated;
+const evaluated0 = validate55.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -586,14 +1014,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.runs === undefined) && (missing0 = "runs"))){
-validate50.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate55.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 if(data.protocol !== undefined){
 const _errs1 = errors;
 if("codeact" !== data.protocol){
-validate50.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+validate55.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -605,7 +1033,7 @@ if(valid0){
 if(data.version !== undefined){
 const _errs3 = errors;
 if(1 !== data.version){
-validate50.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+validate55.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -617,7 +1045,7 @@ if(valid0){
 if(data.type !== undefined){
 const _errs5 = errors;
 if("runs" !== data.type){
-validate50.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "runs"},message:"must be equal to constant"}];
+validate55.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "runs"},message:"must be equal to constant"}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -646,7 +1074,7 @@ break;
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/runs",schemaPath:"#/properties/runs/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate55.errors = [{instancePath:instancePath+"/runs",schemaPath:"#/properties/runs/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -661,22 +1089,22 @@ var valid0 = true;
 }
 }
 else {
-validate50.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate55.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate50.errors = vErrors;
+validate55.errors = vErrors;
 return errors === 0;
 }
-validate50.evaluated = {"props":{"protocol":true,"version":true,"type":true,"runs":true},"dynamicProps":false,"dynamicItems":false};
+validate55.evaluated = {"props":{"protocol":true,"version":true,"type":true,"runs":true},"dynamicProps":false,"dynamicItems":false};
 
-const validateRunMessage = validate52;
-const schema42 = {"description":"kernel -> frontend: one run changed (started, a step finished, usage grew, it ended).","type":"object","required":["protocol","version","type","run"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"run"},"run":{"$ref":"#/$defs/RunSummary"}}};
+const validateRunMessage = validate57;
+const schema45 = {"description":"kernel -> frontend: one run changed (started, a step finished, usage grew, it ended).","type":"object","required":["protocol","version","type","run"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"run"},"run":{"$ref":"#/$defs/RunSummary"}}};
 
-function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate52.evaluated;
+const evaluated0 = validate57.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -687,14 +1115,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run === undefined) && (missing0 = "run"))){
-validate52.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate57.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 if(data.protocol !== undefined){
 const _errs1 = errors;
 if("codeact" !== data.protocol){
-validate52.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+validate57.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -706,7 +1134,7 @@ if(valid0){
 if(data.version !== undefined){
 const _errs3 = errors;
 if(1 !== data.version){
-validate52.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+validate57.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -718,7 +1146,7 @@ if(valid0){
 if(data.type !== undefined){
 const _errs5 = errors;
 if("run" !== data.type){
-validate52.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "run"},message:"must be equal to constant"}];
+validate57.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "run"},message:"must be equal to constant"}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -744,22 +1172,22 @@ var valid0 = true;
 }
 }
 else {
-validate52.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate57.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate52.errors = vErrors;
+validate57.errors = vErrors;
 return errors === 0;
 }
-validate52.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run":true},"dynamicProps":false,"dynamicItems":false};
+validate57.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run":true},"dynamicProps":false,"dynamicItems":false};
 
-const validateTextMessage = validate54;
-const schema45 = {"description":"kernel -> frontend: the model's reasoning streamed so far in the current turn (whole text, not a delta).","type":"object","required":["protocol","version","type","run_id","text"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"text"},"run_id":{"type":"string"},"text":{"type":"string"}}};
+const validateTextMessage = validate59;
+const schema48 = {"description":"kernel -> frontend: the model's reasoning streamed so far in the current turn (whole text, not a delta).","type":"object","required":["protocol","version","type","run_id","text"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"text"},"run_id":{"type":"string"},"text":{"type":"string"}}};
 
-function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate54.evaluated;
+const evaluated0 = validate59.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -770,14 +1198,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))) || ((data.text === undefined) && (missing0 = "text"))){
-validate54.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate59.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 if(data.protocol !== undefined){
 const _errs1 = errors;
 if("codeact" !== data.protocol){
-validate54.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+validate59.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -789,7 +1217,7 @@ if(valid0){
 if(data.version !== undefined){
 const _errs3 = errors;
 if(1 !== data.version){
-validate54.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+validate59.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -801,7 +1229,7 @@ if(valid0){
 if(data.type !== undefined){
 const _errs5 = errors;
 if("text" !== data.type){
-validate54.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "text"},message:"must be equal to constant"}];
+validate59.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "text"},message:"must be equal to constant"}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -813,7 +1241,7 @@ if(valid0){
 if(data.run_id !== undefined){
 const _errs6 = errors;
 if(typeof data.run_id !== "string"){
-validate54.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate59.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -825,7 +1253,7 @@ if(valid0){
 if(data.text !== undefined){
 const _errs8 = errors;
 if(typeof data.text !== "string"){
-validate54.errors = [{instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate59.errors = [{instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs8 === errors;
@@ -840,26 +1268,181 @@ var valid0 = true;
 }
 }
 else {
-validate54.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate59.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate54.errors = vErrors;
+validate59.errors = vErrors;
 return errors === 0;
 }
-validate54.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"text":true},"dynamicProps":false,"dynamicItems":false};
+validate59.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"text":true},"dynamicProps":false,"dynamicItems":false};
 
-const validateCellMessage = validate55;
-const schema48 = {"description":"kernel -> frontend: one finished cell of the trajectory, to insert below the run's %%codeact cell at position `index` of the run's cells.","type":"object","required":["protocol","version","type","run_id","key","index","cell_id","insert_mode","cell"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"cell"},"run_id":{"type":"string"},"key":{"type":"string","description":"Unique per inserted cell: the same as cell.metadata.codeact.key. A frontend never inserts a key twice."},"index":{"type":"integer","minimum":0,"description":"Position among the run's cells, the same as cell.metadata.codeact.index."},"cell_id":{"type":["string","null"]},"insert_mode":{"$ref":"#/$defs/InsertMode"},"cell":{"$ref":"#/$defs/TrajectoryCell"}}};
-const schema52 = {"title":"TrajectoryCell","description":"An nbformat v4 cell (https://nbformat.readthedocs.io/en/latest/format_description.html) as the kernel sends it, without `id`.","type":"object","required":["cell_type","source","metadata"],"properties":{"cell_type":{"enum":["code","markdown"]},"source":{"type":"string"},"metadata":{"type":"object","required":["codeact"],"properties":{"codeact":{"$ref":"#/$defs/CellMetadata"}}},"outputs":{"type":"array","items":{"$ref":"#/$defs/Output"}},"execution_count":{"type":["integer","null"]}}};
-const schema53 = {"title":"CellMetadata","description":"`metadata.codeact` of a trajectory cell (written by codeact_magic.protocol.cell_metadata), in the cells sent live and in an exported notebook. `source_hash` is added by the extension when it inserts the cell, so that a later `replace` can tell whether the user edited it.","type":"object","required":["run_id","role"],"properties":{"run_id":{"type":"string","minLength":1},"role":{"$ref":"#/$defs/CellRole"},"key":{"type":"string","description":"Unique per cell of a run: `<run_id>:<index>`. An identity only: read `index` for the position."},"index":{"type":"integer","minimum":0,"description":"Position among the run's cells (the task cell of an export has none)."},"step":{"type":"integer","minimum":1,"description":"role `step`: the step's number in the run, from 1."},"turn":{"type":"integer","minimum":0,"description":"The model turn the cell comes from, from 0."},"source_cell_id":{"type":["string","null"],"description":"id of the %%codeact cell that started the run, or null."},"tool_use_id":{"type":"string","description":"role `step`: the id of the tool_use block it ran."},"status":{"description":"role `step`: how the step ended; role `note`: how the run ended.","anyOf":[{"$ref":"#/$defs/StepStatus"},{"$ref":"#/$defs/RunStatus"}]},"duration_s":{"type":"number","minimum":0,"description":"role `step`: seconds the code ran."},"turn_usage":{"description":"role `step`: the usage of the model turn that asked for it.","allOf":[{"$ref":"#/$defs/Usage"}]},"source_hash":{"type":"string","description":"Added by the extension: a hash of the source as inserted."}}};
-const schema54 = {"title":"CellRole","description":"What a trajectory cell holds: the task (exports only), the user's own earlier cell the run read from (setup, exports only: no outputs, its In[n] as `execution_count` and the names it gives as `names` in the metadata), the model's reasoning, a code step, the final answer, or a note on how the run ended.","enum":["task","setup","reasoning","step","answer","note"]};
-const schema55 = {"title":"StepStatus","description":"How one code step ended (records.StepStatus).","enum":["ok","error","timeout","interrupted","crashed"]};
+const validateCellMessage = validate60;
+const schema51 = {"description":"kernel -> frontend: one finished cell of the trajectory, to insert below the run's %%codeact cell at position `index` of the run's cells.","type":"object","required":["protocol","version","type","run_id","key","index","cell_id","insert_mode","cell"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"cell"},"run_id":{"type":"string"},"key":{"type":"string","description":"Unique per inserted cell: the same as cell.metadata.codeact.key. A frontend never inserts a key twice."},"index":{"type":"integer","minimum":0,"description":"Position among the run's cells, the same as cell.metadata.codeact.index."},"cell_id":{"type":["string","null"]},"insert_mode":{"$ref":"#/$defs/InsertMode"},"cell":{"$ref":"#/$defs/TrajectoryCell"}}};
+const schema55 = {"title":"TrajectoryCell","description":"An nbformat v4 cell (https://nbformat.readthedocs.io/en/latest/format_description.html) as the kernel sends it, without `id`.","type":"object","required":["cell_type","source","metadata"],"properties":{"cell_type":{"enum":["code","markdown"]},"source":{"type":"string"},"metadata":{"type":"object","required":["codeact"],"properties":{"codeact":{"$ref":"#/$defs/CellMetadata"}}},"outputs":{"type":"array","items":{"$ref":"#/$defs/Output"}},"execution_count":{"type":["integer","null"]}}};
+const schema56 = {"title":"CellMetadata","description":"`metadata.codeact` of a trajectory cell (written by codeact_magic.protocol.cell_metadata), in the cells sent live and in an exported notebook. `source_hash` is added by the extension when it inserts the cell, so that a later `replace` can tell whether the user edited it.","type":"object","required":["run_id","role"],"properties":{"run_id":{"type":"string","minLength":1},"role":{"$ref":"#/$defs/CellRole"},"key":{"type":"string","description":"Unique per cell of a run: `<run_id>:<index>`. An identity only: read `index` for the position."},"index":{"type":"integer","minimum":0,"description":"Position among the run's cells (the task cell of an export has none)."},"step":{"type":"integer","minimum":1,"description":"role `step`: the step's number in the run, from 1."},"turn":{"type":"integer","minimum":0,"description":"The model turn the cell comes from, from 0."},"source_cell_id":{"type":["string","null"],"description":"id of the %%codeact cell that started the run, or null."},"tool_use_id":{"type":"string","description":"role `step`: the id of the tool_use block it ran."},"status":{"description":"role `step`: how the step ended; role `note`: how the run ended.","anyOf":[{"$ref":"#/$defs/StepStatus"},{"$ref":"#/$defs/RunStatus"}]},"duration_s":{"type":"number","minimum":0,"description":"role `step`: seconds the code ran."},"turn_usage":{"description":"role `step`: the usage of the model turn that asked for it.","allOf":[{"$ref":"#/$defs/Usage"}]},"source_hash":{"type":"string","description":"Added by the extension: a hash of the source as inserted."},"approval":{"description":"role `step`: how it was approved under --approve.","allOf":[{"$ref":"#/$defs/Approval"}]},"files":{"description":"role `step`: the files it created, modified or deleted.","allOf":[{"$ref":"#/$defs/FilesTouched"}]},"environment":{"description":"role `step`: set when the sandbox kernel was recreated before it.","allOf":[{"$ref":"#/$defs/Environment"}]}}};
+const schema57 = {"title":"CellRole","description":"What a trajectory cell holds: the task (exports only), the user's own earlier cell the run read from (setup, exports only: no outputs, its In[n] as `execution_count` and the names it gives as `names` in the metadata), the model's reasoning, a code step, the final answer, or a note on how the run ended.","enum":["task","setup","reasoning","step","answer","note"]};
+const schema58 = {"title":"StepStatus","description":"How one code step ended (records.StepStatus). `declined`: not run, the user answered n to --approve.","enum":["ok","error","timeout","interrupted","crashed","declined"]};
+const schema63 = {"title":"Environment","description":"Set on a step before which the sandbox kernel was recreated (codeact_magic.sandbox): why, how many earlier steps were re-run to restore its state, and which of them failed.","type":"object","required":["recreated","reason"],"properties":{"recreated":{"type":"boolean"},"reason":{"type":"string"},"replayed":{"type":"integer","minimum":0},"failed_replays":{"type":"array","items":{"type":"integer"}},"unloaded":{"type":"array","items":{"type":"string"}}}};
+const schema61 = {"title":"Approval","description":"How a step was approved under --approve (codeact_magic.approval): the mode, whether the user was asked, the answer (y, n, a, q; `a` also for the steps after it, which were not asked), the reason typed after n, and what the risky check flagged.","type":"object","required":["mode","asked"],"properties":{"mode":{"enum":["always","risky","never"]},"asked":{"type":"boolean"},"answer":{"enum":["y","n","a","q",null]},"reason":{"type":"string"},"flagged":{"type":"array","items":{"$ref":"#/$defs/Risk"}}}};
+const schema62 = {"title":"Risk","description":"What the --approve risky check (codeact_magic.risks) flagged in a step: its kind and a short phrase naming it.","type":"object","required":["kind","detail"],"properties":{"kind":{"enum":["shell","install","file_write","file_delete","network","rebind","delete_name","unreadable"]},"detail":{"type":"string"}}};
 
-function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate33.evaluated;
+const evaluated0 = validate36.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.mode === undefined) && (missing0 = "mode")) || ((data.asked === undefined) && (missing0 = "asked"))){
+validate36.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.mode !== undefined){
+let data0 = data.mode;
+const _errs1 = errors;
+if(!(((data0 === "always") || (data0 === "risky")) || (data0 === "never"))){
+validate36.errors = [{instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema61.properties.mode.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.asked !== undefined){
+const _errs2 = errors;
+if(typeof data.asked !== "boolean"){
+validate36.errors = [{instancePath:instancePath+"/asked",schemaPath:"#/properties/asked/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.answer !== undefined){
+let data2 = data.answer;
+const _errs4 = errors;
+if(!(((((data2 === "y") || (data2 === "n")) || (data2 === "a")) || (data2 === "q")) || (data2 === null))){
+validate36.errors = [{instancePath:instancePath+"/answer",schemaPath:"#/properties/answer/enum",keyword:"enum",params:{allowedValues: schema61.properties.answer.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.reason !== undefined){
+const _errs5 = errors;
+if(typeof data.reason !== "string"){
+validate36.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.flagged !== undefined){
+let data4 = data.flagged;
+const _errs7 = errors;
+if(errors === _errs7){
+if(Array.isArray(data4)){
+var valid1 = true;
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+let data5 = data4[i0];
+const _errs9 = errors;
+const _errs10 = errors;
+if(errors === _errs10){
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing1;
+if(((data5.kind === undefined) && (missing1 = "kind")) || ((data5.detail === undefined) && (missing1 = "detail"))){
+validate36.errors = [{instancePath:instancePath+"/flagged/" + i0,schemaPath:"#/$defs/Risk/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+return false;
+}
+else {
+if(data5.kind !== undefined){
+let data6 = data5.kind;
+const _errs12 = errors;
+if(!((((((((data6 === "shell") || (data6 === "install")) || (data6 === "file_write")) || (data6 === "file_delete")) || (data6 === "network")) || (data6 === "rebind")) || (data6 === "delete_name")) || (data6 === "unreadable"))){
+validate36.errors = [{instancePath:instancePath+"/flagged/" + i0+"/kind",schemaPath:"#/$defs/Risk/properties/kind/enum",keyword:"enum",params:{allowedValues: schema62.properties.kind.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid3 = _errs12 === errors;
+}
+else {
+var valid3 = true;
+}
+if(valid3){
+if(data5.detail !== undefined){
+const _errs13 = errors;
+if(typeof data5.detail !== "string"){
+validate36.errors = [{instancePath:instancePath+"/flagged/" + i0+"/detail",schemaPath:"#/$defs/Risk/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid3 = _errs13 === errors;
+}
+else {
+var valid3 = true;
+}
+}
+}
+}
+else {
+validate36.errors = [{instancePath:instancePath+"/flagged/" + i0,schemaPath:"#/$defs/Risk/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid1 = _errs9 === errors;
+if(!valid1){
+break;
+}
+}
+}
+else {
+validate36.errors = [{instancePath:instancePath+"/flagged",schemaPath:"#/properties/flagged/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate36.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate36.errors = vErrors;
+return errors === 0;
+}
+validate36.evaluated = {"props":{"mode":true,"asked":true,"answer":true,"reason":true,"flagged":true},"dynamicProps":false,"dynamicItems":false};
+
+
+function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate35.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -870,7 +1453,7 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.run_id === undefined) && (missing0 = "run_id")) || ((data.role === undefined) && (missing0 = "role"))){
-validate33.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate35.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
@@ -880,12 +1463,12 @@ const _errs1 = errors;
 if(errors === _errs1){
 if(typeof data0 === "string"){
 if(func1(data0) < 1){
-validate33.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate35.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate33.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate35.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -899,7 +1482,7 @@ if(data.role !== undefined){
 let data1 = data.role;
 const _errs3 = errors;
 if(!((((((data1 === "task") || (data1 === "setup")) || (data1 === "reasoning")) || (data1 === "step")) || (data1 === "answer")) || (data1 === "note"))){
-validate33.errors = [{instancePath:instancePath+"/role",schemaPath:"#/$defs/CellRole/enum",keyword:"enum",params:{allowedValues: schema54.enum},message:"must be equal to one of the allowed values"}];
+validate35.errors = [{instancePath:instancePath+"/role",schemaPath:"#/$defs/CellRole/enum",keyword:"enum",params:{allowedValues: schema57.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -911,7 +1494,7 @@ if(valid0){
 if(data.key !== undefined){
 const _errs5 = errors;
 if(typeof data.key !== "string"){
-validate33.errors = [{instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate35.errors = [{instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -924,13 +1507,13 @@ if(data.index !== undefined){
 let data3 = data.index;
 const _errs7 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate33.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate35.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs7){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 < 0 || isNaN(data3)){
-validate33.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate35.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -945,13 +1528,13 @@ if(data.step !== undefined){
 let data4 = data.step;
 const _errs9 = errors;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-validate33.errors = [{instancePath:instancePath+"/step",schemaPath:"#/properties/step/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate35.errors = [{instancePath:instancePath+"/step",schemaPath:"#/properties/step/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs9){
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 < 1 || isNaN(data4)){
-validate33.errors = [{instancePath:instancePath+"/step",schemaPath:"#/properties/step/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate35.errors = [{instancePath:instancePath+"/step",schemaPath:"#/properties/step/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
 return false;
 }
 }
@@ -966,13 +1549,13 @@ if(data.turn !== undefined){
 let data5 = data.turn;
 const _errs11 = errors;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-validate33.errors = [{instancePath:instancePath+"/turn",schemaPath:"#/properties/turn/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate35.errors = [{instancePath:instancePath+"/turn",schemaPath:"#/properties/turn/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs11){
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 < 0 || isNaN(data5)){
-validate33.errors = [{instancePath:instancePath+"/turn",schemaPath:"#/properties/turn/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate35.errors = [{instancePath:instancePath+"/turn",schemaPath:"#/properties/turn/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -987,7 +1570,7 @@ if(data.source_cell_id !== undefined){
 let data6 = data.source_cell_id;
 const _errs13 = errors;
 if((typeof data6 !== "string") && (data6 !== null)){
-validate33.errors = [{instancePath:instancePath+"/source_cell_id",schemaPath:"#/properties/source_cell_id/type",keyword:"type",params:{type: schema53.properties.source_cell_id.type},message:"must be string,null"}];
+validate35.errors = [{instancePath:instancePath+"/source_cell_id",schemaPath:"#/properties/source_cell_id/type",keyword:"type",params:{type: schema56.properties.source_cell_id.type},message:"must be string,null"}];
 return false;
 }
 var valid0 = _errs13 === errors;
@@ -999,7 +1582,7 @@ if(valid0){
 if(data.tool_use_id !== undefined){
 const _errs15 = errors;
 if(typeof data.tool_use_id !== "string"){
-validate33.errors = [{instancePath:instancePath+"/tool_use_id",schemaPath:"#/properties/tool_use_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate35.errors = [{instancePath:instancePath+"/tool_use_id",schemaPath:"#/properties/tool_use_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs15 === errors;
@@ -1014,8 +1597,8 @@ const _errs17 = errors;
 const _errs18 = errors;
 let valid2 = false;
 const _errs19 = errors;
-if(!(((((data8 === "ok") || (data8 === "error")) || (data8 === "timeout")) || (data8 === "interrupted")) || (data8 === "crashed"))){
-const err0 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/StepStatus/enum",keyword:"enum",params:{allowedValues: schema55.enum},message:"must be equal to one of the allowed values"};
+if(!((((((data8 === "ok") || (data8 === "error")) || (data8 === "timeout")) || (data8 === "interrupted")) || (data8 === "crashed")) || (data8 === "declined"))){
+const err0 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/StepStatus/enum",keyword:"enum",params:{allowedValues: schema58.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1048,7 +1631,7 @@ else {
 vErrors.push(err2);
 }
 errors++;
-validate33.errors = vErrors;
+validate35.errors = vErrors;
 return false;
 }
 else {
@@ -1074,12 +1657,12 @@ const _errs23 = errors;
 if(errors === _errs23){
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 < 0 || isNaN(data9)){
-validate33.errors = [{instancePath:instancePath+"/duration_s",schemaPath:"#/properties/duration_s/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate35.errors = [{instancePath:instancePath+"/duration_s",schemaPath:"#/properties/duration_s/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 else {
-validate33.errors = [{instancePath:instancePath+"/duration_s",schemaPath:"#/properties/duration_s/type",keyword:"type",params:{type: "number"},message:"must be number"}];
+validate35.errors = [{instancePath:instancePath+"/duration_s",schemaPath:"#/properties/duration_s/type",keyword:"type",params:{type: "number"},message:"must be number"}];
 return false;
 }
 }
@@ -1097,7 +1680,7 @@ if(errors === _errs27){
 if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 let missing1;
 if(((((data10.input_tokens === undefined) && (missing1 = "input_tokens")) || ((data10.output_tokens === undefined) && (missing1 = "output_tokens"))) || ((data10.cache_creation_input_tokens === undefined) && (missing1 = "cache_creation_input_tokens"))) || ((data10.cache_read_input_tokens === undefined) && (missing1 = "cache_read_input_tokens"))){
-validate33.errors = [{instancePath:instancePath+"/turn_usage",schemaPath:"#/$defs/Usage/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+validate35.errors = [{instancePath:instancePath+"/turn_usage",schemaPath:"#/$defs/Usage/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
 return false;
 }
 else {
@@ -1105,13 +1688,13 @@ if(data10.input_tokens !== undefined){
 let data11 = data10.input_tokens;
 const _errs29 = errors;
 if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-validate33.errors = [{instancePath:instancePath+"/turn_usage/input_tokens",schemaPath:"#/$defs/Usage/properties/input_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate35.errors = [{instancePath:instancePath+"/turn_usage/input_tokens",schemaPath:"#/$defs/Usage/properties/input_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs29){
 if((typeof data11 == "number") && (isFinite(data11))){
 if(data11 < 0 || isNaN(data11)){
-validate33.errors = [{instancePath:instancePath+"/turn_usage/input_tokens",schemaPath:"#/$defs/Usage/properties/input_tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate35.errors = [{instancePath:instancePath+"/turn_usage/input_tokens",schemaPath:"#/$defs/Usage/properties/input_tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -1126,13 +1709,13 @@ if(data10.output_tokens !== undefined){
 let data12 = data10.output_tokens;
 const _errs31 = errors;
 if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
-validate33.errors = [{instancePath:instancePath+"/turn_usage/output_tokens",schemaPath:"#/$defs/Usage/properties/output_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate35.errors = [{instancePath:instancePath+"/turn_usage/output_tokens",schemaPath:"#/$defs/Usage/properties/output_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs31){
 if((typeof data12 == "number") && (isFinite(data12))){
 if(data12 < 0 || isNaN(data12)){
-validate33.errors = [{instancePath:instancePath+"/turn_usage/output_tokens",schemaPath:"#/$defs/Usage/properties/output_tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate35.errors = [{instancePath:instancePath+"/turn_usage/output_tokens",schemaPath:"#/$defs/Usage/properties/output_tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -1147,13 +1730,13 @@ if(data10.cache_creation_input_tokens !== undefined){
 let data13 = data10.cache_creation_input_tokens;
 const _errs33 = errors;
 if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
-validate33.errors = [{instancePath:instancePath+"/turn_usage/cache_creation_input_tokens",schemaPath:"#/$defs/Usage/properties/cache_creation_input_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate35.errors = [{instancePath:instancePath+"/turn_usage/cache_creation_input_tokens",schemaPath:"#/$defs/Usage/properties/cache_creation_input_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs33){
 if((typeof data13 == "number") && (isFinite(data13))){
 if(data13 < 0 || isNaN(data13)){
-validate33.errors = [{instancePath:instancePath+"/turn_usage/cache_creation_input_tokens",schemaPath:"#/$defs/Usage/properties/cache_creation_input_tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate35.errors = [{instancePath:instancePath+"/turn_usage/cache_creation_input_tokens",schemaPath:"#/$defs/Usage/properties/cache_creation_input_tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -1168,13 +1751,13 @@ if(data10.cache_read_input_tokens !== undefined){
 let data14 = data10.cache_read_input_tokens;
 const _errs35 = errors;
 if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
-validate33.errors = [{instancePath:instancePath+"/turn_usage/cache_read_input_tokens",schemaPath:"#/$defs/Usage/properties/cache_read_input_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate35.errors = [{instancePath:instancePath+"/turn_usage/cache_read_input_tokens",schemaPath:"#/$defs/Usage/properties/cache_read_input_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs35){
 if((typeof data14 == "number") && (isFinite(data14))){
 if(data14 < 0 || isNaN(data14)){
-validate33.errors = [{instancePath:instancePath+"/turn_usage/cache_read_input_tokens",schemaPath:"#/$defs/Usage/properties/cache_read_input_tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate35.errors = [{instancePath:instancePath+"/turn_usage/cache_read_input_tokens",schemaPath:"#/$defs/Usage/properties/cache_read_input_tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -1190,7 +1773,7 @@ var valid7 = true;
 }
 }
 else {
-validate33.errors = [{instancePath:instancePath+"/turn_usage",schemaPath:"#/$defs/Usage/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate35.errors = [{instancePath:instancePath+"/turn_usage",schemaPath:"#/$defs/Usage/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -1203,10 +1786,168 @@ if(valid0){
 if(data.source_hash !== undefined){
 const _errs37 = errors;
 if(typeof data.source_hash !== "string"){
-validate33.errors = [{instancePath:instancePath+"/source_hash",schemaPath:"#/properties/source_hash/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate35.errors = [{instancePath:instancePath+"/source_hash",schemaPath:"#/properties/source_hash/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs37 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.approval !== undefined){
+const _errs39 = errors;
+if(!(validate36(data.approval, {instancePath:instancePath+"/approval",parentData:data,parentDataProperty:"approval",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs39 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.files !== undefined){
+const _errs41 = errors;
+if(!(validate24(data.files, {instancePath:instancePath+"/files",parentData:data,parentDataProperty:"files",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs41 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environment !== undefined){
+let data18 = data.environment;
+const _errs43 = errors;
+const _errs45 = errors;
+if(errors === _errs45){
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+let missing2;
+if(((data18.recreated === undefined) && (missing2 = "recreated")) || ((data18.reason === undefined) && (missing2 = "reason"))){
+validate35.errors = [{instancePath:instancePath+"/environment",schemaPath:"#/$defs/Environment/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+return false;
+}
+else {
+if(data18.recreated !== undefined){
+const _errs47 = errors;
+if(typeof data18.recreated !== "boolean"){
+validate35.errors = [{instancePath:instancePath+"/environment/recreated",schemaPath:"#/$defs/Environment/properties/recreated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid12 = _errs47 === errors;
+}
+else {
+var valid12 = true;
+}
+if(valid12){
+if(data18.reason !== undefined){
+const _errs49 = errors;
+if(typeof data18.reason !== "string"){
+validate35.errors = [{instancePath:instancePath+"/environment/reason",schemaPath:"#/$defs/Environment/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid12 = _errs49 === errors;
+}
+else {
+var valid12 = true;
+}
+if(valid12){
+if(data18.replayed !== undefined){
+let data21 = data18.replayed;
+const _errs51 = errors;
+if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){
+validate35.errors = [{instancePath:instancePath+"/environment/replayed",schemaPath:"#/$defs/Environment/properties/replayed/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs51){
+if((typeof data21 == "number") && (isFinite(data21))){
+if(data21 < 0 || isNaN(data21)){
+validate35.errors = [{instancePath:instancePath+"/environment/replayed",schemaPath:"#/$defs/Environment/properties/replayed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid12 = _errs51 === errors;
+}
+else {
+var valid12 = true;
+}
+if(valid12){
+if(data18.failed_replays !== undefined){
+let data22 = data18.failed_replays;
+const _errs53 = errors;
+if(errors === _errs53){
+if(Array.isArray(data22)){
+var valid13 = true;
+const len0 = data22.length;
+for(let i0=0; i0<len0; i0++){
+let data23 = data22[i0];
+const _errs55 = errors;
+if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
+validate35.errors = [{instancePath:instancePath+"/environment/failed_replays/" + i0,schemaPath:"#/$defs/Environment/properties/failed_replays/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+var valid13 = _errs55 === errors;
+if(!valid13){
+break;
+}
+}
+}
+else {
+validate35.errors = [{instancePath:instancePath+"/environment/failed_replays",schemaPath:"#/$defs/Environment/properties/failed_replays/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid12 = _errs53 === errors;
+}
+else {
+var valid12 = true;
+}
+if(valid12){
+if(data18.unloaded !== undefined){
+let data24 = data18.unloaded;
+const _errs57 = errors;
+if(errors === _errs57){
+if(Array.isArray(data24)){
+var valid14 = true;
+const len1 = data24.length;
+for(let i1=0; i1<len1; i1++){
+const _errs59 = errors;
+if(typeof data24[i1] !== "string"){
+validate35.errors = [{instancePath:instancePath+"/environment/unloaded/" + i1,schemaPath:"#/$defs/Environment/properties/unloaded/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid14 = _errs59 === errors;
+if(!valid14){
+break;
+}
+}
+}
+else {
+validate35.errors = [{instancePath:instancePath+"/environment/unloaded",schemaPath:"#/$defs/Environment/properties/unloaded/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid12 = _errs57 === errors;
+}
+else {
+var valid12 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate35.errors = [{instancePath:instancePath+"/environment",schemaPath:"#/$defs/Environment/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs43 === errors;
 }
 else {
 var valid0 = true;
@@ -1224,21 +1965,24 @@ var valid0 = true;
 }
 }
 }
+}
+}
+}
 else {
-validate33.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate35.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate33.errors = vErrors;
+validate35.errors = vErrors;
 return errors === 0;
 }
-validate33.evaluated = {"props":{"run_id":true,"role":true,"key":true,"index":true,"step":true,"turn":true,"source_cell_id":true,"tool_use_id":true,"status":true,"duration_s":true,"turn_usage":true,"source_hash":true},"dynamicProps":false,"dynamicItems":false};
+validate35.evaluated = {"props":{"run_id":true,"role":true,"key":true,"index":true,"step":true,"turn":true,"source_cell_id":true,"tool_use_id":true,"status":true,"duration_s":true,"turn_usage":true,"source_hash":true,"approval":true,"files":true,"environment":true},"dynamicProps":false,"dynamicItems":false};
 
 
-function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate32.evaluated;
+const evaluated0 = validate34.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1249,7 +1993,7 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.cell_type === undefined) && (missing0 = "cell_type")) || ((data.source === undefined) && (missing0 = "source"))) || ((data.metadata === undefined) && (missing0 = "metadata"))){
-validate32.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate34.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
@@ -1257,7 +2001,7 @@ if(data.cell_type !== undefined){
 let data0 = data.cell_type;
 const _errs1 = errors;
 if(!((data0 === "code") || (data0 === "markdown"))){
-validate32.errors = [{instancePath:instancePath+"/cell_type",schemaPath:"#/properties/cell_type/enum",keyword:"enum",params:{allowedValues: schema52.properties.cell_type.enum},message:"must be equal to one of the allowed values"}];
+validate34.errors = [{instancePath:instancePath+"/cell_type",schemaPath:"#/properties/cell_type/enum",keyword:"enum",params:{allowedValues: schema55.properties.cell_type.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -1269,7 +2013,7 @@ if(valid0){
 if(data.source !== undefined){
 const _errs2 = errors;
 if(typeof data.source !== "string"){
-validate32.errors = [{instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate34.errors = [{instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -1285,20 +2029,20 @@ if(errors === _errs4){
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 let missing1;
 if((data2.codeact === undefined) && (missing1 = "codeact")){
-validate32.errors = [{instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+validate34.errors = [{instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
 return false;
 }
 else {
 if(data2.codeact !== undefined){
-if(!(validate33(data2.codeact, {instancePath:instancePath+"/metadata/codeact",parentData:data2,parentDataProperty:"codeact",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+if(!(validate35(data2.codeact, {instancePath:instancePath+"/metadata/codeact",parentData:data2,parentDataProperty:"codeact",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
 errors = vErrors.length;
 }
 }
 }
 }
 else {
-validate32.errors = [{instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate34.errors = [{instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -1323,12 +2067,12 @@ if(errors === _errs10){
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 let missing2;
 if((data5.output_type === undefined) && (missing2 = "output_type")){
-validate32.errors = [{instancePath:instancePath+"/outputs/" + i0,schemaPath:"#/$defs/Output/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+validate34.errors = [{instancePath:instancePath+"/outputs/" + i0,schemaPath:"#/$defs/Output/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
 return false;
 }
 }
 else {
-validate32.errors = [{instancePath:instancePath+"/outputs/" + i0,schemaPath:"#/$defs/Output/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate34.errors = [{instancePath:instancePath+"/outputs/" + i0,schemaPath:"#/$defs/Output/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -1339,7 +2083,7 @@ break;
 }
 }
 else {
-validate32.errors = [{instancePath:instancePath+"/outputs",schemaPath:"#/properties/outputs/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate34.errors = [{instancePath:instancePath+"/outputs",schemaPath:"#/properties/outputs/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -1353,7 +2097,7 @@ if(data.execution_count !== undefined){
 let data6 = data.execution_count;
 const _errs12 = errors;
 if((!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))) && (data6 !== null)){
-validate32.errors = [{instancePath:instancePath+"/execution_count",schemaPath:"#/properties/execution_count/type",keyword:"type",params:{type: schema52.properties.execution_count.type},message:"must be integer,null"}];
+validate34.errors = [{instancePath:instancePath+"/execution_count",schemaPath:"#/properties/execution_count/type",keyword:"type",params:{type: schema55.properties.execution_count.type},message:"must be integer,null"}];
 return false;
 }
 var valid0 = _errs12 === errors;
@@ -1368,536 +2112,15 @@ var valid0 = true;
 }
 }
 else {
-validate32.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate34.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate32.errors = vErrors;
+validate34.errors = vErrors;
 return errors === 0;
 }
-validate32.evaluated = {"props":{"cell_type":true,"source":true,"metadata":true,"outputs":true,"execution_count":true},"dynamicProps":false,"dynamicItems":false};
+validate34.evaluated = {"props":{"cell_type":true,"source":true,"metadata":true,"outputs":true,"execution_count":true},"dynamicProps":false,"dynamicItems":false};
 
-
-function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate55.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))) || ((data.key === undefined) && (missing0 = "key"))) || ((data.index === undefined) && (missing0 = "index"))) || ((data.cell_id === undefined) && (missing0 = "cell_id"))) || ((data.insert_mode === undefined) && (missing0 = "insert_mode"))) || ((data.cell === undefined) && (missing0 = "cell"))){
-validate55.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-if(data.protocol !== undefined){
-const _errs1 = errors;
-if("codeact" !== data.protocol){
-validate55.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.version !== undefined){
-const _errs3 = errors;
-if(1 !== data.version){
-validate55.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.type !== undefined){
-const _errs5 = errors;
-if("cell" !== data.type){
-validate55.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "cell"},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.run_id !== undefined){
-const _errs6 = errors;
-if(typeof data.run_id !== "string"){
-validate55.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.key !== undefined){
-const _errs8 = errors;
-if(typeof data.key !== "string"){
-validate55.errors = [{instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.index !== undefined){
-let data5 = data.index;
-const _errs10 = errors;
-if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-validate55.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs10){
-if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 < 0 || isNaN(data5)){
-validate55.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid0 = _errs10 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.cell_id !== undefined){
-let data6 = data.cell_id;
-const _errs12 = errors;
-if((typeof data6 !== "string") && (data6 !== null)){
-validate55.errors = [{instancePath:instancePath+"/cell_id",schemaPath:"#/properties/cell_id/type",keyword:"type",params:{type: schema48.properties.cell_id.type},message:"must be string,null"}];
-return false;
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.insert_mode !== undefined){
-let data7 = data.insert_mode;
-const _errs14 = errors;
-if(!(((data7 === "replace") || (data7 === "append")) || (data7 === "none"))){
-validate55.errors = [{instancePath:instancePath+"/insert_mode",schemaPath:"#/$defs/InsertMode/enum",keyword:"enum",params:{allowedValues: schema39.enum},message:"must be equal to one of the allowed values"}];
-return false;
-}
-var valid0 = _errs14 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.cell !== undefined){
-const _errs16 = errors;
-if(!(validate32(data.cell, {instancePath:instancePath+"/cell",parentData:data,parentDataProperty:"cell",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs16 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate55.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate55.errors = vErrors;
-return errors === 0;
-}
-validate55.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"key":true,"index":true,"cell_id":true,"insert_mode":true,"cell":true},"dynamicProps":false,"dynamicItems":false};
-
-const validateOutputsMessage = validate57;
-const schema59 = {"title":"OutputsMessage","description":"kernel -> frontend: the outputs of the run's cell at `index` changed after it was sent (a later step's update_display_data replaced an output with its display_id, as a notebook does): replace that inserted cell's outputs with these.","type":"object","required":["protocol","version","type","run_id","key","index","outputs"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"outputs"},"run_id":{"type":"string"},"key":{"type":"string","description":"cell.metadata.codeact.key of the cell."},"index":{"type":"integer","minimum":0},"outputs":{"type":"array","items":{"$ref":"#/$defs/Output"}}}};
-
-function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate57.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))) || ((data.key === undefined) && (missing0 = "key"))) || ((data.index === undefined) && (missing0 = "index"))) || ((data.outputs === undefined) && (missing0 = "outputs"))){
-validate57.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-if(data.protocol !== undefined){
-const _errs1 = errors;
-if("codeact" !== data.protocol){
-validate57.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.version !== undefined){
-const _errs3 = errors;
-if(1 !== data.version){
-validate57.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.type !== undefined){
-const _errs5 = errors;
-if("outputs" !== data.type){
-validate57.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "outputs"},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.run_id !== undefined){
-const _errs6 = errors;
-if(typeof data.run_id !== "string"){
-validate57.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.key !== undefined){
-const _errs8 = errors;
-if(typeof data.key !== "string"){
-validate57.errors = [{instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.index !== undefined){
-let data5 = data.index;
-const _errs10 = errors;
-if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-validate57.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs10){
-if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 < 0 || isNaN(data5)){
-validate57.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid0 = _errs10 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.outputs !== undefined){
-let data6 = data.outputs;
-const _errs12 = errors;
-if(errors === _errs12){
-if(Array.isArray(data6)){
-var valid3 = true;
-const len0 = data6.length;
-for(let i0=0; i0<len0; i0++){
-let data7 = data6[i0];
-const _errs14 = errors;
-const _errs15 = errors;
-if(errors === _errs15){
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-let missing1;
-if((data7.output_type === undefined) && (missing1 = "output_type")){
-validate57.errors = [{instancePath:instancePath+"/outputs/" + i0,schemaPath:"#/$defs/Output/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
-return false;
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/outputs/" + i0,schemaPath:"#/$defs/Output/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid3 = _errs14 === errors;
-if(!valid3){
-break;
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/outputs",schemaPath:"#/properties/outputs/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate57.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate57.errors = vErrors;
-return errors === 0;
-}
-validate57.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"key":true,"index":true,"outputs":true},"dynamicProps":false,"dynamicItems":false};
-
-const validateExportMessage = validate58;
-const schema63 = {"description":"kernel -> frontend: reply to `export_request`: the run as an nbformat v4 notebook.","type":"object","required":["protocol","version","type","run_id","filename","notebook"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"export"},"run_id":{"type":"string"},"filename":{"type":"string"},"notebook":{"type":"object","required":["cells","metadata","nbformat","nbformat_minor"],"description":"The run as an nbformat v4 notebook; only its top-level keys are checked here.","properties":{"cells":{},"metadata":{},"nbformat":{},"nbformat_minor":{}}}}};
-
-function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate58.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))) || ((data.filename === undefined) && (missing0 = "filename"))) || ((data.notebook === undefined) && (missing0 = "notebook"))){
-validate58.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-if(data.protocol !== undefined){
-const _errs1 = errors;
-if("codeact" !== data.protocol){
-validate58.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.version !== undefined){
-const _errs3 = errors;
-if(1 !== data.version){
-validate58.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.type !== undefined){
-const _errs5 = errors;
-if("export" !== data.type){
-validate58.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "export"},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.run_id !== undefined){
-const _errs6 = errors;
-if(typeof data.run_id !== "string"){
-validate58.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.filename !== undefined){
-const _errs8 = errors;
-if(typeof data.filename !== "string"){
-validate58.errors = [{instancePath:instancePath+"/filename",schemaPath:"#/properties/filename/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.notebook !== undefined){
-let data5 = data.notebook;
-const _errs10 = errors;
-if(errors === _errs10){
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing1;
-if(((((data5.cells === undefined) && (missing1 = "cells")) || ((data5.metadata === undefined) && (missing1 = "metadata"))) || ((data5.nbformat === undefined) && (missing1 = "nbformat"))) || ((data5.nbformat_minor === undefined) && (missing1 = "nbformat_minor"))){
-validate58.errors = [{instancePath:instancePath+"/notebook",schemaPath:"#/properties/notebook/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
-return false;
-}
-}
-else {
-validate58.errors = [{instancePath:instancePath+"/notebook",schemaPath:"#/properties/notebook/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid0 = _errs10 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate58.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate58.errors = vErrors;
-return errors === 0;
-}
-validate58.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"filename":true,"notebook":true},"dynamicProps":false,"dynamicItems":false};
-
-const validateErrorMessage = validate59;
-const schema66 = {"description":"kernel -> frontend: a request could not be served.","type":"object","required":["protocol","version","type","message"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"error"},"message":{"type":"string"}}};
-
-function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate59.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.message === undefined) && (missing0 = "message"))){
-validate59.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-if(data.protocol !== undefined){
-const _errs1 = errors;
-if("codeact" !== data.protocol){
-validate59.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.version !== undefined){
-const _errs3 = errors;
-if(1 !== data.version){
-validate59.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.type !== undefined){
-const _errs5 = errors;
-if("error" !== data.type){
-validate59.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "error"},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.message !== undefined){
-const _errs6 = errors;
-if(typeof data.message !== "string"){
-validate59.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate59.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate59.errors = vErrors;
-return errors === 0;
-}
-validate59.evaluated = {"props":{"protocol":true,"version":true,"type":true,"message":true},"dynamicProps":false,"dynamicItems":false};
-
-const validateSyncRequest = validate60;
-const schema70 = {"description":"frontend -> kernel: send `runs`. Answered when the kernel is next idle.","type":"object","required":["protocol","version","type"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"sync"},"widgets":{"type":"boolean","description":"false: this frontend renders no ipywidgets (the `codeact run` command), so the kernel shows its status as static output. Absent means true."}}};
 
 function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1912,7 +2135,7 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))){
+if((((((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))) || ((data.key === undefined) && (missing0 = "key"))) || ((data.index === undefined) && (missing0 = "index"))) || ((data.cell_id === undefined) && (missing0 = "cell_id"))) || ((data.insert_mode === undefined) && (missing0 = "insert_mode"))) || ((data.cell === undefined) && (missing0 = "cell"))){
 validate60.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
@@ -1943,8 +2166,8 @@ var valid0 = true;
 if(valid0){
 if(data.type !== undefined){
 const _errs5 = errors;
-if("sync" !== data.type){
-validate60.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "sync"},message:"must be equal to constant"}];
+if("cell" !== data.type){
+validate60.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "cell"},message:"must be equal to constant"}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -1953,16 +2176,92 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.widgets !== undefined){
+if(data.run_id !== undefined){
 const _errs6 = errors;
-if(typeof data.widgets !== "boolean"){
-validate60.errors = [{instancePath:instancePath+"/widgets",schemaPath:"#/properties/widgets/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+if(typeof data.run_id !== "string"){
+validate60.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs6 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data.key !== undefined){
+const _errs8 = errors;
+if(typeof data.key !== "string"){
+validate60.errors = [{instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.index !== undefined){
+let data5 = data.index;
+const _errs10 = errors;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+validate60.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs10){
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 < 0 || isNaN(data5)){
+validate60.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cell_id !== undefined){
+let data6 = data.cell_id;
+const _errs12 = errors;
+if((typeof data6 !== "string") && (data6 !== null)){
+validate60.errors = [{instancePath:instancePath+"/cell_id",schemaPath:"#/properties/cell_id/type",keyword:"type",params:{type: schema51.properties.cell_id.type},message:"must be string,null"}];
+return false;
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.insert_mode !== undefined){
+let data7 = data.insert_mode;
+const _errs14 = errors;
+if(!(((data7 === "replace") || (data7 === "append")) || (data7 === "none"))){
+validate60.errors = [{instancePath:instancePath+"/insert_mode",schemaPath:"#/$defs/InsertMode/enum",keyword:"enum",params:{allowedValues: schema39.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs14 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cell !== undefined){
+const _errs16 = errors;
+if(!(validate34(data.cell, {instancePath:instancePath+"/cell",parentData:data,parentDataProperty:"cell",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs16 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
 }
 }
 }
@@ -1977,93 +2276,10 @@ return false;
 validate60.errors = vErrors;
 return errors === 0;
 }
-validate60.evaluated = {"props":{"protocol":true,"version":true,"type":true,"widgets":true},"dynamicProps":false,"dynamicItems":false};
+validate60.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"key":true,"index":true,"cell_id":true,"insert_mode":true,"cell":true},"dynamicProps":false,"dynamicItems":false};
 
-const validateExportRequest = validate61;
-const schema73 = {"description":"frontend -> kernel: send run `run_id` as an `export` message.","type":"object","required":["protocol","version","type","run_id"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"export_request"},"run_id":{"type":"string"}}};
-
-function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate61.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))){
-validate61.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-if(data.protocol !== undefined){
-const _errs1 = errors;
-if("codeact" !== data.protocol){
-validate61.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.version !== undefined){
-const _errs3 = errors;
-if(1 !== data.version){
-validate61.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.type !== undefined){
-const _errs5 = errors;
-if("export_request" !== data.type){
-validate61.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "export_request"},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.run_id !== undefined){
-const _errs6 = errors;
-if(typeof data.run_id !== "string"){
-validate61.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate61.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate61.errors = vErrors;
-return errors === 0;
-}
-validate61.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true},"dynamicProps":false,"dynamicItems":false};
-
-const validateStepsLink = validate62;
-const schema105 = {"description":"The data of the application/vnd.codeact.steps+json output that closes a %%codeact cell's compact output: one line pointing at the run's cells below (the extension renders it with a 'Go to' button; other frontends show its text/plain).","type":"object","required":["run_id","steps","cells","text"],"properties":{"run_id":{"type":"string","minLength":1},"steps":{"type":"integer","minimum":0,"description":"Code steps the run ran."},"cells":{"type":"integer","minimum":0,"description":"Cells the run inserted (Markdown ones included)."},"text":{"type":"string","description":"The line itself, for example '5 steps below ↓'."}},"additionalProperties":false};
+const validateOutputsMessage = validate62;
+const schema65 = {"title":"OutputsMessage","description":"kernel -> frontend: the outputs of the run's cell at `index` changed after it was sent (a later step's update_display_data replaced an output with its display_id, as a notebook does): replace that inserted cell's outputs with these.","type":"object","required":["protocol","version","type","run_id","key","index","outputs"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"outputs"},"run_id":{"type":"string"},"key":{"type":"string","description":"cell.metadata.codeact.key of the cell."},"index":{"type":"integer","minimum":0},"outputs":{"type":"array","items":{"$ref":"#/$defs/Output"}}}};
 
 function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2078,76 +2294,52 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if(((((data.run_id === undefined) && (missing0 = "run_id")) || ((data.steps === undefined) && (missing0 = "steps"))) || ((data.cells === undefined) && (missing0 = "cells"))) || ((data.text === undefined) && (missing0 = "text"))){
+if((((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))) || ((data.key === undefined) && (missing0 = "key"))) || ((data.index === undefined) && (missing0 = "index"))) || ((data.outputs === undefined) && (missing0 = "outputs"))){
 validate62.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
+if(data.protocol !== undefined){
 const _errs1 = errors;
-for(const key0 in data){
-if(!((((key0 === "run_id") || (key0 === "steps")) || (key0 === "cells")) || (key0 === "text"))){
-validate62.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.run_id !== undefined){
-let data0 = data.run_id;
-const _errs2 = errors;
-if(errors === _errs2){
-if(typeof data0 === "string"){
-if(func1(data0) < 1){
-validate62.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+if("codeact" !== data.protocol){
+validate62.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
 return false;
 }
+var valid0 = _errs1 === errors;
 }
 else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs3 = errors;
+if(1 !== data.version){
+validate62.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+const _errs5 = errors;
+if("outputs" !== data.type){
+validate62.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "outputs"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.run_id !== undefined){
+const _errs6 = errors;
+if(typeof data.run_id !== "string"){
 validate62.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.steps !== undefined){
-let data1 = data.steps;
-const _errs4 = errors;
-if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate62.errors = [{instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs4){
-if((typeof data1 == "number") && (isFinite(data1))){
-if(data1 < 0 || isNaN(data1)){
-validate62.errors = [{instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.cells !== undefined){
-let data2 = data.cells;
-const _errs6 = errors;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate62.errors = [{instancePath:instancePath+"/cells",schemaPath:"#/properties/cells/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs6){
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 < 0 || isNaN(data2)){
-validate62.errors = [{instancePath:instancePath+"/cells",schemaPath:"#/properties/cells/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
 }
 var valid0 = _errs6 === errors;
 }
@@ -2155,16 +2347,80 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.text !== undefined){
+if(data.key !== undefined){
 const _errs8 = errors;
-if(typeof data.text !== "string"){
-validate62.errors = [{instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(typeof data.key !== "string"){
+validate62.errors = [{instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs8 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data.index !== undefined){
+let data5 = data.index;
+const _errs10 = errors;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+validate62.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs10){
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 < 0 || isNaN(data5)){
+validate62.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.outputs !== undefined){
+let data6 = data.outputs;
+const _errs12 = errors;
+if(errors === _errs12){
+if(Array.isArray(data6)){
+var valid3 = true;
+const len0 = data6.length;
+for(let i0=0; i0<len0; i0++){
+let data7 = data6[i0];
+const _errs14 = errors;
+const _errs15 = errors;
+if(errors === _errs15){
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+let missing1;
+if((data7.output_type === undefined) && (missing1 = "output_type")){
+validate62.errors = [{instancePath:instancePath+"/outputs/" + i0,schemaPath:"#/$defs/Output/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+return false;
+}
+}
+else {
+validate62.errors = [{instancePath:instancePath+"/outputs/" + i0,schemaPath:"#/$defs/Output/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid3 = _errs14 === errors;
+if(!valid3){
+break;
+}
+}
+}
+else {
+validate62.errors = [{instancePath:instancePath+"/outputs",schemaPath:"#/properties/outputs/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+}
 }
 }
 }
@@ -2180,7 +2436,495 @@ return false;
 validate62.errors = vErrors;
 return errors === 0;
 }
-validate62.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate62.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"key":true,"index":true,"outputs":true},"dynamicProps":false,"dynamicItems":false};
+
+const validateExportMessage = validate63;
+const schema69 = {"description":"kernel -> frontend: reply to `export_request`: the run as an nbformat v4 notebook.","type":"object","required":["protocol","version","type","run_id","filename","notebook"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"export"},"run_id":{"type":"string"},"filename":{"type":"string"},"notebook":{"type":"object","required":["cells","metadata","nbformat","nbformat_minor"],"description":"The run as an nbformat v4 notebook; only its top-level keys are checked here.","properties":{"cells":{},"metadata":{},"nbformat":{},"nbformat_minor":{}}}}};
+
+function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate63.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))) || ((data.filename === undefined) && (missing0 = "filename"))) || ((data.notebook === undefined) && (missing0 = "notebook"))){
+validate63.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.protocol !== undefined){
+const _errs1 = errors;
+if("codeact" !== data.protocol){
+validate63.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs3 = errors;
+if(1 !== data.version){
+validate63.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+const _errs5 = errors;
+if("export" !== data.type){
+validate63.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "export"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.run_id !== undefined){
+const _errs6 = errors;
+if(typeof data.run_id !== "string"){
+validate63.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.filename !== undefined){
+const _errs8 = errors;
+if(typeof data.filename !== "string"){
+validate63.errors = [{instancePath:instancePath+"/filename",schemaPath:"#/properties/filename/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.notebook !== undefined){
+let data5 = data.notebook;
+const _errs10 = errors;
+if(errors === _errs10){
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing1;
+if(((((data5.cells === undefined) && (missing1 = "cells")) || ((data5.metadata === undefined) && (missing1 = "metadata"))) || ((data5.nbformat === undefined) && (missing1 = "nbformat"))) || ((data5.nbformat_minor === undefined) && (missing1 = "nbformat_minor"))){
+validate63.errors = [{instancePath:instancePath+"/notebook",schemaPath:"#/properties/notebook/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+return false;
+}
+}
+else {
+validate63.errors = [{instancePath:instancePath+"/notebook",schemaPath:"#/properties/notebook/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate63.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate63.errors = vErrors;
+return errors === 0;
+}
+validate63.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"filename":true,"notebook":true},"dynamicProps":false,"dynamicItems":false};
+
+const validateErrorMessage = validate64;
+const schema72 = {"description":"kernel -> frontend: a request could not be served.","type":"object","required":["protocol","version","type","message"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"error"},"message":{"type":"string"}}};
+
+function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate64.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.message === undefined) && (missing0 = "message"))){
+validate64.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.protocol !== undefined){
+const _errs1 = errors;
+if("codeact" !== data.protocol){
+validate64.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs3 = errors;
+if(1 !== data.version){
+validate64.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+const _errs5 = errors;
+if("error" !== data.type){
+validate64.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "error"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.message !== undefined){
+const _errs6 = errors;
+if(typeof data.message !== "string"){
+validate64.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate64.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate64.errors = vErrors;
+return errors === 0;
+}
+validate64.evaluated = {"props":{"protocol":true,"version":true,"type":true,"message":true},"dynamicProps":false,"dynamicItems":false};
+
+const validateSyncRequest = validate65;
+const schema76 = {"description":"frontend -> kernel: send `runs`. Answered when the kernel is next idle.","type":"object","required":["protocol","version","type"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"sync"},"widgets":{"type":"boolean","description":"false: this frontend renders no ipywidgets (the `codeact run` command), so the kernel shows its status as static output. Absent means true."}}};
+
+function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate65.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))){
+validate65.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.protocol !== undefined){
+const _errs1 = errors;
+if("codeact" !== data.protocol){
+validate65.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs3 = errors;
+if(1 !== data.version){
+validate65.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+const _errs5 = errors;
+if("sync" !== data.type){
+validate65.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "sync"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.widgets !== undefined){
+const _errs6 = errors;
+if(typeof data.widgets !== "boolean"){
+validate65.errors = [{instancePath:instancePath+"/widgets",schemaPath:"#/properties/widgets/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate65.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate65.errors = vErrors;
+return errors === 0;
+}
+validate65.evaluated = {"props":{"protocol":true,"version":true,"type":true,"widgets":true},"dynamicProps":false,"dynamicItems":false};
+
+const validateExportRequest = validate66;
+const schema79 = {"description":"frontend -> kernel: send run `run_id` as an `export` message.","type":"object","required":["protocol","version","type","run_id"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"export_request"},"run_id":{"type":"string"}}};
+
+function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate66.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))){
+validate66.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.protocol !== undefined){
+const _errs1 = errors;
+if("codeact" !== data.protocol){
+validate66.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs3 = errors;
+if(1 !== data.version){
+validate66.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+const _errs5 = errors;
+if("export_request" !== data.type){
+validate66.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "export_request"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.run_id !== undefined){
+const _errs6 = errors;
+if(typeof data.run_id !== "string"){
+validate66.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate66.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate66.errors = vErrors;
+return errors === 0;
+}
+validate66.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true},"dynamicProps":false,"dynamicItems":false};
+
+const validateStepsLink = validate67;
+const schema111 = {"description":"The data of the application/vnd.codeact.steps+json output that closes a %%codeact cell's compact output: one line pointing at the run's cells below (the extension renders it with a 'Go to' button; other frontends show its text/plain).","type":"object","required":["run_id","steps","cells","text"],"properties":{"run_id":{"type":"string","minLength":1},"steps":{"type":"integer","minimum":0,"description":"Code steps the run ran."},"cells":{"type":"integer","minimum":0,"description":"Cells the run inserted (Markdown ones included)."},"text":{"type":"string","description":"The line itself, for example '5 steps below ↓'."}},"additionalProperties":false};
+
+function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate67.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((data.run_id === undefined) && (missing0 = "run_id")) || ((data.steps === undefined) && (missing0 = "steps"))) || ((data.cells === undefined) && (missing0 = "cells"))) || ((data.text === undefined) && (missing0 = "text"))){
+validate67.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((key0 === "run_id") || (key0 === "steps")) || (key0 === "cells")) || (key0 === "text"))){
+validate67.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.run_id !== undefined){
+let data0 = data.run_id;
+const _errs2 = errors;
+if(errors === _errs2){
+if(typeof data0 === "string"){
+if(func1(data0) < 1){
+validate67.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate67.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.steps !== undefined){
+let data1 = data.steps;
+const _errs4 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate67.errors = [{instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs4){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 < 0 || isNaN(data1)){
+validate67.errors = [{instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cells !== undefined){
+let data2 = data.cells;
+const _errs6 = errors;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+validate67.errors = [{instancePath:instancePath+"/cells",schemaPath:"#/properties/cells/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs6){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+validate67.errors = [{instancePath:instancePath+"/cells",schemaPath:"#/properties/cells/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.text !== undefined){
+const _errs8 = errors;
+if(typeof data.text !== "string"){
+validate67.errors = [{instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate67.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate67.errors = vErrors;
+return errors === 0;
+}
+validate67.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 // -- the exports ----------------------------------------------------------------------------------------------------
 

@@ -1,0 +1,502 @@
+"""The isolated executor: a run's steps execute in a kernel of their own, never in the user's.
+
+:class:`SandboxExecutor` has the face of :class:`codeact_magic.execution.LiveExecutor` (``execute(code, timeout) ->
+ExecutionResult``), so the agent loop does not know where its code runs. The kernel is a :class:`~codeact_magic.
+kernels.LocalKernel` (a confined ipykernel on this machine) or a :class:`~codeact_magic.gateway.GatewayKernel` (one on
+a Jupyter Kernel or Enterprise Gateway); both are driven through ``jupyter_client``'s asynchronous client, on an event
+loop in a thread of its own, while the ``%%codeact`` cell's thread shows what the step prints.
+
+A step, as the Jupyter messaging protocol runs it (https://jupyter-client.readthedocs.io/en/latest/messaging.html):
+
+- **Health check.** Before the step, the kernel must be alive and answer ``kernel_info`` within
+  ``health_timeout_s``. When it does not (the memory or CPU limit ended it, ``os._exit``, a crash), it is recreated in
+  the same working directory: the ``--with`` variables are loaded again and the run's earlier successful steps re-run,
+  quietly, in order. The step's :attr:`ExecutionResult.environment` records that, and its note tells the model in one
+  line.
+- **The step** is one ``execute_request`` (``store_history``, no stdin). Its iopub messages (``stream``,
+  ``display_data``, ``update_display_data``, ``execute_result``, ``error``, ``clear_output``) are shown live in the
+  ``%%codeact`` cell, secrets masked, and recorded by :class:`codeact_magic.outputs.Recorder` by the notebook's
+  output rules, as the live executor records them. The step has no execution count in the user's notebook: it did not
+  run in the user's kernel.
+- **Timeout and Stop.** At the step's timeout, or at the user's interrupt, the kernel is interrupted (SIGINT, or the
+  gateway's interrupt); when it has not ended the step within ``interrupt_grace_s``, it is restarted and recreated,
+  as after a death. A timeout ends the step ``timeout`` and a Stop ``interrupted``, as in the live kernel.
+- **A death during the step** ends it ``error`` with one line (``the sandbox kernel died while running this step``),
+  and the next step finds the kernel dead and recreates it.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import base64
+import concurrent.futures
+import dataclasses
+import pickle
+import queue
+import signal
+import sys
+import threading
+import time
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from .execution import ExecutionResult
+from .observation import strip_ansi
+from .outputs import DisplayIds, Recorder
+
+__all__ = ["SandboxExecutor", "SandboxError", "pickle_values"]
+
+_END, _DIED = object(), object()
+_CHUNK = 4_000_000  # characters of base64 per execute_request when copying variables in
+
+
+class SandboxError(Exception):
+    """The sandbox kernel could not be started, recreated or asked (the message is one line for the user)."""
+
+
+def pickle_values(namespace: Mapping[str, Any], names: Collection[str]) -> tuple[dict[str, bytes], dict[str, str]]:
+    """``names`` of ``namespace`` pickled for ``--with``: the pickles, and why each other name could not be.
+
+    Returns
+    -------
+    (dict, dict)
+        ``{name: pickle bytes}`` and ``{name: reason}`` (``not defined``, ``cannot be pickled: TypeError: ...``).
+    """
+    done: dict[str, bytes] = {}
+    failed: dict[str, str] = {}
+    for name in names:
+        if name not in namespace:
+            failed[name] = "not defined"
+            continue
+        try:
+            done[name] = pickle.dumps(namespace[name], protocol=4)
+        except Exception as error:  # noqa: BLE001 - any object may refuse in its own way
+            failed[name] = f"cannot be pickled: {type(error).__name__}: {str(error)[:120]}"
+    return done, failed
+
+
+def _signal_text(code: int | None) -> str:
+    if code is None:
+        return ""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        hint = {"SIGKILL": ": the memory limit or the system", "SIGXCPU": ": the CPU-time limit",
+                "SIGSEGV": ": a crash"}.get(name, "")
+        return f" (killed by {name}{hint})"
+    return f" (exit status {code})"
+
+
+class _LoopThread:
+    """An asyncio event loop in a daemon thread; :meth:`call` runs a coroutine on it and waits, interruptibly."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="codeact-sandbox", daemon=True)
+        self.thread.start()
+
+    def submit(self, coro: Any) -> concurrent.futures.Future:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def call(self, coro: Any, timeout: float | None = None) -> Any:
+        """The coroutine's result; a ``KeyboardInterrupt`` (the user's Stop) comes through while waiting."""
+        future = self.submit(coro)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            try:
+                return future.result(timeout=0.1)
+            except concurrent.futures.TimeoutError:
+                if deadline is not None and time.monotonic() > deadline:
+                    future.cancel()
+                    raise TimeoutError(f"no answer from the sandbox kernel within {timeout:g} s") from None
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+@dataclasses.dataclass
+class _Quiet:
+    """The reply of a quiet execution: its status, error and user expressions."""
+
+    status: str
+    error: str = ""
+    expressions: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+class SandboxExecutor:
+    """Runs a run's steps in a sandbox kernel.
+
+    Parameters
+    ----------
+    kernel : LocalKernel or GatewayKernel
+        Not started yet; :meth:`start` starts it.
+    shell : IPython shell, optional
+        The user's shell, where a step's outputs are shown live (its display publisher and streams); without it
+        nothing is shown.
+    redactor : Redactor, optional
+        Masks secrets in what is shown and recorded (see :class:`~codeact_magic.execution.LiveExecutor`).
+    health_timeout_s : float
+        Seconds the kernel has to answer ``kernel_info`` before a step (else it is recreated).
+    interrupt_grace_s : float
+        Seconds an interrupted step has to end before the kernel is restarted and recreated.
+
+    Attributes
+    ----------
+    recreated : int
+        How many times the kernel was recreated.
+    """
+
+    def __init__(self, kernel: Any, shell: Any = None, redactor: Any = None, health_timeout_s: float = 10.0,
+                 interrupt_grace_s: float = 5.0) -> None:
+        self.kernel, self.shell, self.redactor = kernel, shell, redactor
+        self.health_timeout_s, self.interrupt_grace_s = health_timeout_s, interrupt_grace_s
+        self.recreated = 0
+        self._thread = _LoopThread()
+        self._displays = DisplayIds()
+        self._seed: dict[str, bytes] = {}
+        self._replay: list[str] = []  # the code of the run's successful steps, in order
+
+    # -- life -----------------------------------------------------------------------------------------------------
+    def start(self, seed: Mapping[str, bytes] | None = None) -> dict[str, str]:
+        """Start the kernel and load the ``--with`` variables (pickles, see :func:`pickle_values`).
+
+        Returns
+        -------
+        dict
+            ``{name: reason}`` for the variables the sandbox could not load (a class defined only in the user's
+            ``__main__``, a module missing there).
+
+        Raises
+        ------
+        SandboxError
+            When the kernel does not start (the reason in one line).
+        """
+        self._seed = dict(seed or {})
+        try:
+            self._thread.call(self.kernel.start())
+        except Exception as error:  # noqa: BLE001 - jupyter_client and the gateway raise their own kinds
+            raise SandboxError(f"the isolated kernel did not start: {error}") from None
+        return self._load_seed()
+
+    def close(self) -> None:
+        """Shut the kernel down (its working directory stays) and stop the loop thread; never raises."""
+        try:
+            self._thread.call(self.kernel.shutdown(), timeout=30)
+        except BaseException:  # noqa: BLE001 - closing is best effort, a Stop included
+            pass
+        self._thread.close()
+
+    def restore(self, steps: list[str]) -> list[int]:
+        """Run ``steps`` (code) quietly, in order, as the state to keep (a follow-up's earlier successful steps);
+        returns the 1-based numbers of those that failed. They are run again whenever the kernel is recreated."""
+        failed = [i for i, code in enumerate(steps, 1) if self._thread.call(self._quiet(code)).status != "ok"]
+        self._replay.extend(steps)
+        return failed
+
+    # -- asking the kernel quietly ------------------------------------------------------------------------------
+    async def _quiet(self, code: str, expressions: Mapping[str, str] | None = None, timeout: float = 600) -> _Quiet:
+        client = self.kernel.client
+        msg_id = client.execute(code, silent=True, store_history=False, user_expressions=dict(expressions or {}),
+                                allow_stdin=False, stop_on_error=False)
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("no reply from the sandbox kernel")
+            reply = await client.get_shell_msg(timeout=remaining)
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                content = reply.get("content", {})
+                error = f"{content.get('ename', '')}: {content.get('evalue', '')}" if content.get("ename") else ""
+                values = {}
+                for key, value in (content.get("user_expressions") or {}).items():
+                    values[key] = (value.get("data", {}).get("text/plain") if value.get("status") == "ok"
+                                   else SandboxError(f"{value.get('ename')}: {value.get('evalue')}"))
+                return _Quiet(content.get("status", "error"), error, values)
+
+    def ask(self, expression: str, timeout: float = 60) -> Any:
+        """The value of a Python literal ``expression`` (a ``str``, a ``dict``...) evaluated in the sandbox.
+
+        Raises
+        ------
+        SandboxError
+            When it fails there, or its ``repr`` is not a literal.
+        """
+        reply = self._thread.call(self._quiet("", {"value": expression}, timeout))
+        value = reply.expressions.get("value")
+        if isinstance(value, Exception):
+            raise value
+        try:
+            return ast.literal_eval(value)
+        except (ValueError, SyntaxError, TypeError):
+            raise SandboxError(f"the sandbox's answer is not a literal: {str(value)[:80]}") from None
+
+    def _load_seed(self) -> dict[str, str]:
+        if not self._seed:
+            return {}
+        self._thread.call(self._quiet("__codeact_with = {}"))
+        for name, blob in self._seed.items():
+            text = base64.b64encode(blob).decode("ascii")
+            for start in range(0, len(text), _CHUNK):
+                self._thread.call(self._quiet(f"__codeact_with.setdefault({name!r}, []).append("
+                                              f"{text[start:start + _CHUNK]!r})"))
+        load = ("def __codeact_load():\n    import base64, pickle\n    failed = {}\n"
+                "    for name, parts in __codeact_with.items():\n        try:\n"
+                "            globals()[name] = pickle.loads(base64.b64decode(''.join(parts)))\n"
+                "        except Exception as error:\n"
+                "            failed[name] = f'cannot be loaded there: {type(error).__name__}: {error}'[:200]\n"
+                "    return failed\n__codeact_failed = __codeact_load()\ndel __codeact_with, __codeact_load")
+        self._thread.call(self._quiet(load))
+        failed = self.ask("__codeact_failed")
+        self._thread.call(self._quiet("del __codeact_failed"))
+        return failed
+
+    def copy_out(self, names: Collection[str]) -> tuple[dict[str, Any], dict[str, str]]:
+        """The sandbox's values of ``names`` (``--return``), unpickled here, and why each other name is not.
+
+        Raises
+        ------
+        SandboxError
+            When the sandbox cannot be asked (it died and could not be recreated).
+        """
+        if not self._healthy():
+            self._recreate("the sandbox kernel had died")
+        dump = ("def __codeact_dump(names):\n    import base64, pickle\n    out, failed = {}, {}\n"
+                "    for name in names:\n        if name not in globals():\n"
+                "            failed[name] = 'not defined in the sandbox'\n            continue\n        try:\n"
+                "            out[name] = pickle.dumps(globals()[name], protocol=4)\n"
+                "        except Exception as error:\n"
+                "            failed[name] = f'cannot be pickled: {type(error).__name__}: {error}'[:200]\n"
+                "    return base64.b64encode(pickle.dumps((out, failed), protocol=4)).decode('ascii')\n"
+                f"__codeact_out = __codeact_dump({list(names)!r})\ndel __codeact_dump")
+        self._thread.call(self._quiet(dump))
+        blobs, failed = pickle.loads(base64.b64decode(self.ask("__codeact_out", timeout=600)))
+        self._thread.call(self._quiet("del __codeact_out"))
+        values: dict[str, Any] = {}
+        for name, blob in blobs.items():
+            try:
+                values[name] = pickle.loads(blob)
+            except Exception as error:  # noqa: BLE001 - a class that exists only in the sandbox, for one
+                failed[name] = f"cannot be loaded here: {type(error).__name__}: {str(error)[:120]}"
+        return values, failed
+
+    def summary(self, max_chars: int | None = None, time_budget_s: float | None = None) -> str:
+        """The variable summary of the sandbox's namespace (:func:`codeact_magic.context.summarize` run there); a
+        list of names and types when codeact-magic is not installed in the sandbox's Python (a remote kernel)."""
+        rich = ("__import__('codeact_magic.context', fromlist=['summarize']).summarize(globals(), "
+                f"hidden=get_ipython().user_ns_hidden, max_chars={max_chars!r}, time_budget_s={time_budget_s!r}).text")
+        try:
+            return self.ask(rich)
+        except SandboxError:
+            names = self.ask("sorted((n, type(v).__name__) for n, v in globals().items() if not n.startswith('_') "
+                             "and n not in get_ipython().user_ns_hidden)")
+            return "\n".join(f"{name}: {kind}" for name, kind in names[:200])
+
+    # -- health ---------------------------------------------------------------------------------------------------
+    async def _answers(self) -> bool:
+        if self.kernel.client is None or not await self.kernel.is_alive():
+            return False
+        client = self.kernel.client
+        msg_id = client.kernel_info()
+        deadline = time.monotonic() + self.health_timeout_s
+        try:
+            while True:
+                reply = await client.get_shell_msg(timeout=max(0.01, deadline - time.monotonic()))
+                if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                    return True
+        except Exception:  # noqa: BLE001 - queue.Empty at the deadline, or a closed channel
+            return False
+
+    def _healthy(self) -> bool:
+        try:
+            return bool(self._thread.call(self._answers(), timeout=self.health_timeout_s + 5))
+        except TimeoutError:
+            return False
+
+    def _exit_text(self) -> str:
+        process = getattr(getattr(getattr(self.kernel, "manager", None), "provisioner", None), "process", None)
+        return _signal_text(process.poll() if process is not None else None)
+
+    def _recreate(self, why: str) -> dict[str, Any]:
+        """A new kernel in the same working directory, with the ``--with`` variables and the successful steps run
+        again; returns the record of it (``reason``, ``replayed`` step count, ``failed`` replays).
+
+        Raises
+        ------
+        SandboxError
+            When the new kernel does not start.
+        """
+        try:
+            self._thread.call(self.kernel.restart())
+        except Exception as error:  # noqa: BLE001
+            raise SandboxError(f"the isolated kernel could not be recreated: {error}") from None
+        self.recreated += 1
+        unloaded = self._load_seed()
+        failed = []
+        for index, code in enumerate(self._replay, 1):
+            if self._thread.call(self._quiet(code)).status != "ok":
+                failed.append(index)
+        return {"recreated": True, "reason": why, "replayed": len(self._replay), "failed_replays": failed,
+                "unloaded": sorted(unloaded)}
+
+    # -- a step ---------------------------------------------------------------------------------------------------
+    async def _pump(self, msg_id: str, into: queue.Queue) -> None:
+        """The step's iopub messages into ``into``, then :data:`_END` at ``idle`` (or :data:`_DIED`)."""
+        client = self.kernel.client
+        quiet_since = time.monotonic()
+        while True:
+            try:
+                msg = await client.get_iopub_msg(timeout=0.25)
+            except queue.Empty:
+                if time.monotonic() - quiet_since > 1.0:
+                    quiet_since = time.monotonic()
+                    if not await self.kernel.is_alive():
+                        into.put(_DIED)
+                        return
+                continue
+            except Exception:  # noqa: BLE001 - the channel closed under us (a restart)
+                into.put(_DIED)
+                return
+            quiet_since = time.monotonic()
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
+                into.put(_END)
+                return
+            into.put(msg)
+
+    def _show(self, msg: dict[str, Any], record: Recorder, streams: dict[str, Any]) -> None:
+        kind, content = msg["msg_type"], msg["content"]
+        pub = getattr(self.shell, "display_pub", None)
+        redact = self.redactor.bundle if self.redactor is not None else (lambda data: data)
+        if kind == "stream":
+            name, text = content.get("name", "stdout"), content.get("text", "")
+            record.stream(name, text)
+            if self.redactor is not None:
+                text = streams.setdefault(name, self.redactor.stream()).feed(text)
+            if self.shell is not None and text:
+                (sys.stderr if name == "stderr" else sys.stdout).write(text)
+        elif kind in ("display_data", "update_display_data", "execute_result"):
+            data, metadata = content.get("data", {}), content.get("metadata", {})
+            if kind == "execute_result":
+                record.execute_result(data, metadata, None)
+            else:
+                record.display(data, metadata, content.get("transient"), kind == "update_display_data")
+            if pub is not None:
+                pub.publish(redact(data), metadata, transient=content.get("transient") or {},
+                            update=kind == "update_display_data")
+        elif kind == "error":
+            lines = [self.redactor.text(line) if self.redactor is not None else line
+                     for line in content.get("traceback", [])]
+            record.error(content.get("ename", "Error"), content.get("evalue", ""), content.get("traceback", []))
+            if self.shell is not None:
+                sys.stderr.write("\n".join(lines) + "\n")
+        elif kind == "clear_output":
+            record.clear(bool(content.get("wait")))
+            if pub is not None:
+                pub.clear_output(bool(content.get("wait")))
+
+    def _stop(self, msg_id: str, messages: queue.Queue, record: Recorder, streams: dict) -> bool:
+        """Interrupt the step and wait up to ``interrupt_grace_s`` for it to end; ``False`` when it did not (the
+        kernel was then restarted and recreated)."""
+        try:
+            self._thread.call(self.kernel.interrupt(), timeout=10)
+        except Exception:  # noqa: BLE001 - a kernel that cannot be interrupted is restarted below
+            pass
+        deadline = time.monotonic() + self.interrupt_grace_s
+        while time.monotonic() < deadline:
+            try:
+                item = messages.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if item is _END:
+                return True
+            if item is _DIED:
+                break
+            self._show(item, record, streams)
+        self._recreate("the step did not stop when interrupted")
+        return False
+
+    def execute(self, code: str, timeout: float = 0.0) -> ExecutionResult:
+        """Run ``code`` as one cell of the sandbox kernel, showing its output live in the ``%%codeact`` cell.
+
+        Parameters
+        ----------
+        code : str
+            IPython source.
+        timeout : float
+            Seconds before the step is interrupted; 0 for no limit.
+
+        Returns
+        -------
+        ExecutionResult
+            Status ``ok``, ``error`` (the code raised, or the kernel died during it), ``timeout`` or ``interrupted``;
+            no execution count; ``environment`` set when the kernel was recreated before the step.
+
+        Raises
+        ------
+        SandboxError
+            When the kernel died and could not be recreated.
+        """
+        environment = None
+        if not self._healthy():
+            environment = self._recreate(f"the sandbox kernel had died{self._exit_text()}")
+        record, streams = Recorder(self._displays), {}
+        messages: queue.Queue = queue.Queue()
+        start = time.perf_counter()
+        msg_id = self.kernel.client.execute(code, silent=False, store_history=True, allow_stdin=False,
+                                            stop_on_error=False)
+        pump = self._thread.submit(self._pump(msg_id, messages))
+        status, note, ended = "ok", "", True
+        try:
+            while True:
+                if timeout and time.perf_counter() - start > timeout:
+                    status = "timeout"
+                    ended = self._stop(msg_id, messages, record, streams)
+                    break
+                try:
+                    item = messages.get(timeout=0.05)
+                except queue.Empty:
+                    continue
+                if item is _END:
+                    break
+                if item is _DIED:
+                    status, note = "error", f"the sandbox kernel died while running this step{self._exit_text()}"
+                    break
+                self._show(item, record, streams)
+        except KeyboardInterrupt:  # the user's Stop
+            status = "interrupted"
+            ended = self._stop(msg_id, messages, record, streams)
+        finally:
+            pump.cancel()
+        duration = time.perf_counter() - start
+        for name, stream in streams.items():
+            rest = stream.flush()
+            if rest and self.shell is not None:
+                (sys.stderr if name == "stderr" else sys.stdout).write(rest)
+        error_text = ""
+        errors = [o for o in record.outputs if o.get("output_type") == "error"]
+        if status == "timeout":
+            record.drop_errors({"KeyboardInterrupt"})
+            message = f"step exceeded the timeout of {timeout:g} s and was interrupted"
+            if not ended:
+                message += "; it did not stop, so the sandbox kernel was restarted and its state restored"
+            record.error("TimeoutError", message, [f"TimeoutError: {message}"])
+            error_text = f"TimeoutError: {message}"
+        elif note:
+            record.error("SandboxDied", note, [f"SandboxDied: {note}"])
+            error_text = f"SandboxDied: {note}"
+        elif errors and status == "ok":
+            status = "error"
+            error_text = strip_ansi("\n".join(errors[-1].get("traceback") or []))
+        if self.redactor is not None:
+            error_text = self.redactor.text(error_text)
+        if status == "ok":
+            self._replay.append(code)
+        outputs = record.finished(self.redactor)
+        result = ExecutionResult(outputs, None, status, None, duration, error_text, record.updated)
+        result.environment = environment
+        return result
