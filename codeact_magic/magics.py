@@ -29,6 +29,7 @@ from .journal import RunJournal, find_run, load_runs, merge_runs, resolve_dir
 from .model import ClaudeModel, ReplayModel, has_api_key
 from .records import FollowUp, Run, RunStatus, new_run_id
 from .redaction import Redactor
+from .report import build_report
 from .replay import ReplayCheck
 from .trajectory import load_run, write_notebook
 
@@ -41,6 +42,7 @@ _USAGE = """\
 %codeact [options] TASK WORDS       a one-line task
 %codeact export PATH [--run ID] [--force]
 %codeact runs                       the runs of this kernel and of the run journal
+%codeact report [--all]             figures over this kernel's runs (--all: and the run journal's)
 %codeact help                       this help"""
 
 #: Words of the line form that are commands, never the start of a task.
@@ -62,12 +64,15 @@ def _cell_id(shell: Any) -> str | None:
 def line_of(args: Any) -> str:
     """The run options of parsed ``args`` written back as a %%codeact line (``--replay X --max-steps 3``)."""
     parts = []
-    for name in ("model", "max_steps", "timeout", "max_cost", "replay", "replay_if_no_key", "insert"):
+    for name in ("model", "max_steps", "timeout", "max_cost", "replay", "replay_if_no_key", "insert", "approve",
+                 "with_names", "return_names", "gateway"):
         value = getattr(args, name, None)
         if value is not None:
-            parts.append(f"--{name.replace('_', '-')} {value}")
-    if getattr(args, "no_insert", False):
-        parts.append("--no-insert")
+            option = {"with_names": "with", "return_names": "return"}.get(name, name)
+            parts.append(f"--{option.replace('_', '-')} {value}")
+    for name in ("no_insert", "isolated", "allow_network"):
+        if getattr(args, name, False):
+            parts.append(f"--{name.replace('_', '-')}")
     return " ".join(parts)
 
 
@@ -212,9 +217,12 @@ class CodeActMagics(Magics, CodeActConfig):
     @argument_group("export (%codeact export PATH)")
     @argument("--run", metavar="ID", help="The run to export (default: the last).")
     @argument("--force", action="store_true", help="Overwrite PATH if it exists.")
+    @argument_group("report (%codeact report)")
+    @argument("--all", dest="all_runs", action="store_true",
+              help="Report over the run journal of this directory too, not only this kernel's runs.")
     @argument("command", nargs="*", help=argparse.SUPPRESS)
     @line_cell_magic
-    def codeact(self, line: str = "", cell: str | None = None) -> None:
+    def codeact(self, line: str = "", cell: str | None = None) -> Any:
         """Solve a task with Claude by writing and running Python in this kernel.
 
         Each code step runs in your namespace (its variables stay yours) and its outputs are fed back to the model
@@ -422,8 +430,10 @@ class CodeActMagics(Magics, CodeActConfig):
                 raise UsageError("`%codeact runs` takes no argument.")
             self._print_runs()
         elif verb == "report":
-            raise UsageError("`report` is a reserved word of %codeact, not a task. To give Claude a task that starts "
-                             "with it, use a cell: %%codeact on its first line, the task below it.")
+            if len(words) > 1:
+                raise UsageError("Usage: %codeact report [--all]  (to give Claude a task that starts with `report`, "
+                                 "use a %%codeact cell)")
+            return self._report(args.all_runs)
         elif verb == "export":
             if len(words) != 2:
                 raise UsageError("Usage: %codeact export PATH  (for example: %codeact export analysis.ipynb)")
@@ -435,6 +445,18 @@ class CodeActMagics(Magics, CodeActConfig):
             print(f"Exported run {run.run_id}{journaled} ({len(run.steps)} steps, {run.status}) to {path}")
             if setup.notes:
                 print("It does not run on its own yet: its first cell names what could not be recovered.")
+
+    def _report(self, all_runs: bool) -> Any:
+        """``%codeact report [--all]``: print the figures over this kernel's runs (with ``--all``, the run journal's
+        too); return them as a DataFrame, one row per run, when pandas is installed."""
+        runs = merge_runs(self.runs, load_runs(resolve_dir(self.journal_dir))) if all_runs else list(self.runs)
+        report = build_report(runs)
+        where = "this kernel and the run journal" if all_runs else "this kernel (--all: the run journal too)"
+        print(f"Runs of {where}\n\n{report.text()}")
+        try:
+            return report.to_dataframe() if runs else None
+        except ImportError:
+            return None
 
     def _redactor(self) -> Redactor:
         """This kernel's secrets as they are now: the environment's and the user's secret-named variables."""

@@ -45,7 +45,7 @@ from .execution import ExecutionResult
 from .observation import strip_ansi
 from .outputs import DisplayIds, Recorder
 
-__all__ = ["SandboxExecutor", "SandboxError", "pickle_values"]
+__all__ = ["SandboxExecutor", "SandboxError", "pickle_values", "recreated_note"]
 
 _END, _DIED = object(), object()
 _CHUNK = 4_000_000  # characters of base64 per execute_request when copying variables in
@@ -88,6 +88,18 @@ def _signal_text(code: int | None) -> str:
                 "SIGSEGV": ": a crash"}.get(name, "")
         return f" (killed by {name}{hint})"
     return f" (exit status {code})"
+
+
+def recreated_note(environment: Mapping[str, Any]) -> str:
+    """The one line the model reads after a step before which the sandbox was recreated."""
+    replayed = environment.get("replayed", 0)
+    text = f"Note: {environment.get('reason', 'the sandbox kernel had died')}, so it was recreated before this step"
+    if replayed:
+        text += f" and your {replayed} earlier successful step{'s' if replayed != 1 else ''} re-run to restore its state"
+    failed = environment.get("failed_replays") or []
+    if failed:
+        text += f" ({len(failed)} of them failed this time: what they made may be missing)"
+    return text + "."
 
 
 class _LoopThread:
@@ -497,6 +509,8 @@ class SandboxExecutor:
         if status == "ok":
             self._replay.append(code)
         outputs = record.finished(self.redactor)
-        result = ExecutionResult(outputs, None, status, None, duration, error_text, record.updated)
-        result.environment = environment
+        result = ExecutionResult(outputs, None, status, None, duration, error_text, record.updated,
+                                 environment=environment)
+        if environment is not None:
+            result.notes.append(recreated_note(environment))
         return result

@@ -43,6 +43,17 @@ def _code_cell(run: Run, index: int, step: Any, usage: dict, source: str | None)
     meta = cell_metadata(run, index, "step", step=step.index, tool_use_id=step.tool_use_id, status=str(step.status),
                          duration_s=round(step.duration_s, 4), turn=step.turn, turn_usage=usage,
                          source_cell_id=source)
+    for name in ("approval", "files", "environment"):  # provenance: how it was approved, what it touched
+        value = getattr(step, name, None)
+        if value:
+            meta["codeact"][name] = value
+    if step.status == "declined":  # not run: its code is shown, and re-executing the notebook does not run it
+        approval = step.approval or {}
+        reason = f": {approval['reason']}" if approval.get("reason") else ""
+        fence = "````" if "```" in step.code else "```"
+        text = f"*Step {step.index} was not run: declined by the user{escape_dollars(reason)}.*\n\n{fence}python\n" \
+               f"{step.code.rstrip()}\n{fence}"
+        return _markdown(text, meta)
     if step.status != "ok":
         # the run fed this error back to the model; re-executing the notebook must not stop here
         meta["tags"] = ["raises-exception"]
