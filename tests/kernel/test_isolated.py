@@ -4,6 +4,8 @@ through ``jupyter_client`` from the user's real ipykernel, against the stand-in 
 from __future__ import annotations
 
 import socket
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -106,3 +108,22 @@ def test_a_step_past_its_timeout_is_interrupted_and_the_run_goes_on(kernel, serv
     assert steps[0]["status"] == "timeout" and "timeout of 2 s" in steps[0]["observation"]
     assert steps[1]["status"] == "ok" and steps[1]["observation"].startswith("10")
     assert tool_results(server.requests[1])[0]["is_error"] is True
+
+
+def test_stop_interrupts_the_sandbox_and_keeps_the_steps(kernel, server):
+    server.enqueue(turn("One.", "kept = 'yes'"), turn("Wait.", "import time\ntime.sleep(60)"),
+                   turn("Never.", "never = 1"))
+
+    def interrupt_when_sleeping(message):
+        data = (message["content"].get("data") or {}) if message["msg_type"] == "comm_msg" else {}
+        if "sleep" in ((data.get("run") or {}).get("current_code") or ""):
+            threading.Timer(0.5, kernel.interrupt).start()
+
+    started = time.monotonic()
+    result = kernel.execute("%%codeact --isolated\nWait.", timeout=60, on_message=interrupt_when_sleeping)
+    assert result.status == "ok", result.text
+    assert time.monotonic() - started < 30
+    run = last_run(kernel)
+    assert run["status"] == "stopped" and [s["status"] for s in run["steps"]] == ["ok", "interrupted"]
+    assert "KeyboardInterrupt" in run["steps"][1]["observation"] and len(server.requests) == 2
+    assert kernel.execute("print('user kernel alive')").stdout.strip() == "user kernel alive"
