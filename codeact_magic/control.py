@@ -177,9 +177,8 @@ class RunControl(RunObserver):
                         network=self.allow_network)
         if self.gateway_url:
             from .gateway import GatewayKernel
-            from .kernels import kernel_environment
 
-            kernel: Any = GatewayKernel(self.gateway_url, env=kernel_environment({}))
+            kernel: Any = GatewayKernel(self.gateway_url)
             workdir = None
         else:
             workdir = self.workdir(run)

@@ -1,7 +1,7 @@
 /**
  * How the panel writes a run's figures. Pure, tested by jest.
  */
-import { RunStatus, RunSummary, Usage } from './protocol';
+import { FilesTouched, Isolation, RunStatus, RunSummary, Usage } from './protocol';
 
 const STATUS_LABELS: Record<RunStatus, string> = {
   running: 'running',
@@ -151,4 +151,63 @@ export function exportPath(notebookPath: string, filename: string, taken: Readon
     name = `${stem}-${n}.ipynb`;
   }
   return dir + name;
+}
+
+/** A size as file browsers show it, in decimal units, as `codeact_magic.files.human_size` writes it: `512 B`,
+ * `3.1 MB`, `12 KB`, `999 KB`, and `1.0 MB` rather than `1000 KB`. */
+export function humanSize(bytes: number): string {
+  if (bytes < 1000) {
+    return `${bytes} B`;
+  }
+  const units = ['KB', 'MB', 'GB', 'TB', 'PB'];
+  let value = bytes;
+  for (const unit of units) {
+    value /= 1000;
+    const text = value < 9.95 ? value.toFixed(1) : value.toFixed(0);
+    if (Number(text) < 1000 || unit === units[units.length - 1]) {
+      return `${text} ${unit}`;
+    }
+  }
+  return `${bytes} B`;
+}
+
+/** One file a run touched: its mark (`+` created, `~` modified, `−` deleted), path and size after the run. */
+export interface IFileLine {
+  mark: '+' | '~' | '−';
+  change: 'created' | 'modified' | 'deleted';
+  path: string;
+  size: string | null;
+}
+
+/** The files a run touched, as the panel lists them, and the note when the scan was cut short. */
+export function fileLines(files: FilesTouched | null | undefined): { lines: IFileLine[]; note: string | null } {
+  const marks = { created: '+', modified: '~', deleted: '−' } as const;
+  const lines = (files?.changes ?? []).map(c => ({
+    mark: marks[c.change],
+    change: c.change,
+    path: c.path,
+    size: c.size === null || c.size === undefined ? null : humanSize(c.size)
+  }));
+  const note = files && !files.complete ? `scan cut short${files.reason ? `: ${files.reason}` : ''}` : null;
+  return { lines, note };
+}
+
+/**
+ * Where a run's steps ran and who approved them, in a few words: `isolated · no network`, `on a gateway`,
+ * `approve risky`; empty for a run in the user's kernel without approval.
+ */
+export function controlText(run: { isolation?: Isolation | null; approve?: string }): string[] {
+  const parts: string[] = [];
+  const isolation = run.isolation;
+  if (isolation) {
+    if (isolation.kernel === 'gateway') {
+      parts.push('isolated on a gateway');
+    } else {
+      parts.push(isolation.network ? 'isolated · network allowed' : 'isolated · no network');
+    }
+  }
+  if (run.approve && run.approve !== 'never') {
+    parts.push(`approve ${run.approve}`);
+  }
+  return parts;
 }

@@ -13,6 +13,8 @@ import {
 import React, { useEffect, useRef } from 'react';
 
 import {
+  controlText,
+  fileLines,
   formatCost,
   formatCount,
   formatElapsed,
@@ -211,6 +213,48 @@ function RunMeta({ run }: { run: IRunView }): JSX.Element {
   );
 }
 
+/** Where the steps ran and who approved them (`isolated · no network`, `approve risky`), as chips. */
+function ControlChips({ run }: { run: IRunView }): JSX.Element | null {
+  const parts = controlText(run);
+  if (parts.length === 0) {
+    return null;
+  }
+  return (
+    <div className="jp-codeact-control" title={run.isolation?.description ?? undefined}>
+      {parts.map(part => (
+        <span key={part} className="jp-codeact-chip">
+          {part}
+        </span>
+      ))}
+    </div>
+  );
+}
+
+/** The files the run's steps created (+), modified (~) and deleted (−), with their sizes after the run. */
+function FilesList({ run, max }: { run: IRunView; max: number }): JSX.Element | null {
+  const { lines, note } = fileLines(run.files);
+  if (lines.length === 0 && note === null) {
+    return null;
+  }
+  const shown = lines.slice(0, max);
+  const where = run.isolation?.workdir ? ` in ${run.isolation.workdir}` : '';
+  return (
+    <div className="jp-codeact-files" title={`Files the run touched${where}`}>
+      <div className="jp-codeact-label">Files</div>
+      <ul>
+        {shown.map(line => (
+          <li key={line.path} data-change={line.change}>
+            <span className="jp-codeact-fileMark">{line.mark}</span> <code>{line.path}</code>
+            {line.size ? <span className="jp-codeact-fileSize"> {line.size}</span> : null}
+          </li>
+        ))}
+        {lines.length > shown.length ? <li className="jp-codeact-more">+ {lines.length - shown.length} more</li> : null}
+      </ul>
+      {note ? <div className="jp-codeact-filesNote">{note}</div> : null}
+    </div>
+  );
+}
+
 function Figures({ run, now, compact }: { run: IRunView; now: number; compact?: boolean }): JSX.Element {
   const cached = run.usage.cache_read_input_tokens;
   const steps = stepsText(run);
@@ -321,6 +365,8 @@ function LiveRun({ run, now, actions, exporting }: IRunProps): JSX.Element {
         {oneLine(run.task, 300)}
       </div>
       <Figures run={run} now={now} />
+      <ControlChips run={run} />
+      <FilesList run={run} max={10} />
       <Streaming label="Reasoning" text={run.text} className="jp-codeact-reasoning" />
       {running !== null && run.current_code !== null ? (
         <Streaming label={running} text={run.current_code} className="jp-codeact-currentStep" />
@@ -363,6 +409,8 @@ function RunItem({ run, now, actions, exporting }: IRunProps): JSX.Element {
       </div>
       <RunMeta run={run} />
       <Figures run={run} now={now} compact />
+      <ControlChips run={run} />
+      <FilesList run={run} max={5} />
       {run.end_reason ? <div className="jp-codeact-endReason">{run.end_reason}</div> : null}
       <Actions run={run} actions={actions} exporting={exporting} />
     </li>

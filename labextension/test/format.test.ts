@@ -1,7 +1,15 @@
 /**
  * What a run card and the panel's totals say: start time, step counts that agree, totals with unknown costs.
  */
-import { formatStartTime, formatTotals, stepsText, totalTokens } from '../src/format';
+import {
+  controlText,
+  fileLines,
+  formatStartTime,
+  formatTotals,
+  humanSize,
+  stepsText,
+  totalTokens
+} from '../src/format';
 import { fixture } from './helpers';
 
 /** ISO UTC of a local time, as the kernel sends `started_at`. */
@@ -80,5 +88,56 @@ describe('the totals', () => {
     );
     expect(formatTotals({ runs: 4, tokens: 10, costUsd: 0.5, unknownCost: 2 })).toContain('(+ 2 runs of unknown cost)');
     expect(formatTotals({ runs: 1, tokens: 10, costUsd: 0, unknownCost: 1 })).toBe('1 run · 10 tokens · cost unknown');
+  });
+});
+
+describe('the files a run touched', () => {
+  it('writes sizes as the kernel does, in decimal units', () => {
+    expect([0, 512, 999, 1000, 9949, 12034, 999_499, 999_999, 3_100_000, 5e12].map(humanSize)).toEqual([
+      '0 B',
+      '512 B',
+      '999 B',
+      '1.0 KB',
+      '9.9 KB',
+      '12 KB',
+      '999 KB',
+      '1.0 MB',
+      '3.1 MB',
+      '5.0 TB'
+    ]);
+  });
+
+  it('marks each file by its change and says when the scan was cut short', () => {
+    const { lines, note } = fileLines({
+      changes: [
+        { path: 'results.csv', change: 'created', size: 12034 },
+        { path: 'data.csv', change: 'modified', size: 6 },
+        { path: 'old.txt', change: 'deleted', size: null }
+      ],
+      complete: false,
+      reason: 'stopped at 20,000 files'
+    });
+    expect(lines.map(l => `${l.mark} ${l.path} ${l.size ?? ''}`.trim())).toEqual([
+      '+ results.csv 12 KB',
+      '~ data.csv 6 B',
+      '− old.txt'
+    ]);
+    expect(note).toBe('scan cut short: stopped at 20,000 files');
+    expect(fileLines({ changes: [], complete: true })).toEqual({ lines: [], note: null });
+    expect(fileLines(undefined)).toEqual({ lines: [], note: null });
+  });
+
+  it('says where the steps ran and who approved them', () => {
+    expect(controlText({ isolation: null, approve: 'never' })).toEqual([]);
+    expect(
+      controlText({ isolation: { kernel: 'local', description: 'd', network: false }, approve: 'risky' })
+    ).toEqual(['isolated · no network', 'approve risky']);
+    expect(controlText({ isolation: { kernel: 'local', description: 'd', network: true } })).toEqual([
+      'isolated · network allowed'
+    ]);
+    expect(controlText({ isolation: { kernel: 'gateway', description: 'd' }, approve: 'always' })).toEqual([
+      'isolated on a gateway',
+      'approve always'
+    ]);
   });
 });

@@ -40,4 +40,11 @@ DISPLAY_UPDATE = {"match": "progress display", "turns": [
     {"text": "The progress line says 100%."},
 ]}
 
-SCRIPTS = [REVENUE, SLOW, FIFTY, STUBBORN, DISPLAY_UPDATE]
+#: An isolated run asked about before each step: its pid, then a file written in its sandbox.
+CONTROLLED = {"match": "controlled job", "turns": [
+    {"text": "Which process am I?", "code": "import os\nprint('sandbox pid', os.getpid())"},
+    {"text": "Now write the summary.", "code": "df.groupby('product').qty.sum().to_csv('summary.csv')"},
+    {"text": "**Wrote `summary.csv`** in the sandbox."},
+]}
+
+SCRIPTS = [REVENUE, SLOW, FIFTY, STUBBORN, DISPLAY_UPDATE, CONTROLLED]

@@ -154,6 +154,20 @@ export interface Isolation {
   gateway_url?: string | null;
   with?: string[];
   returns?: string[];
+  /**
+   * Whether the local sandbox kept the network (--allow-network).
+   */
+  network?: boolean;
+  /**
+   * The --return names copied back at the end.
+   */
+  returned?: string[];
+  /**
+   * The --return names not copied back, with why.
+   */
+  not_returned?: {
+    [k: string]: string;
+  };
   [k: string]: unknown;
 }
 /**

@@ -33,7 +33,7 @@ const schema38 = {"description":"Token counts summed over the run's model turns 
 const schema39 = {"title":"InsertMode","description":"How the extension inserts a run's cells when the same %%codeact cell runs again.","enum":["replace","append","none"]};
 const schema40 = {"description":"One follow-up of a run, as the panel and the execution counts need it.","type":"object","required":["cell_id","execution_count","started_at"],"properties":{"cell_id":{"type":["string","null"],"description":"id of the follow-up's %%codeact cell, or null."},"execution_count":{"type":["integer","null"],"minimum":0,"description":"The count that cell got when it started."},"started_at":{"type":"string","description":"ISO 8601, UTC."}}};
 const schema41 = {"title":"Output","description":"An nbformat v4 output as a notebook file holds it; only that it has an `output_type` (`stream`, `display_data`, `execute_result` or `error`) is checked here.","type":"object","required":["output_type"],"properties":{"output_type":{}}};
-const schema42 = {"title":"Isolation","description":"Where an --isolated run's steps ran: `kernel` local (a confined ipykernel) or gateway, a one-line description, the working directory (local) and the gateway URL.","type":"object","required":["kernel","description"],"properties":{"kernel":{"enum":["local","gateway"]},"description":{"type":"string"},"workdir":{"type":["string","null"]},"gateway_url":{"type":["string","null"]},"with":{"type":"array","items":{"type":"string"}},"returns":{"type":"array","items":{"type":"string"}}}};
+const schema42 = {"title":"Isolation","description":"Where an --isolated run's steps ran: `kernel` local (a confined ipykernel) or gateway, a one-line description, the working directory (local) and the gateway URL.","type":"object","required":["kernel","description"],"properties":{"kernel":{"enum":["local","gateway"]},"description":{"type":"string"},"workdir":{"type":["string","null"]},"gateway_url":{"type":["string","null"]},"with":{"type":"array","items":{"type":"string"}},"returns":{"type":"array","items":{"type":"string"}},"network":{"type":"boolean","description":"Whether the local sandbox kept the network (--allow-network)."},"returned":{"type":"array","items":{"type":"string"},"description":"The --return names copied back at the end."},"not_returned":{"type":"object","additionalProperties":{"type":"string"},"description":"The --return names not copied back, with why."}}};
 const func1 = (function ucs2length(str) {
     const len = str.length;
     let length = 0;
@@ -885,20 +885,123 @@ var valid12 = _errs75 === errors;
 else {
 var valid12 = true;
 }
-}
-}
-}
-}
-}
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/isolation",schemaPath:"#/$defs/Isolation/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(valid12){
+if(data28.network !== undefined){
+const _errs79 = errors;
+if(typeof data28.network !== "boolean"){
+const err9 = {instancePath:instancePath+"/isolation/network",schemaPath:"#/$defs/Isolation/properties/network/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
+}
+errors++;
+}
+var valid12 = _errs79 === errors;
+}
+else {
+var valid12 = true;
+}
+if(valid12){
+if(data28.returned !== undefined){
+let data38 = data28.returned;
+const _errs81 = errors;
+if(errors === _errs81){
+if(Array.isArray(data38)){
+var valid15 = true;
+const len4 = data38.length;
+for(let i4=0; i4<len4; i4++){
+const _errs83 = errors;
+if(typeof data38[i4] !== "string"){
+const err10 = {instancePath:instancePath+"/isolation/returned/" + i4,schemaPath:"#/$defs/Isolation/properties/returned/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var valid15 = _errs83 === errors;
+if(!valid15){
+break;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/isolation/returned",schemaPath:"#/$defs/Isolation/properties/returned/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+var valid12 = _errs81 === errors;
+}
+else {
+var valid12 = true;
+}
+if(valid12){
+if(data28.not_returned !== undefined){
+let data40 = data28.not_returned;
+const _errs85 = errors;
+if(errors === _errs85){
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+for(const key0 in data40){
+const _errs88 = errors;
+if(typeof data40[key0] !== "string"){
+const err12 = {instancePath:instancePath+"/isolation/not_returned/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/Isolation/properties/not_returned/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+var valid16 = _errs88 === errors;
+if(!valid16){
+break;
+}
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/isolation/not_returned",schemaPath:"#/$defs/Isolation/properties/not_returned/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+var valid12 = _errs85 === errors;
+}
+else {
+var valid12 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/isolation",schemaPath:"#/$defs/Isolation/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
 }
 errors++;
 }
@@ -913,27 +1016,30 @@ props0.workdir = true;
 props0.gateway_url = true;
 props0.with = true;
 props0.returns = true;
+props0.network = true;
+props0.returned = true;
+props0.not_returned = true;
 }
-const _errs79 = errors;
+const _errs90 = errors;
 if(data28 !== null){
-const err10 = {instancePath:instancePath+"/isolation",schemaPath:"#/properties/isolation/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+const err15 = {instancePath:instancePath+"/isolation",schemaPath:"#/properties/isolation/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
-vErrors = [err10];
+vErrors = [err15];
 }
 else {
-vErrors.push(err10);
+vErrors.push(err15);
 }
 errors++;
 }
-var _valid0 = _errs79 === errors;
+var _valid0 = _errs90 === errors;
 valid10 = valid10 || _valid0;
 if(!valid10){
-const err11 = {instancePath:instancePath+"/isolation",schemaPath:"#/properties/isolation/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err16 = {instancePath:instancePath+"/isolation",schemaPath:"#/properties/isolation/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
-vErrors = [err11];
+vErrors = [err16];
 }
 else {
-vErrors.push(err11);
+vErrors.push(err16);
 }
 errors++;
 validate23.errors = vErrors;
@@ -957,12 +1063,12 @@ var valid0 = true;
 }
 if(valid0){
 if(data.files !== undefined){
-const _errs81 = errors;
+const _errs92 = errors;
 if(!(validate24(data.files, {instancePath:instancePath+"/files",parentData:data,parentDataProperty:"files",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
 errors = vErrors.length;
 }
-var valid0 = _errs81 === errors;
+var valid0 = _errs92 === errors;
 }
 else {
 var valid0 = true;
