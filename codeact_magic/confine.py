@@ -109,7 +109,10 @@ def _set_limits(limits: dict[str, int]) -> None:
         which = getattr(resource, _LIMITS[name])
         _soft, hard = resource.getrlimit(which)
         value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-        resource.setrlimit(which, (value, value))
+        # CPU: SIGXCPU at the soft limit (the kernel ends, and says why), SIGKILL 5 s later if it is caught
+        top = value + 5 if name == "cpu_s" else value
+        top = top if hard == resource.RLIM_INFINITY else min(top, hard)
+        resource.setrlimit(which, (value, top))
     if limits.get("file_bytes"):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
 
@@ -130,7 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             _unshare_network()
         except OSError as refused:
-            print(f"codeact: no network namespace for the isolated kernel: {refused}", file=sys.stderr)
+            print(f"codeact: no network namespace for the isolated kernel: {refused.strerror or refused}",
+                  file=sys.stderr)
             return EXIT_NO_NAMESPACE
     try:
         os.execvp(command[0], command)
