@@ -431,8 +431,8 @@ class CodeActMagics(Magics, CodeActConfig):
             self._print_runs()
         elif verb == "report":
             if len(words) > 1:
-                raise UsageError("Usage: %codeact report [--all]  (to give Claude a task that starts with `report`, "
-                                 "use a %%codeact cell)")
+                raise UsageError("Usage: %codeact report [--all]. `report` is a reserved word of %codeact, not a "
+                                 "task: to give Claude a task that starts with it, use a %%codeact cell.")
             return self._report(args.all_runs)
         elif verb == "export":
             if len(words) != 2:
