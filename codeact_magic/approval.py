@@ -92,6 +92,8 @@ class ApprovingExecutor:
         ``namespace() -> mapping``: where a path held in a variable is read (``df.to_csv(path)``).
     cwd : str, optional
         The directory relative paths are read from (the kernel's working directory by default).
+    first_step : int
+        The number of the first step it will be asked about (a follow-up's steps go on from the run's).
 
     Attributes
     ----------
@@ -100,7 +102,8 @@ class ApprovingExecutor:
     """
 
     def __init__(self, inner: Any, mode: str, ask: Callable[[str], str] = input, user_names: Collection[str] = (),
-                 namespace: Callable[[], Mapping[str, Any]] | None = None, cwd: str | None = None) -> None:
+                 namespace: Callable[[], Mapping[str, Any]] | None = None, cwd: str | None = None,
+                 first_step: int = 1) -> None:
         if mode not in MODES:
             raise ValueError(f"--approve takes always, risky or never, not {mode!r}")
         self.inner, self.mode, self.ask = inner, mode, ask
@@ -108,7 +111,7 @@ class ApprovingExecutor:
         self.namespace = namespace or (lambda: {})
         self.cwd = cwd
         self.approved_all = False
-        self._steps = 0
+        self._steps = first_step - 1
 
     def __getattr__(self, name: str) -> Any:  # finish(), the sandbox's own methods
         return getattr(self.inner, name)

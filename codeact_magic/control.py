@@ -211,8 +211,8 @@ class RunControl(RunObserver):
             run.system += ISOLATED_NOTE.format(network=network, returns=returns)
         return self.sandbox.summary(config.context_max_chars, config.context_time_budget)
 
-    def executor(self, live: Any) -> Any:
-        """The run's executor: the layers over the sandbox (isolated) or over ``live``."""
+    def executor(self, live: Any, run: Run) -> Any:
+        """The executor of ``run``: the layers over the sandbox (isolated) or over ``live``."""
         config = self.config
         executor = self.sandbox if self.sandbox is not None else live
         workdir = getattr(self.sandbox.kernel, "cwd", None) if self.sandbox is not None else Path.cwd()
@@ -221,7 +221,8 @@ class RunControl(RunObserver):
         if self.approve != "never":
             namespace = (lambda: {}) if self.isolated else (lambda: self.shell.user_ns)
             executor = ApprovingExecutor(executor, self.approve, user_names=self._user_names, namespace=namespace,
-                                         cwd=str(workdir) if workdir is not None else None)
+                                         cwd=str(workdir) if workdir is not None else None,
+                                         first_step=len(run.steps) + 1)
         return executor
 
     def run_finished(self, run: Run) -> None:

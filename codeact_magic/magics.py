@@ -391,7 +391,7 @@ class CodeActMagics(Magics, CodeActConfig):
         observers = [*journal, make_display(self.display, self.shell, use_widgets, compact), self.frontend]
         live = LiveExecutor(self.shell, redactor=redactor)
         control = control or RunControl(self, self.shell)
-        executor: Any = control.executor(live)
+        executor: Any = control.executor(live, run)
         if replay is not None:  # replay runs what the cells show, and stops where a step no longer does what it did
             model = executor = ReplayCheck(executor, model, replay[1], replay[0])
         try:  # the control first: --return copies back before the journal and the frontend record the end

@@ -127,3 +127,17 @@ def test_stop_interrupts_the_sandbox_and_keeps_the_steps(kernel, server):
     assert run["status"] == "stopped" and [s["status"] for s in run["steps"]] == ["ok", "interrupted"]
     assert "KeyboardInterrupt" in run["steps"][1]["observation"] and len(server.requests) == 2
     assert kernel.execute("print('user kernel alive')").stdout.strip() == "user kernel alive"
+
+
+def test_a_follow_up_of_an_isolated_run_goes_on_in_a_sandbox_with_its_state(kernel, server):
+    server.enqueue(turn("Set.", "carried = 20"), turn("Set it."))
+    assert kernel.execute("%%codeact --isolated\nSet a value.").status == "ok"
+    first = last_run(kernel)
+    server.enqueue(turn("Use.", "print(carried + 1)"), turn("21."))
+    follow = kernel.execute("%%codeact -c --approve always\nAdd one.", stdin=["y"])
+    assert follow.status == "ok", follow.text
+    run = last_run(kernel)
+    assert run["run_id"] == first["run_id"] and run["steps"][1]["observation"].startswith("21")
+    assert follow.prompts[0].startswith("Run step 2?")
+    assert "carried" in server.requests[-2].body["messages"][-1]["content"][0]["text"]  # the sandbox's summary
+    assert kernel.value("'carried' in globals()") is False
