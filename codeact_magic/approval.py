@@ -128,7 +128,9 @@ class ApprovingExecutor:
         self._steps += 1
         if self.mode == "never":
             return self.inner.execute(code, timeout)
-        flagged = assess(code, self.user_names, self.namespace(), self.cwd or os.getcwd()) if self.mode == "risky" else []
+        flagged = []
+        if self.mode == "risky":
+            flagged = assess(code, self.user_names, self.namespace(), self.cwd or os.getcwd())
         if self.approved_all:
             return self._run(code, timeout, decision(self.mode, False, "a", "", flagged))
         if self.mode == "risky" and not flagged:

@@ -114,6 +114,34 @@ class RunControl(RunObserver):
     _user_names: frozenset[str] = frozenset()
     returned: str | None = None
 
+    @classmethod
+    def from_args(cls, config: Any, shell: Any, args: Any, run: Run | None = None) -> "RunControl":
+        """The control of a run from the ``%%codeact`` line's ``args`` and the settings ``config``; a follow-up's
+        ``run`` keeps its isolation (the same kind of sandbox, its ``--with`` and ``--return`` names).
+
+        Raises
+        ------
+        UsageError
+            For a follow-up that asks for ``--isolated`` of a run that ran in the user's kernel, or a bad name list.
+        """
+        isolation = run.isolation if run is not None else None
+        isolated = bool(args.isolated or args.gateway or isolation or (run is None and config.isolated))
+        if run is not None and isolated and isolation is None:
+            raise UsageError(f"Run {run.run_id} ran in this kernel, and a follow-up goes on where its run ran: drop "
+                             "--isolated/--gateway, or start a new isolated run.")
+        if isolation is not None:  # a follow-up's sandbox is made as the run's was
+            gateway, network = isolation.get("gateway_url") or "", bool(isolation.get("network"))
+        else:
+            gateway = args.gateway or config.gateway_url or os.environ.get("JUPYTER_GATEWAY_URL", "")
+            gateway = gateway if isolated else ""
+            network = False
+        with_names = names_option(args.with_names, "--with") or list((isolation or {}).get("with") or [])
+        return_names = names_option(args.return_names, "--return") or list((isolation or {}).get("returns") or [])
+        allow_network = bool(args.allow_network or config.allow_network or network)
+        return cls(config, shell, approve=args.approve or config.approve, isolated=isolated,
+                          allow_network=allow_network, with_names=with_names, return_names=return_names,
+                          gateway_url=gateway)
+
     def check(self) -> None:
         """Refuse, in one line and before anything runs, what this run cannot do here.
 
@@ -123,7 +151,7 @@ class RunControl(RunObserver):
             Approval without a stdin; ``--with``/``--return`` without ``--isolated``; no network namespace for an
             isolated kernel without ``--allow-network``; ``--with`` names that are not defined or cannot be pickled.
         """
-        from .sandbox import pickle_values
+        from .transfer import pickle_values
 
         if self.approve != "never" and not stdin_available(self.shell):
             raise UsageError(no_stdin_message(self.approve))

@@ -17,17 +17,21 @@ sandbox cannot read the user's keys from ``os.environ``.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import dataclasses
 import os
 import shutil
 import tempfile
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from .confine import confine_command
 from .redaction import is_secret_name
 
-__all__ = ["Limits", "LocalKernel", "kernel_environment"]
+__all__ = ["Limits", "LocalKernel", "LoopThread", "kernel_environment"]
 
 #: Seconds a new kernel has to answer ``kernel_info`` before :meth:`LocalKernel.start` gives up.
 READY_TIMEOUT_S = 60.0
@@ -200,3 +204,31 @@ class LocalKernel:
                 pass
         if sockets is not None:
             shutil.rmtree(sockets, ignore_errors=True)
+
+
+class LoopThread:
+    """An asyncio event loop in a daemon thread; :meth:`call` runs a coroutine on it and waits, interruptibly."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="codeact-sandbox", daemon=True)
+        self.thread.start()
+
+    def submit(self, coro: Any) -> concurrent.futures.Future:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def call(self, coro: Any, timeout: float | None = None) -> Any:
+        """The coroutine's result; a ``KeyboardInterrupt`` (the user's Stop) comes through while waiting."""
+        future = self.submit(coro)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            try:
+                return future.result(timeout=0.1)
+            except concurrent.futures.TimeoutError:
+                if deadline is not None and time.monotonic() > deadline:
+                    future.cancel()
+                    raise TimeoutError(f"no answer from the sandbox kernel within {timeout:g} s") from None
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime as _dt
 import inspect
-import os
 import re
 import textwrap
 from typing import Any
@@ -19,7 +17,7 @@ from traitlets.log import get_logger
 from .agent import build_system, continue_run, run_agent, steps_word
 from .config import CodeActConfig, RunOptions, default
 from .context import summarize
-from .control import RunControl, names_option
+from .control import RunControl
 from .display import make_display
 from .exceptions import CodeActError
 from .execution import LiveExecutor, cell_execution_count
@@ -29,7 +27,7 @@ from .journal import RunJournal, find_run, load_runs, merge_runs, resolve_dir
 from .model import ClaudeModel, ReplayModel, has_api_key
 from .records import FollowUp, Run, RunStatus, new_run_id
 from .redaction import Redactor
-from .report import build_report
+from .report import build_report, runs_table
 from .replay import ReplayCheck
 from .trajectory import load_run, write_notebook
 
@@ -287,7 +285,7 @@ class CodeActMagics(Magics, CodeActConfig):
                                  + _EXAMPLE.replace("\n", " | "))
             model = self._model(options.model, options)
             model_name = options.model
-        control = self._control(args)
+        control = RunControl.from_args(self, self.shell, args)
         control.check()  # before the model is asked or anything runs
         context = "" if control.isolated else summarize(
             self.shell.user_ns, hidden=getattr(self.shell, "user_ns_hidden", {}), max_chars=self.context_max_chars,
@@ -303,25 +301,6 @@ class CodeActMagics(Magics, CodeActConfig):
         recorded_steps = recorded.steps if args.replay else None
         self._drive(run, model, options, replay=(args.replay, recorded_steps) if args.replay else None,
                     control=control)
-
-    def _control(self, args: Any, run: Run | None = None) -> RunControl:
-        """The approval, isolation and files settings of this run (a follow-up's ``run`` keeps its isolation)."""
-        isolation = run.isolation if run is not None else None
-        isolated = bool(args.isolated or args.gateway or isolation or (run is None and self.isolated))
-        if run is not None and isolated and isolation is None:
-            raise UsageError(f"Run {run.run_id} ran in this kernel, and a follow-up goes on where its run ran: drop "
-                             "--isolated/--gateway, or start a new isolated run.")
-        if isolation is not None:  # a follow-up's sandbox is made as the run's was
-            gateway, network = isolation.get("gateway_url") or "", bool(isolation.get("network"))
-        else:
-            gateway = (args.gateway or self.gateway_url or os.environ.get("JUPYTER_GATEWAY_URL", "")) if isolated else ""
-            network = False
-        with_names = names_option(args.with_names, "--with") or list((isolation or {}).get("with") or [])
-        return_names = names_option(args.return_names, "--return") or list((isolation or {}).get("returns") or [])
-        allow_network = bool(args.allow_network or self.allow_network or network)
-        return RunControl(self, self.shell, approve=args.approve or self.approve, isolated=isolated,
-                          allow_network=allow_network, with_names=with_names, return_names=return_names,
-                          gateway_url=gateway)
 
     def _model(self, name: str, options: RunOptions) -> ClaudeModel:
         try:
@@ -344,7 +323,7 @@ class CodeActMagics(Magics, CodeActConfig):
                              f"Now chart it by month. (It goes on with run {run.run_id}.)")
         name = args.model or (options.model if run.replayed_from else run.model)
         model = self._model(name, options)
-        control = self._control(args, run)
+        control = RunControl.from_args(self, self.shell, args, run)
         control.check()
         context = self._changed(run) if not control.isolated else None
         if control.isolated:  # a sandbox again, in the same directory, with the run's earlier state
@@ -488,52 +467,6 @@ class CodeActMagics(Magics, CodeActConfig):
             print("No run yet in this kernel or in its run journal.")
             return
         print(runs_table(runs))
-
-
-def _local_time(iso: str) -> str:
-    """An ISO 8601 UTC time as local ``YYYY-MM-DD HH:MM``; the text itself when it does not parse."""
-    try:
-        moment = _dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except (TypeError, ValueError):
-        return str(iso)
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def runs_table(runs: list[Run], task_width: int = 48) -> str:
-    """``%codeact runs``: one aligned row per run, in the order given (newest first), then the totals.
-
-    Parameters
-    ----------
-    runs : list of Run
-    task_width : int
-        Characters of the task shown (longer ones end with "…").
-
-    Returns
-    -------
-    str
-        Columns run id, started (local time), status, steps, tokens (input, cache and output), cost (USD) and
-        task; the totals line sums steps, tokens and the known costs, and says how many costs are unknown.
-    """
-    rows = [("run", "started", "status", "steps", "tokens", "cost", "task")]
-    for run in runs:
-        task = " ".join(run.task.split())
-        task = task if len(task) <= task_width else task[:task_width - 1] + "…"
-        if run.followups:
-            task += f" (+{len(run.followups)} follow-up{'' if len(run.followups) == 1 else 's'})"
-        cost = "unknown" if run.cost_usd is None else f"${run.cost_usd:.4f}"
-        rows.append((run.run_id, _local_time(run.started_at), RunStatus(run.status).label, str(len(run.steps)),
-                     f"{run.usage.total:,}", cost, task))
-    widths = [max(len(row[i]) for row in rows) for i in range(6)]
-    right = {3, 4, 5}
-    lines = ["  ".join(cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
-                       for i, cell in enumerate(row[:6])) + "  " + row[6] for row in rows]
-    known = [r.cost_usd for r in runs if r.cost_usd is not None]
-    unknown = len(runs) - len(known)
-    total = (f"total: {len(runs)} run{'' if len(runs) == 1 else 's'}, {steps_word(sum(len(r.steps) for r in runs))}, "
-             f"{sum(r.usage.total for r in runs):,} tokens, ${sum(known):.4f}")
-    if unknown:
-        total += f" (and {unknown} run{'' if unknown == 1 else 's'} of unknown cost)"
-    return "\n".join([*lines, total])
 
 
 _finish_help(CodeActMagics.codeact)

@@ -20,12 +20,13 @@ import statistics
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .agent import steps_word
 from .records import Run, RunStatus, Step, StepStatus
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
 
-__all__ = ["Report", "RunFigures", "build_report", "error_type", "TOP_ERRORS", "NO_ERROR_OUTPUT"]
+__all__ = ["Report", "RunFigures", "build_report", "error_type", "runs_table", "TOP_ERRORS", "NO_ERROR_OUTPUT"]
 
 #: How many error types the report lists, most common first.
 TOP_ERRORS = 5
@@ -347,3 +348,50 @@ def _moment(iso: str | None) -> _dt.datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=_dt.timezone.utc)
+
+
+# -- %codeact runs ----------------------------------------------------------------------------------------------
+def _local_time(iso: str) -> str:
+    """An ISO 8601 UTC time as local ``YYYY-MM-DD HH:MM``; the text itself when it does not parse."""
+    try:
+        moment = _dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return str(iso)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def runs_table(runs: list[Run], task_width: int = 48) -> str:
+    """``%codeact runs``: one aligned row per run, in the order given (newest first), then the totals.
+
+    Parameters
+    ----------
+    runs : list of Run
+    task_width : int
+        Characters of the task shown (longer ones end with "…").
+
+    Returns
+    -------
+    str
+        Columns run id, started (local time), status, steps, tokens (input, cache and output), cost (USD) and
+        task; the totals line sums steps, tokens and the known costs, and says how many costs are unknown.
+    """
+    rows = [("run", "started", "status", "steps", "tokens", "cost", "task")]
+    for run in runs:
+        task = " ".join(run.task.split())
+        task = task if len(task) <= task_width else task[:task_width - 1] + "…"
+        if run.followups:
+            task += f" (+{len(run.followups)} follow-up{'' if len(run.followups) == 1 else 's'})"
+        cost = "unknown" if run.cost_usd is None else f"${run.cost_usd:.4f}"
+        rows.append((run.run_id, _local_time(run.started_at), RunStatus(run.status).label, str(len(run.steps)),
+                     f"{run.usage.total:,}", cost, task))
+    widths = [max(len(row[i]) for row in rows) for i in range(6)]
+    right = {3, 4, 5}
+    lines = ["  ".join(cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+                       for i, cell in enumerate(row[:6])) + "  " + row[6] for row in rows]
+    known = [r.cost_usd for r in runs if r.cost_usd is not None]
+    unknown = len(runs) - len(known)
+    total = (f"total: {len(runs)} run{'' if len(runs) == 1 else 's'}, {steps_word(sum(len(r.steps) for r in runs))}, "
+             f"{sum(r.usage.total for r in runs):,} tokens, ${sum(known):.4f}")
+    if unknown:
+        total += f" (and {unknown} run{'' if unknown == 1 else 's'} of unknown cost)"
+    return "\n".join([*lines, total])

@@ -70,6 +70,7 @@ from collections import Counter
 from typing import Any, Collection, Iterator, Mapping
 
 from .cellnames import KERNEL_NAMES, _is_namespace, _literal, magic_call, parse_cell, safe_analyse
+from .riskmagics import MagicScan, package_change, short, words
 
 __all__ = ["KINDS", "Risk", "assess", "describe"]
 
@@ -89,8 +90,6 @@ _CALLS = {**dict.fromkeys(("subprocess.run", "subprocess.call", "subprocess.chec
                            "shutil.copytree"), ("file_write", "writes a file"))}  # -> (kind, verb)
 _METHODS = {"unlink": ("file_delete", "deletes a file"), "rmdir": ("file_delete", "deletes a directory"),
             **dict.fromkeys(("write_text", "write_bytes", "touch"), ("file_write", "writes a file"))}
-_PACKAGE_TOOLS = frozenset({"pip", "pip3", "conda", "mamba", "micromamba", "uv"})
-_PACKAGE_VERBS = frozenset({"install", "uninstall", "remove", "update", "upgrade"})
 _OPENERS = {"open": 1, "io.open": 1, "builtins.open": 1, "codecs.open": 1, "gzip.open": 1, "bz2.open": 1,
             "lzma.open": 1, "tarfile.open": 1, "zipfile.ZipFile": 1}  # -> position of the mode argument
 _WRITER_METHODS = frozenset({"to_csv", "to_parquet", "to_excel", "to_json", "to_pickle", "to_feather", "to_hdf",
@@ -113,21 +112,6 @@ _URL_CALLS = frozenset({"urlopen", "urlretrieve"})
 _URL_SCHEMES = ("http://", "https://", "ftp://", "s3://", "gs://")
 _NOT_READERS = frozenset({"print", "display", "repr", "str", "len", "IPython.display.display"})
 _CONVENTIONS = {"np": "numpy", "pd": "pandas", "plt": "matplotlib.pyplot"}
-_HIDDEN_IPYTHON = frozenset({"run_cell", "run_cell_async", "run_code", "ex", "ev", "push", "safe_execfile"})
-_PACKAGE_MAGICS = frozenset({"pip", "conda", "mamba", "micromamba"})
-_PYTHON_MAGICS = frozenset({"time", "timeit", "prun", "capture", "debug"})  # their body is Python: read as the step
-_LINE_MAGICS = {"rm": ("file_delete", "deletes a file: {}"), "rmdir": ("file_delete", "deletes a directory: {}"),
-                "mv": ("file_delete", "moves a file: {}"), "cp": ("file_write", "writes a file: {}"),
-                **dict.fromkeys(("sx", "system", "sc", "cat", "ls", "ll", "lf", "lk", "ldir", "lx", "mkdir"),
-                                ("shell", None)),  # IPython's shell magics and aliases
-                **dict.fromkeys(("run", "load", "loadpy"), ("unreadable", "`{}` runs code the check cannot read")),
-                "reset_selective": ("delete_name", "deletes your variables matching: {}")}  # -> (kind, detail)
-_CELL_MAGICS = {**dict.fromkeys(("bash", "sh", "script", "system", "sx"), ("shell", "`%%{name}` cell magic")),
-                "writefile": ("file_write", "writes a file: %%{name} {line}"),
-                **dict.fromkeys(("perl", "ruby", "python", "python2", "python3", "pypy"),
-                                ("unreadable", "`%%{name}` runs code of another language")),
-                **dict.fromkeys(("javascript", "js"), ("unreadable", "`%%{name}` runs JavaScript in the browser")),
-                **dict.fromkeys(("latex", "markdown", "svg", "html", "HTML"), None)}  # text: nothing runs
 _IPYTHON_NAMES = (KERNEL_NAMES - set(dir(builtins))) | {"_", "__", "___", "exit", "quit"}  # the kernel's own
 _UNRESOLVED = object()
 
@@ -156,12 +140,6 @@ class Risk:
         return {"kind": self.kind, "detail": self.detail}
 
 
-def _short(text: str, limit: int = 60) -> str:
-    """``text``'s first line, cut to ``limit`` characters; ``…`` marks a cut."""
-    lines = text.strip().splitlines() or [""]
-    return lines[0] if len(lines[0]) <= limit and len(lines) == 1 else lines[0][:limit - 1].rstrip() + "…"
-
-
 def _dotted(node: ast.AST) -> str | None:
     """``"a.b.c"`` for a chain of names and attributes, else ``None``."""
     parts = []
@@ -169,20 +147,6 @@ def _dotted(node: ast.AST) -> str | None:
         parts.append(node.attr)
         node = node.value
     return ".".join([node.id, *reversed(parts)]) if isinstance(node, ast.Name) else None
-
-
-def _words(values: list[ast.AST]) -> list[str]:
-    """The words of the string literals among ``values``, and inside list or tuple literals among them."""
-    items = [i for v in values for i in (v.elts if isinstance(v, (ast.List, ast.Tuple)) else [v])]
-    return [w for i in items if _literal(i) is not None for w in _literal(i).split()]
-
-
-def _package_change(words: list[str], tool_given: bool = False) -> str | None:
-    """``"installs packages"`` or ``"changes packages"`` when ``words`` is a package manager's command."""
-    verbs = [w for w in words if w in _PACKAGE_VERBS]
-    if not verbs or not (tool_given or {os.path.basename(w) for w in words} & _PACKAGE_TOOLS):
-        return None
-    return "installs packages" if verbs[0] == "install" else "changes packages"
 
 
 def _imports(tree: ast.AST) -> Iterator[tuple[ast.AST, str, str]]:
@@ -229,7 +193,7 @@ def _bound(tree: ast.AST) -> Iterator[tuple[str, ast.AST]]:
             yield n.asname or n.name.split(".")[0], n
 
 
-class _Scan:
+class _Scan(MagicScan):
     """Fills ``found`` with ``(position, Risk, group, rank)`` for one parsed step or one magic's Python body."""
 
     def __init__(self, tree: ast.Module, namespace: Mapping[str, Any], cwd: str, users: set[str], found: list,
@@ -289,11 +253,11 @@ class _Scan:
         method = f.attr if isinstance(f, ast.Attribute) else None
         last = qual.rsplit(".", 1)[-1] if qual else method
         values = [*node.args, *(k.value for k in node.keywords)]
-        text = _short(f"{qual or ast.unparse(f)}({', '.join(ast.unparse(a) for a in [*node.args, *node.keywords])})")
+        text = short(f"{qual or ast.unparse(f)}({', '.join(ast.unparse(a) for a in [*node.args, *node.keywords])})")
         kind, verb = _CALLS.get(qual or "") or _METHODS.get(method or "") or (
             ("shell", "runs a command") if qual and qual.startswith(_SHELL_PREFIXES) else (None, None))
-        if kind == "shell" and _package_change(_words(values)):
-            kind, verb = "install", _package_change(_words(values))
+        if kind == "shell" and package_change(words(values)):
+            kind, verb = "install", package_change(words(values))
         if kind:
             self.add(node, kind, f"{verb}: {text}")
         elif method in ("rename", "replace") and isinstance(f.value, ast.Call) and self.qualify(
@@ -312,13 +276,13 @@ class _Scan:
             elif _network_module(module):
                 self.add(node, "network", f"network client: {text}", ("network", _network_module(module)))
         elif isinstance(f, ast.Attribute) and _is_namespace(f.value) and method in ("update", "setdefault"):
-            self.add(node, "unreadable", f"writes into the namespace ({_short(ast.unparse(f))}), binding unseen names")
+            self.add(node, "unreadable", f"writes into the namespace ({short(ast.unparse(f))}), binding unseen names")
         elif qual and (_network_module(qual) or last in _URL_CALLS):
             self.add(node, "network", f"network client: {text}", ("network", _network_module(qual) or "urllib"))
         elif qual not in _NOT_READERS and not (qual or "").startswith("urllib.parse."):
             url = next((s for s in map(_literal, values) if s is not None), None)
             if url and url.startswith(_URL_SCHEMES):
-                self.add(node, "network", f"reads a URL: {_short(url)}")
+                self.add(node, "network", f"reads a URL: {short(url)}")
 
     def opened(self, node: ast.Call, text: str, at: int, function: bool) -> None:
         """``open(path, mode)`` and its kin: flagged for a writing mode, or (functions) one known only at run time."""
@@ -370,65 +334,6 @@ class _Scan:
             return None if isinstance(value, (io.StringIO, io.BytesIO)) else _UNRESOLVED
         resolved = [self.path(p, depth + 1) for p in parts] if depth < 5 else []
         return os.path.join(*resolved) if resolved and all(isinstance(p, str) for p in resolved) else _UNRESOLVED
-
-    def magic(self, node: ast.Call, method: str, args: list[str | None]) -> None:
-        """``get_ipython().system(...)``, ``run_line_magic``, ``run_cell_magic`` and their kin."""
-        name, line = (args + [None, None])[:2]
-        if method in ("system", "getoutput"):
-            self.command(node, f"!{name or '…'}", _words(node.args[:1]))
-        elif method in _HIDDEN_IPYTHON:
-            self.add(node, "unreadable", f"`get_ipython().{method}` runs what the check cannot read")
-        elif method in ("run_line_magic", "run_cell_magic") and name is None:
-            self.add(node, "unreadable", "a magic named only at run time")
-        elif method == "run_line_magic":
-            self.line_magic(node, name, line or "")
-        elif method == "run_cell_magic":
-            self.cell_magic(node, name, line or "", (args[2] if len(args) > 2 else None) or "")
-
-    def command(self, node: ast.AST, shown: str, words: list[str], tool_given: bool = False) -> None:
-        change = _package_change(words, tool_given)
-        self.add(node, "install" if change else "shell",
-                 f"{change}: {_short(shown)}" if change else f"shell escape `{_short(shown)}`")
-
-    def line_magic(self, node: ast.Call, name: str, line: str) -> None:
-        shown, words = _short(f"%{name} {line}".strip()), line.split()
-        targets = [w for w in words if not w.startswith("-")]
-        if name in _PACKAGE_MAGICS:
-            if _package_change(targets[:1], tool_given=True):
-                self.command(node, shown, targets[:1], tool_given=True)
-        elif _LINE_MAGICS.get(name, ("",))[0] == "shell":
-            self.command(node, shown, words)
-        elif name in _LINE_MAGICS:
-            self.add(node, _LINE_MAGICS[name][0], _LINE_MAGICS[name][1].format(shown))
-        elif name == "reset" and not (targets and set(targets) <= {"in", "out", "dhist"}):
-            self.add(node, "delete_name", f"deletes all your variables: {shown}")
-        elif name == "xdel":
-            for word in (w for w in targets if w in self.users):
-                self.add(node, "delete_name", f"deletes your variable `{word}`")
-        elif name in _PYTHON_MAGICS:
-            self.body(node, line)
-
-    def cell_magic(self, node: ast.Call, name: str, line: str, body: str) -> None:
-        kind, template = _CELL_MAGICS.get(name, ("unreadable", "`%%{name}` cell magic the check cannot read")) or (
-            None, None)
-        if kind == "shell" and _package_change(body.split()):
-            self.add(node, "install", f"{_package_change(body.split())}: `%%{name}` {_short(body, 40)}")
-        elif name in _PYTHON_MAGICS:
-            self.body(node, body)
-        elif name in ("html", "HTML") and "<script" in body.lower():
-            self.add(node, "unreadable", f"`%%{name}` with a <script> runs JavaScript in the browser")
-        elif kind:
-            self.add(node, kind, _short(template.format(name=name, line=line)))
-
-    def body(self, node: ast.Call, source: str) -> None:
-        """A magic's Python body (``%time``, ``%%capture``...), scanned as the step is."""
-        try:
-            tree = parse_cell(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return
-        _Scan(tree, self.namespace, self.cwd, self.users, self.found, (*self.base, node.lineno, node.col_offset),
-              self.aliases)
-
 
 def _rebinds(tree: ast.Module, name: str, namespace: Mapping[str, Any]) -> bool:
     """Whether binding ``name`` changes it: not when only imports bind it, to what ``namespace[name]`` already is."""

@@ -28,52 +28,28 @@ A step, as the Jupyter messaging protocol runs it (https://jupyter-client.readth
 from __future__ import annotations
 
 import ast
-import asyncio
-import base64
-import concurrent.futures
 import dataclasses
 import pickle
 import queue
 import signal
 import sys
-import threading
 import time
 from collections.abc import Collection, Mapping
 from typing import Any
 
 from .execution import ExecutionResult
+from .kernels import LoopThread
 from .observation import strip_ansi
 from .outputs import DisplayIds, Recorder
+from .transfer import LOAD_CODE, NAMES_EXPRESSION, dump_code, read_dump, seed_chunks, summary_expression
 
-__all__ = ["SandboxExecutor", "SandboxError", "pickle_values", "recreated_note"]
+__all__ = ["SandboxExecutor", "SandboxError", "recreated_note"]
 
 _END, _DIED = object(), object()
-_CHUNK = 4_000_000  # characters of base64 per execute_request when copying variables in
 
 
 class SandboxError(Exception):
     """The sandbox kernel could not be started, recreated or asked (the message is one line for the user)."""
-
-
-def pickle_values(namespace: Mapping[str, Any], names: Collection[str]) -> tuple[dict[str, bytes], dict[str, str]]:
-    """``names`` of ``namespace`` pickled for ``--with``: the pickles, and why each other name could not be.
-
-    Returns
-    -------
-    (dict, dict)
-        ``{name: pickle bytes}`` and ``{name: reason}`` (``not defined``, ``cannot be pickled: TypeError: ...``).
-    """
-    done: dict[str, bytes] = {}
-    failed: dict[str, str] = {}
-    for name in names:
-        if name not in namespace:
-            failed[name] = "not defined"
-            continue
-        try:
-            done[name] = pickle.dumps(namespace[name], protocol=4)
-        except Exception as error:  # noqa: BLE001 - any object may refuse in its own way
-            failed[name] = f"cannot be pickled: {type(error).__name__}: {str(error)[:120]}"
-    return done, failed
 
 
 def _signal_text(code: int | None) -> str:
@@ -100,34 +76,6 @@ def recreated_note(environment: Mapping[str, Any]) -> str:
     if failed:
         text += f" ({len(failed)} of them failed this time: what they made may be missing)"
     return text + "."
-
-
-class _LoopThread:
-    """An asyncio event loop in a daemon thread; :meth:`call` runs a coroutine on it and waits, interruptibly."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="codeact-sandbox", daemon=True)
-        self.thread.start()
-
-    def submit(self, coro: Any) -> concurrent.futures.Future:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
-
-    def call(self, coro: Any, timeout: float | None = None) -> Any:
-        """The coroutine's result; a ``KeyboardInterrupt`` (the user's Stop) comes through while waiting."""
-        future = self.submit(coro)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            try:
-                return future.result(timeout=0.1)
-            except concurrent.futures.TimeoutError:
-                if deadline is not None and time.monotonic() > deadline:
-                    future.cancel()
-                    raise TimeoutError(f"no answer from the sandbox kernel within {timeout:g} s") from None
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
 
 
 @dataclasses.dataclass
@@ -167,14 +115,14 @@ class SandboxExecutor:
         self.kernel, self.shell, self.redactor = kernel, shell, redactor
         self.health_timeout_s, self.interrupt_grace_s = health_timeout_s, interrupt_grace_s
         self.recreated = 0
-        self._thread = _LoopThread()
+        self._thread = LoopThread()
         self._displays = DisplayIds()
         self._seed: dict[str, bytes] = {}
         self._replay: list[str] = []  # the code of the run's successful steps, in order
 
     # -- life -----------------------------------------------------------------------------------------------------
     def start(self, seed: Mapping[str, bytes] | None = None) -> dict[str, str]:
-        """Start the kernel and load the ``--with`` variables (pickles, see :func:`pickle_values`).
+        """Start the kernel and load the ``--with`` variables (pickles, see :func:`codeact_magic.transfer.pickle_values`).
 
         Returns
         -------
@@ -251,17 +199,9 @@ class SandboxExecutor:
             return {}
         self._thread.call(self._quiet("__codeact_with = {}"))
         for name, blob in self._seed.items():
-            text = base64.b64encode(blob).decode("ascii")
-            for start in range(0, len(text), _CHUNK):
-                self._thread.call(self._quiet(f"__codeact_with.setdefault({name!r}, []).append("
-                                              f"{text[start:start + _CHUNK]!r})"))
-        load = ("def __codeact_load():\n    import base64, pickle\n    failed = {}\n"
-                "    for name, parts in __codeact_with.items():\n        try:\n"
-                "            globals()[name] = pickle.loads(base64.b64decode(''.join(parts)))\n"
-                "        except Exception as error:\n"
-                "            failed[name] = f'cannot be loaded there: {type(error).__name__}: {error}'[:200]\n"
-                "    return failed\n__codeact_failed = __codeact_load()\ndel __codeact_with, __codeact_load")
-        self._thread.call(self._quiet(load))
+            for chunk in seed_chunks(name, blob):
+                self._thread.call(self._quiet(chunk))
+        self._thread.call(self._quiet(LOAD_CODE))
         failed = self.ask("__codeact_failed")
         self._thread.call(self._quiet("del __codeact_failed"))
         return failed
@@ -276,16 +216,8 @@ class SandboxExecutor:
         """
         if not self._healthy():
             self._recreate("the sandbox kernel had died")
-        dump = ("def __codeact_dump(names):\n    import base64, pickle\n    out, failed = {}, {}\n"
-                "    for name in names:\n        if name not in globals():\n"
-                "            failed[name] = 'not defined in the sandbox'\n            continue\n        try:\n"
-                "            out[name] = pickle.dumps(globals()[name], protocol=4)\n"
-                "        except Exception as error:\n"
-                "            failed[name] = f'cannot be pickled: {type(error).__name__}: {error}'[:200]\n"
-                "    return base64.b64encode(pickle.dumps((out, failed), protocol=4)).decode('ascii')\n"
-                f"__codeact_out = __codeact_dump({list(names)!r})\ndel __codeact_dump")
-        self._thread.call(self._quiet(dump))
-        blobs, failed = pickle.loads(base64.b64decode(self.ask("__codeact_out", timeout=600)))
+        self._thread.call(self._quiet(dump_code(names)))
+        blobs, failed = read_dump(self.ask("__codeact_out", timeout=600))
         self._thread.call(self._quiet("del __codeact_out"))
         values: dict[str, Any] = {}
         for name, blob in blobs.items():
@@ -298,13 +230,10 @@ class SandboxExecutor:
     def summary(self, max_chars: int | None = None, time_budget_s: float | None = None) -> str:
         """The variable summary of the sandbox's namespace (:func:`codeact_magic.context.summarize` run there); a
         list of names and types when codeact-magic is not installed in the sandbox's Python (a remote kernel)."""
-        rich = ("__import__('codeact_magic.context', fromlist=['summarize']).summarize(globals(), "
-                f"hidden=get_ipython().user_ns_hidden, max_chars={max_chars!r}, time_budget_s={time_budget_s!r}).text")
         try:
-            return self.ask(rich)
+            return self.ask(summary_expression(max_chars, time_budget_s))
         except SandboxError:
-            names = self.ask("sorted((n, type(v).__name__) for n, v in globals().items() if not n.startswith('_') "
-                             "and n not in get_ipython().user_ns_hidden)")
+            names = self.ask(NAMES_EXPRESSION)
             return "\n".join(f"{name}: {kind}" for name, kind in names[:200])
 
     # -- health ---------------------------------------------------------------------------------------------------
