@@ -10,7 +10,9 @@ import pytest
 
 from test_lab import notebook, wait_for_run
 
-pytestmark = pytest.mark.ui
+pytestmark = [pytest.mark.ui,
+              pytest.mark.skipif(__import__("codeact_magic.confine", fromlist=["x"]).network_isolation() is not None,
+                                 reason="no network namespace on this machine: --isolated refuses to run")]
 
 TASK = "%%codeact --isolated --with df --approve always\nA controlled job: summarize `df` into a file."
 
