@@ -11,7 +11,7 @@ import dataclasses
 
 from typing import Any
 
-from traitlets import Bool, Dict, Enum, Float, Int, Unicode
+from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode
 from traitlets.config import LoggingConfigurable
 
 __all__ = ["CodeActConfig", "RunOptions", "DEFAULT_MODEL", "default"]
@@ -127,6 +127,13 @@ class CodeActConfig(LoggingConfigurable):
     sandbox_interrupt_grace = Float(
         5.0, min=0.1, help="Seconds an interrupted step of an isolated kernel has to end before the kernel is "
         "restarted (and its state restored by re-running the run's earlier successful steps)."
+    ).tag(config=True)
+    sandbox_return_modules = List(
+        Unicode(), list(("numpy", "pandas", "datetime", "collections", "decimal", "fractions", "uuid", "zoneinfo",
+                         "pathlib", "copyreg")),
+        help="Packages whose classes a --return value may hold: what the model's code left in the sandbox is "
+        "unpickled here building only those classes and plain builtin types (never a function such as os.system). "
+        "Add e.g. 'sklearn' to bring back a fitted model.",
     ).tag(config=True)
     gateway_url = Unicode(
         "", help="Run isolated kernels on this Jupyter Kernel Gateway or Enterprise Gateway (http://host:port) "

@@ -265,7 +265,7 @@ class RunControl(RunObserver):
         from .sandbox import SandboxError
 
         try:
-            values, failed = self.sandbox.copy_out(self.return_names)
+            values, failed = self.sandbox.copy_out(self.return_names, self.config.sandbox_return_modules)
         except (SandboxError, TimeoutError) as error:
             values, failed = {}, {name: str(error) for name in self.return_names}
         self.shell.user_ns.update(values)

@@ -41,7 +41,8 @@ from .execution import ExecutionResult
 from .kernels import LoopThread
 from .observation import strip_ansi
 from .outputs import DisplayIds, Recorder
-from .transfer import LOAD_CODE, NAMES_EXPRESSION, dump_code, read_dump, seed_chunks, summary_expression
+from .transfer import (DATA_MODULES, LOAD_CODE, NAMES_EXPRESSION, dump_code, read_dump, returned_value, seed_chunks,
+                       summary_expression)
 
 __all__ = ["SandboxExecutor", "SandboxError", "recreated_note"]
 
@@ -206,8 +207,13 @@ class SandboxExecutor:
         self._thread.call(self._quiet("del __codeact_failed"))
         return failed
 
-    def copy_out(self, names: Collection[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    def copy_out(self, names: Collection[str], modules: Collection[str] = DATA_MODULES
+                 ) -> tuple[dict[str, Any], dict[str, str]]:
         """The sandbox's values of ``names`` (``--return``), unpickled here, and why each other name is not.
+
+        The pickles come from where the model's code ran, so they are read with
+        :func:`codeact_magic.transfer.returned_value`: only the classes of ``modules`` (numpy, pandas, datetime...)
+        and plain builtin types are built; a value naming anything else is not copied, and the reason says what.
 
         Raises
         ------
@@ -222,7 +228,9 @@ class SandboxExecutor:
         values: dict[str, Any] = {}
         for name, blob in blobs.items():
             try:
-                values[name] = pickle.loads(blob)
+                values[name] = returned_value(blob, modules)
+            except pickle.UnpicklingError as refused:
+                failed[name] = f"not data this kernel builds from a sandbox: {str(refused)[:160]}"
             except Exception as error:  # noqa: BLE001 - a class that exists only in the sandbox, for one
                 failed[name] = f"cannot be loaded here: {type(error).__name__}: {str(error)[:120]}"
         return values, failed

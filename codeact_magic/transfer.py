@@ -9,12 +9,28 @@ Names starting with ``__codeact`` are its scratch, deleted when done.
 from __future__ import annotations
 
 import base64
+import builtins
+import inspect
+import io
 import pickle
+from pathlib import Path
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
-__all__ = ["LOAD_CODE", "NAMES_EXPRESSION", "dump_code", "pickle_values", "read_dump", "seed_chunks",
-           "summary_expression"]
+__all__ = ["DATA_MODULES", "LOAD_CODE", "NAMES_EXPRESSION", "dump_code", "pickle_values", "read_dump",
+           "returned_value", "seed_chunks", "summary_expression"]
+
+#: Packages whose classes a ``--return`` value may hold by default (``CodeActMagics.sandbox_return_modules``).
+DATA_MODULES = ("numpy", "pandas", "datetime", "collections", "decimal", "fractions", "uuid", "zoneinfo", "pathlib",
+                "copyreg")
+#: The builtins a returned pickle may name: plain data types, no function.
+_SAFE_BUILTINS = frozenset({"set", "frozenset", "bytearray", "bytes", "complex", "slice", "range", "list", "dict",
+                            "tuple", "str", "int", "float", "bool", "object"})
+#: Functions a pickle names to rebuild an object (numpy's ``_reconstruct``, pandas' ``_unpickle_block``,
+#: Cython's ``__pyx_unpickle_*``, ``copyreg._reconstructor``): allowed by these name prefixes, in allowed packages.
+_REBUILDERS = ("_reconstruct", "scalar", "_unpickle", "__pyx_unpickle", "_new_", "_timedelta_unpickle")
+#: Parts of an allowed package that do I/O when called or constructed (``pandas.ExcelWriter``, ``numpy.memmap``).
+_IO_PARTS = (".io.", "._datasource.", ".npyio.", ".testing.", ".memmap.")
 
 #: Characters of base64 per execute request when copying a variable in.
 CHUNK = 4_000_000
@@ -71,8 +87,58 @@ def dump_code(names: Collection[str]) -> str:
 
 
 def read_dump(text: str) -> tuple[dict[str, bytes], dict[str, str]]:
-    """What :func:`dump_code` left, read back: the pickles by name and why the other names are not there."""
-    return pickle.loads(base64.b64decode(text))
+    """What :func:`dump_code` left, read back: the pickles by name and why the other names are not there (an outer
+    pickle of plain dicts, bytes and strings: read with :func:`returned_value`, allowing nothing else)."""
+    dump = returned_value(base64.b64decode(text), modules=())
+    if not (isinstance(dump, tuple) and len(dump) == 2 and all(isinstance(d, dict) for d in dump)):
+        raise pickle.UnpicklingError("the sandbox's answer is not a dump")
+    return dump
+
+
+def _source(obj: Any) -> str:
+    """Where ``obj``'s code is, as a dotted path (``...pandas.io.excel._base``): packages re-export their classes
+    under a shorter ``__module__`` (``pandas.ExcelWriter`` says ``pandas``), so the code's file says where it lives."""
+    functions = [obj] if not isinstance(obj, type) else [v for v in vars(obj).values() if inspect.isfunction(v)]
+    for function in functions:
+        code = getattr(function, "__code__", None)
+        if code is not None:
+            return ".".join(Path(code.co_filename).with_suffix("").parts)
+    return ""
+
+
+class _ReturnUnpickler(pickle.Unpickler):
+    """An unpickler that builds only data: the classes of ``modules`` (not their I/O parts), their rebuilding
+    functions and plain builtin types. A pickle made in the sandbox, where the model's code ran, is untrusted: an
+    ordinary ``pickle.loads`` would call whatever it names (``os.system``), in the user's kernel."""
+
+    def __init__(self, file: Any, modules: Collection[str]) -> None:
+        super().__init__(file)
+        self.modules = frozenset(modules)
+
+    def find_class(self, module: str, name: str) -> Any:
+        root = module.split(".")[0]
+        if root == "builtins" and name in _SAFE_BUILTINS:
+            return getattr(builtins, name)
+        if root in self.modules and "." not in name:
+            found = super().find_class(module, name)
+            origin = f".{getattr(found, '__module__', None) or module}.{name}.{_source(found)}."
+            if not any(part in origin for part in _IO_PARTS) and (
+                    isinstance(found, type) or (callable(found) and name.startswith(_REBUILDERS))
+                    or (module, name) == ("copyreg", "_reconstructor")):
+                return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not data of {', '.join(sorted(self.modules))}")
+
+
+def returned_value(blob: bytes, modules: Collection[str] = DATA_MODULES) -> Any:
+    """Unpickle a ``--return`` value from the sandbox, building only data (see :class:`_ReturnUnpickler`).
+
+    Raises
+    ------
+    pickle.UnpicklingError
+        Naming the first global the pickle asks for that is not allowed (add its package to
+        ``CodeActMagics.sandbox_return_modules`` to allow its classes).
+    """
+    return _ReturnUnpickler(io.BytesIO(blob), modules).load()
 
 
 def summary_expression(max_chars: int | None, time_budget_s: float | None) -> str:

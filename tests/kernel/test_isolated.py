@@ -141,3 +141,16 @@ def test_a_follow_up_of_an_isolated_run_goes_on_in_a_sandbox_with_its_state(kern
     assert follow.prompts[0].startswith("Run step 2?")
     assert "carried" in server.requests[-2].body["messages"][-1]["content"][0]["text"]  # the sandbox's summary
     assert kernel.value("'carried' in globals()") is False
+
+
+def test_a_returned_value_that_would_run_code_here_is_not_copied(kernel, server, tmp_path):
+    marker = tmp_path / "pwned"
+    server.enqueue(turn("Leave a trap.", "import os\nclass Trap:\n    def __reduce__(self):\n"
+                        f"        return (os.system, ('touch {marker}',))\ntrap = Trap()\nfine = [1, 2]"),
+                   turn("Done."))
+    result = kernel.execute("%%codeact --isolated --return trap,fine\nReturn them.")
+    assert result.status == "ok", result.text
+    assert not marker.exists()
+    assert kernel.value("fine") == [1, 2] and kernel.value("'trap' in globals()") is False
+    assert "Not copied: trap (not data this kernel builds from a sandbox: " in result.stdout
+    assert last_run(kernel)["isolation"]["not_returned"]["trap"].startswith("not data")
