@@ -43,6 +43,7 @@ from .observation import strip_ansi
 from .outputs import DisplayIds, Recorder
 from .transfer import (DATA_MODULES, LOAD_CODE, NAMES_EXPRESSION, dump_code, read_dump, returned_value, seed_chunks,
                        summary_expression)
+from .untrusted import inert_bundle
 
 __all__ = ["SandboxExecutor", "SandboxError", "recreated_note"]
 
@@ -329,7 +330,8 @@ class SandboxExecutor:
             if self.shell is not None and text:
                 (sys.stderr if name == "stderr" else sys.stdout).write(text)
         elif kind in ("display_data", "update_display_data", "execute_result"):
-            data, metadata = content.get("data", {}), content.get("metadata", {})
+            # shown in the user's page, which trusts the session's outputs: nothing that runs code there
+            data, metadata = inert_bundle(content.get("data", {})), content.get("metadata", {})
             if kind == "execute_result":
                 record.execute_result(data, metadata, None)
             else:

@@ -154,3 +154,16 @@ def test_a_returned_value_that_would_run_code_here_is_not_copied(kernel, server,
     assert kernel.value("fine") == [1, 2] and kernel.value("'trap' in globals()") is False
     assert "Not copied: trap (not data this kernel builds from a sandbox: " in result.stdout
     assert last_run(kernel)["isolation"]["not_returned"]["trap"].startswith("not data")
+
+
+def test_outputs_that_would_run_code_in_the_users_page_are_made_inert(kernel, server):
+    server.enqueue(turn("Show.", "from IPython.display import HTML, Javascript, display\n"
+                        "display(Javascript('alert(1)'))\ndisplay(HTML('<b>ok</b><script>alert(2)</script>'))\n"
+                        "display(HTML('<b>table</b>'))"),
+                   turn("Done."))
+    result = kernel.execute("%%codeact --isolated\nShow things.")
+    assert result.status == "ok", result.text
+    outputs = last_run(kernel)["steps"][0]["outputs"]
+    assert [sorted(o["data"]) for o in outputs] == [["text/plain"], ["text/plain"], ["text/html", "text/plain"]]
+    shown = [m["content"]["data"] for m in result.outputs("display_data")]
+    assert not any("application/javascript" in d or "<script" in str(d.get("text/html", "")) for d in shown)
