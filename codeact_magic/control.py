@@ -204,29 +204,35 @@ class RunControl(RunObserver):
                         file_bytes=config.sandbox_file_bytes, processes=config.sandbox_processes,
                         network=self.allow_network)
         if self.gateway_url:
-            from .gateway import GatewayKernel
+            try:
+                from .gateway import GatewayKernel
 
-            kernel: Any = GatewayKernel(self.gateway_url)
+                kernel: Any = GatewayKernel(self.gateway_url)
+            except ImportError as missing:
+                raise UsageError(str(missing)) from None
             workdir = None
         else:
             workdir = self.workdir(run)
             kernel = LocalKernel(workdir, limits)
         self.sandbox = SandboxExecutor(kernel, self.shell, redactor, config.sandbox_health_timeout,
                                        config.sandbox_interrupt_grace)
-        try:
+        try:  # a Stop while the sandbox starts leaves no kernel behind
             unloaded = self.sandbox.start(self._pickles)
+            if unloaded:
+                listed = "; ".join(f"{name}: {why}" for name, why in unloaded.items())
+                raise UsageError(f"--with could not load into the sandbox: {listed}.")
+            if resume:
+                kept = [s for s in run.steps if s.status == "ok"]
+                failed = [kept[i - 1].index for i in self.sandbox.restore([s.code for s in kept])]
+                if failed:
+                    print(f"The sandbox was made anew; re-running the run's earlier steps failed at step(s) "
+                          f"{', '.join(map(str, failed))}, so its state may differ.")
         except SandboxError as error:
             self.close()
             raise UsageError(str(error)) from None
-        if unloaded:
+        except BaseException:
             self.close()
-            listed = "; ".join(f"{name}: {why}" for name, why in unloaded.items())
-            raise UsageError(f"--with could not load into the sandbox: {listed}.")
-        if resume:
-            failed = self.sandbox.restore([s.code for s in run.steps if s.status == "ok"])
-            if failed:
-                print(f"The sandbox was made anew; re-running the run's earlier steps failed at step(s) "
-                      f"{', '.join(map(str, failed))}, so its state may differ.")
+            raise
         run.isolation = {"kernel": "gateway" if self.gateway_url else "local", "description": kernel.description,
                          "workdir": None if workdir is None else str(workdir), "gateway_url": self.gateway_url or None,
                          "network": self.allow_network,
