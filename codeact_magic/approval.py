@@ -135,7 +135,7 @@ class ApprovingExecutor:
             return self._run(code, timeout, decision(self.mode, False, "a", "", flagged))
         if self.mode == "risky" and not flagged:
             return self._run(code, timeout, decision(self.mode, False, None, "", flagged))
-        what = f" It {describe(flagged)}." if flagged else ""
+        what = f" Flagged: {describe(flagged)}." if flagged else ""
         prompt = f"Run step {self._steps}?{what} [{_ANSWERS}]: "
         while True:
             parsed = parse_answer(self.ask(prompt))
