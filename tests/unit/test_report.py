@@ -11,6 +11,7 @@ from codeact_magic.execution import ExecutionResult
 from codeact_magic.journal import RunJournal, load_runs, merge_runs
 from codeact_magic.records import FollowUp, Run, Step, Turn, Usage
 from codeact_magic.report import NO_ERROR_OUTPUT, TOP_ERRORS, Report, build_report, error_type
+from test_journal import Died, Scripted  # the journal tests' scripted model and kernel death
 
 
 def error_output(ename, evalue="boom"):
@@ -219,18 +220,6 @@ def code_turn(code, latency_s=0.5):
 
 def answer(text="Done: 42.", latency_s=0.25):
     return Turn([{"type": "text", "text": text}], "end_turn", Usage(120, 5), latency_s)
-
-
-class Scripted:
-    def __init__(self, *turns):
-        self.turns = list(turns)
-
-    def turn(self, system, messages, on_text=None):
-        return self.turns.pop(0)
-
-
-class Died(BaseException):
-    """What the test raises where the process would have died."""
 
 
 class Executor:
