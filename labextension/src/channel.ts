@@ -10,12 +10,17 @@
  * That comm is how the kernel knows a frontend inserts the runs' cells (it then keeps the `%%codeact` cell compact),
  * so it is closed whenever this page stops being one: the notebook closed, the kernel changed, and the page hidden
  * for good (`pagehide` of a reload or a closed tab, best effort: the close may not leave the page in time).
+ *
+ * It also watches the stdin channel for `--approve`'s question (an `input_request` whose prompt starts with
+ * `Run step `), which the kernel sends to the page that ran the cell, so the panel can answer it with buttons: the same
+ * `input_reply` the box under the cell sends.
  */
 import { ISessionContext } from '@jupyterlab/apputils';
 import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { isApprovalPrompt } from './format';
 import { COMM_TARGET, FrontendRequest, PROTOCOL, request } from './protocol';
 
 /** The `data` of a comm message. */
@@ -49,6 +54,32 @@ export class KernelChannel implements IDisposable {
   /** The kernel changed or restarted: its runs are gone. */
   get reset(): ISignal<this, void> {
     return this._reset;
+  }
+
+  /** The approval question of a step is asked, or answered. */
+  get approvalChanged(): ISignal<this, void> {
+    return this._approvalChanged;
+  }
+
+  /** `--approve`'s question waiting for an answer on this page (its prompt), or null. */
+  get approval(): string | null {
+    return this._approval?.content.prompt ?? null;
+  }
+
+  /**
+   * Answer the waiting approval question, as the box under the cell does (`y`, `n REASON`, `a`, `q`).
+   *
+   * @returns false when no question waits.
+   */
+  answerApproval(value: string): boolean {
+    const request = this._approval;
+    const kernel = this._kernel;
+    if (!request || !kernel || kernel.isDisposed) {
+      return false;
+    }
+    kernel.sendInputReply({ status: 'ok', value }, request.header as KernelMessage.IInputReplyMsg['parent_header']);
+    this._setApproval(null);
+    return true;
   }
 
   /** {@link syncPending} or the kernel's status changed. */
@@ -153,6 +184,7 @@ export class KernelChannel implements IDisposable {
     const old = this._kernel;
     if (old && !old.isDisposed) {
       old.iopubMessage.disconnect(this._onIOPub, this);
+      old.anyMessage.disconnect(this._onAnyMessage, this);
       old.statusChanged.disconnect(this._onStatus, this);
       old.removeCommTarget(COMM_TARGET, keepOpen);
       if (this._comm && !this._comm.isDisposed) {
@@ -167,12 +199,14 @@ export class KernelChannel implements IDisposable {
     this._synced = false;
     this._syncPending = false;
     this._probing = false;
+    this._setApproval(null);
     this._kernel = kernel;
     if (!kernel) {
       return;
     }
     kernel.registerCommTarget(COMM_TARGET, keepOpen);
     kernel.iopubMessage.connect(this._onIOPub, this);
+    kernel.anyMessage.connect(this._onAnyMessage, this);
     kernel.statusChanged.connect(this._onStatus, this);
     void this._probe(kernel);
   }
@@ -205,7 +239,31 @@ export class KernelChannel implements IDisposable {
     }
   }
 
+  /** `--approve`'s question arrives on stdin; any `input_reply` sent (the box under the cell, a button) answers it. */
+  private _onAnyMessage(kernel: Kernel.IKernelConnection, args: Kernel.IAnyMessageArgs): void {
+    const msg = args.msg;
+    if (msg.channel !== 'stdin') {
+      return;
+    }
+    if (args.direction === 'recv' && msg.header.msg_type === 'input_request') {
+      const request = msg as KernelMessage.IInputRequestMsg;
+      this._setApproval(isApprovalPrompt(request.content.prompt) ? request : null);
+    } else if (args.direction === 'send' && msg.header.msg_type === 'input_reply') {
+      this._setApproval(null);
+    }
+  }
+
+  private _setApproval(request: KernelMessage.IInputRequestMsg | null): void {
+    if (request !== this._approval) {
+      this._approval = request;
+      this._approvalChanged.emit();
+    }
+  }
+
   private _onStatus(kernel: Kernel.IKernelConnection, status: Kernel.Status): void {
+    if (status === 'idle') {
+      this._setApproval(null); // the cell that asked has ended
+    }
     if (status === 'restarting' || status === 'autorestarting' || status === 'dead') {
       this._comm = null;
       this._synced = false;
@@ -258,6 +316,8 @@ export class KernelChannel implements IDisposable {
   private _received = new Signal<this, IIncoming>(this);
   private _reset = new Signal<this, void>(this);
   private _stateChanged = new Signal<this, void>(this);
+  private _approval: KernelMessage.IInputRequestMsg | null = null;
+  private _approvalChanged = new Signal<this, void>(this);
 }
 
 /**

@@ -211,3 +211,13 @@ export function controlText(run: { isolation?: Isolation | null; approve?: strin
   }
   return parts;
 }
+
+/** Whether an `input_request` prompt is `--approve`'s question (`codeact_magic.approval`: `Run step 3? ...`). */
+export function isApprovalPrompt(prompt: string): boolean {
+  return /^(Run step \d+\?|Please answer y, n)/.test(prompt);
+}
+
+/** The question of an approval prompt, without its list of answers (`Run step 2? Flagged: shell escape `!ls`.`). */
+export function approvalQuestion(prompt: string): string {
+  return prompt.replace(/\s*\[y run it.*$/s, '').trim();
+}

@@ -39,6 +39,7 @@ export class CodeActModel implements IDisposable {
     this._channel.received.connect(this._onReceived, this);
     this._channel.reset.connect(this._onReset, this);
     this._channel.stateChanged.connect(() => this._changed.emit(), this);
+    this._channel.approvalChanged.connect(() => this._changed.emit(), this);
     this.context.disposed.connect(this.dispose, this);
     if (this.context.model.collaborative) {
       this.context.model.cells.changed.connect(this._scheduleDeduplication, this);
@@ -85,6 +86,16 @@ export class CodeActModel implements IDisposable {
   addView(view: Notebook): void {
     this._views.add(view);
     view.disposed.connect(() => this._views.delete(view));
+  }
+
+  /** `--approve`'s question waiting on this page (its prompt), or null. */
+  get approval(): string | null {
+    return this._channel.approval;
+  }
+
+  /** Answer the waiting approval question (`y`, `n`, `a`, `q`); false when none waits. */
+  answerApproval(value: string): boolean {
+    return this._channel.answerApproval(value);
   }
 
   /** Interrupt the kernel: the run ends as "stopped" and keeps its steps. */

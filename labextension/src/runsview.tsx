@@ -13,6 +13,7 @@ import {
 import React, { useEffect, useRef } from 'react';
 
 import {
+  approvalQuestion,
   controlText,
   fileLines,
   formatCost,
@@ -31,6 +32,8 @@ import { IRunView, elapsedSeconds, runTotals } from './runs';
 /** What the view acts on: provided by the panel. */
 export interface IRunActions {
   stop(run: IRunView): void;
+  /** Answer the run's approval question: `y`, `n`, `a` or `q`. */
+  approve(answer: string): void;
   exportRun(run: IRunView): void;
   goTo(run: IRunView): void;
 }
@@ -80,7 +83,13 @@ export class RunsView extends ReactWidget {
       <div className="jp-codeact-Runs">
         {runs.length > 0 ? <Totals runs={runs} /> : null}
         {live ? (
-          <LiveRun run={live} now={now} actions={this._actions} exporting={model.exporting.has(live.run_id)} />
+          <LiveRun
+            run={live}
+            now={now}
+            actions={this._actions}
+            exporting={model.exporting.has(live.run_id)}
+            approval={model.approval}
+          />
         ) : null}
         {runs.length === 0 ? (
           model.waitingForKernel ? (
@@ -351,7 +360,38 @@ function Actions({ run, actions, exporting }: Omit<IRunProps, 'now'>): JSX.Eleme
   );
 }
 
-function LiveRun({ run, now, actions, exporting }: IRunProps): JSX.Element {
+/** The approval question of the step about to run, with buttons that answer it as the box under the cell does. */
+function Approval({ prompt, actions }: { prompt: string; actions: IRunActions }): JSX.Element {
+  const question = approvalQuestion(prompt);
+  const answers: [string, string, string][] = [
+    ['y', 'Run', 'Run this step (y)'],
+    ['n', 'Skip', 'Do not run it; the model is told you declined (n)'],
+    ['a', 'Run all', 'Run it and the rest of this run without asking (a)'],
+    ['q', 'Quit', 'Stop the run before this step; its steps so far stay (q)']
+  ];
+  return (
+    <div className="jp-codeact-approval" role="group" aria-label="Approve the step">
+      <div className="jp-codeact-approvalQuestion">{question}</div>
+      <div className="jp-codeact-actions">
+        {answers.map(([answer, label, title]) => (
+          <Button
+            key={answer}
+            small
+            minimal={answer !== 'y'}
+            className="jp-codeact-approve"
+            data-answer={answer}
+            title={title}
+            onClick={() => actions.approve(answer)}
+          >
+            {label}
+          </Button>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function LiveRun({ run, now, actions, exporting, approval }: IRunProps & { approval?: string | null }): JSX.Element {
   const running = stepsText(run).running;
   return (
     <section className="jp-codeact-Live" data-run-id={run.run_id}>
@@ -371,6 +411,7 @@ function LiveRun({ run, now, actions, exporting }: IRunProps): JSX.Element {
       {running !== null && run.current_code !== null ? (
         <Streaming label={running} text={run.current_code} className="jp-codeact-currentStep" />
       ) : null}
+      {approval ? <Approval prompt={approval} actions={actions} /> : null}
       <Actions run={run} actions={actions} exporting={exporting} />
     </section>
   );

@@ -2,11 +2,13 @@
  * What a run card and the panel's totals say: start time, step counts that agree, totals with unknown costs.
  */
 import {
+  approvalQuestion,
   controlText,
   fileLines,
   formatStartTime,
   formatTotals,
   humanSize,
+  isApprovalPrompt,
   stepsText,
   totalTokens
 } from '../src/format';
@@ -139,5 +141,18 @@ describe('the files a run touched', () => {
       'isolated on a gateway',
       'approve always'
     ]);
+  });
+});
+
+describe('the approval question', () => {
+  it('is told from other input prompts, and shown without its list of answers', () => {
+    const prompt =
+      'Run step 2? Flagged: shell escape `!ls`. [y run it · n [reason] skip it · a run the rest of this run · q stop the run]: ';
+    expect(isApprovalPrompt(prompt)).toBe(true);
+    expect(isApprovalPrompt('Please answer y, n (with a reason if you like), a or q. Run step 2? ')).toBe(true);
+    expect(isApprovalPrompt('Your name: ')).toBe(false);
+    expect(isApprovalPrompt('Password:')).toBe(false);
+    expect(approvalQuestion(prompt)).toBe('Run step 2? Flagged: shell escape `!ls`.');
+    expect(approvalQuestion('Run step 1? ')).toBe('Run step 1?');
   });
 });

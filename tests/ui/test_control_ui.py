@@ -1,6 +1,6 @@
 """Approval and isolation in JupyterLab, in Chromium: the step's code shows in the cell, the question is
-JupyterLab's own stdin box (the kernel's ``input_request``), and the run card says where the steps ran and lists the
-files they wrote. Screenshots go to ``tests/ui/artifacts/``."""
+JupyterLab's own stdin box (the kernel's ``input_request``) and, the same, buttons on the panel's live card; the run
+card says where the steps ran and lists the files they wrote. Screenshots go to ``tests/ui/artifacts/``."""
 
 from __future__ import annotations
 
@@ -51,8 +51,14 @@ def test_approval_is_asked_in_the_cell_and_the_card_shows_the_sandbox_and_its_fi
     assert first.startswith("Run step 1?") and "y run it" in first
     # the code of the step asked about is in the cell above the question
     assert "print('sandbox pid', os.getpid())" in shown and shown.index("sandbox pid") < shown.index("Run step 1?")
-    second, shown = answer(nb, "y", 2)
-    assert second.startswith("Run step 2?") and "to_csv('summary.csv')" in shown
+    # the panel asks the same question, and its buttons send the same reply
+    approval = nb.page.locator("#codeact-runs .jp-codeact-Live .jp-codeact-approval")
+    approval.wait_for(timeout=30_000)
+    assert approval.locator(".jp-codeact-approvalQuestion").inner_text() == "Run step 2?"
+    assert approval.locator("button").all_inner_texts() == ["Run", "Skip", "Run all", "Quit"]
+    nb.screenshot("approval-panel.png", selector="#codeact-runs")
+    approval.locator("button[data-answer='y']").click()
+    approval.wait_for(state="detached", timeout=10_000)
     wait_for_run(nb)
     card = nb.run_item("done").first
     chips = card.locator(".jp-codeact-chip").all_inner_texts()
