@@ -137,10 +137,9 @@ class RunControl(RunObserver):
             network = False
         with_names = names_option(args.with_names, "--with") or list((isolation or {}).get("with") or [])
         return_names = names_option(args.return_names, "--return") or list((isolation or {}).get("returns") or [])
-        allow_network = bool(args.allow_network or config.allow_network or network)
+        allow_network = bool(args.allow_network or (isolated and config.allow_network) or network)
         return cls(config, shell, approve=args.approve or config.approve, isolated=isolated,
-                          allow_network=allow_network, with_names=with_names, return_names=return_names,
-                          gateway_url=gateway)
+                   allow_network=allow_network, with_names=with_names, return_names=return_names, gateway_url=gateway)
 
     def check(self) -> None:
         """Refuse, in one line and before anything runs, what this run cannot do here.
