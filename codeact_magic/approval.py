@@ -113,9 +113,6 @@ class ApprovingExecutor:
         self.approved_all = False
         self._steps = first_step - 1
 
-    def __getattr__(self, name: str) -> Any:  # finish(), the sandbox's own methods
-        return getattr(self.inner, name)
-
     def execute(self, code: str, timeout: float = 0.0) -> ExecutionResult:
         """Ask (or not), then run ``code`` with the inner executor, or record that it was not run.
 

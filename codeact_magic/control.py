@@ -63,9 +63,6 @@ class FilesWatch:
         self.inner, self.root, self.max_files, self.budget_s = inner, str(root), max_files, budget_s
         self._before = scan(self.root, max_files, budget_s)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
     def execute(self, code: str, timeout: float = 0.0) -> Any:
         result = self.inner.execute(code, timeout)
         after = scan(self.root, self.max_files, self.budget_s)

@@ -294,13 +294,14 @@ class CodeActMagics(Magics, CodeActConfig):
                   system=build_system(self.instructions), max_steps=options.max_steps, cell_id=_cell_id(self.shell),
                   insert_mode=options.insert_mode, replayed_from=args.replay,
                   execution_count=cell_execution_count(self.shell))
-        sandboxed = control.start(run, self._redactor())  # the sandbox's variables, when isolated
+        redactor = self._redactor()  # one for the run: the sandbox's outputs, the live steps, the journal
+        sandboxed = control.start(run, redactor)  # the sandbox's variables, when isolated
         if sandboxed is not None:
             run.context = sandboxed
         self.runs.append(run)
         recorded_steps = recorded.steps if args.replay else None
         self._drive(run, model, options, replay=(args.replay, recorded_steps) if args.replay else None,
-                    control=control)
+                    control=control, redactor=redactor)
 
     def _model(self, name: str, options: RunOptions) -> ClaudeModel:
         try:
@@ -325,9 +326,10 @@ class CodeActMagics(Magics, CodeActConfig):
         model = self._model(name, options)
         control = RunControl.from_args(self, self.shell, args, run)
         control.check()
+        redactor = self._redactor()
         context = self._changed(run) if not control.isolated else None
         if control.isolated:  # a sandbox again, in the same directory, with the run's earlier state
-            context = control.start(run, self._redactor(), resume=True)
+            context = control.start(run, redactor, resume=True)
         options = continue_run(run, FollowUp(task=task, context=context or "", cell_id=_cell_id(self.shell),
                                              execution_count=cell_execution_count(self.shell)),
                                dataclasses.replace(options, model=name))
@@ -335,7 +337,7 @@ class CodeActMagics(Magics, CodeActConfig):
         if not any(r is run for r in self.runs):  # a run of the journal goes on in this kernel
             self.runs.append(run)
         print(f"Continuing run {run.run_id} ({steps_word(run.followups[-1].step)} so far) with {name}.")
-        self._drive(run, model, options, control=control)
+        self._drive(run, model, options, control=control, redactor=redactor)
 
     def _changed(self, run: Run) -> str:
         """The summary of the variables that changed since ``run`` last ended (all of them when this kernel did not
@@ -357,14 +359,15 @@ class CodeActMagics(Magics, CodeActConfig):
         return text
 
     def _drive(self, run: Run, model: Any, options: RunOptions, replay: tuple[str, list] | None = None,
-               control: RunControl | None = None) -> None:
+               control: RunControl | None = None, redactor: Redactor | None = None) -> None:
         """Run (or go on with) ``run`` to its end with its observers; the cell fails when the run failed.
-        ``control`` (started) gives the executor's layers: approval, the files scan, the sandbox."""
+        ``control`` (started) gives the executor's layers: approval, the files scan, the sandbox; ``redactor`` is
+        the one its sandbox was given (a new one by default)."""
         use_widgets = self.widgets and self.frontend.widget_frontends > 0
         # a frontend inserts the run's cells: the cell keeps only the status, the answer and a link to them
         compact = self.frontend.compact(run)
         journal_dir = resolve_dir(self.journal_dir)  # relative to the working directory now, at the run's start
-        redactor = self._redactor()
+        redactor = redactor or self._redactor()
         journal = [RunJournal(journal_dir, redact=redactor.data)] if journal_dir else []
         self.frontend.redact = redactor.data
         observers = [*journal, make_display(self.display, self.shell, use_widgets, compact), self.frontend]
