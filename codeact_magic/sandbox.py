@@ -155,7 +155,7 @@ class SandboxExecutor:
     def restore(self, steps: list[str]) -> list[int]:
         """Run ``steps`` (code) quietly, in order, as the state to keep (a follow-up's earlier successful steps);
         returns the 1-based numbers of those that failed. They are run again whenever the kernel is recreated."""
-        failed = [i for i, code in enumerate(steps, 1) if self._thread.call(self._quiet(code)).status != "ok"]
+        failed = self._run_quietly(steps)
         self._replay.extend(steps)
         return failed
 
@@ -164,20 +164,38 @@ class SandboxExecutor:
         client = self.kernel.client
         msg_id = client.execute(code, silent=True, store_history=False, user_expressions=dict(expressions or {}),
                                 allow_stdin=False, stop_on_error=False)
+        content = (await self._reply(msg_id, timeout)).get("content", {})
+        error = f"{content.get('ename', '')}: {content.get('evalue', '')}" if content.get("ename") else ""
+        values = {}
+        for key, value in (content.get("user_expressions") or {}).items():
+            values[key] = (value.get("data", {}).get("text/plain") if value.get("status") == "ok"
+                           else SandboxError(f"{value.get('ename')}: {value.get('evalue')}"))
+        return _Quiet(content.get("status", "error"), error, values)
+
+    async def _reply(self, msg_id: str, timeout: float) -> dict[str, Any]:
+        """The shell reply to request ``msg_id``, skipping the replies nobody waited for (the steps' own).
+
+        Raises
+        ------
+        TimeoutError
+            When none came within ``timeout`` seconds (``queue.Empty`` from the client is turned into it).
+        """
+        client = self.kernel.client
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError("no reply from the sandbox kernel")
-            reply = await client.get_shell_msg(timeout=remaining)
+            try:
+                reply = await client.get_shell_msg(timeout=remaining)
+            except queue.Empty:
+                raise TimeoutError("no reply from the sandbox kernel") from None
             if reply.get("parent_header", {}).get("msg_id") == msg_id:
-                content = reply.get("content", {})
-                error = f"{content.get('ename', '')}: {content.get('evalue', '')}" if content.get("ename") else ""
-                values = {}
-                for key, value in (content.get("user_expressions") or {}).items():
-                    values[key] = (value.get("data", {}).get("text/plain") if value.get("status") == "ok"
-                                   else SandboxError(f"{value.get('ename')}: {value.get('evalue')}"))
-                return _Quiet(content.get("status", "error"), error, values)
+                return reply
+
+    def _run_quietly(self, steps: list[str]) -> list[int]:
+        """Run ``steps`` (code) quietly, in order; the 1-based numbers of those that did not end ``ok``."""
+        return [i for i, code in enumerate(steps, 1) if self._thread.call(self._quiet(code)).status != "ok"]
 
     def ask(self, expression: str, timeout: float = 60) -> Any:
         """The value of a Python literal ``expression`` (a ``str``, a ``dict``...) evaluated in the sandbox.
@@ -249,16 +267,11 @@ class SandboxExecutor:
     async def _answers(self) -> bool:
         if self.kernel.client is None or not await self.kernel.is_alive():
             return False
-        client = self.kernel.client
-        msg_id = client.kernel_info()
-        deadline = time.monotonic() + self.health_timeout_s
         try:
-            while True:
-                reply = await client.get_shell_msg(timeout=max(0.01, deadline - time.monotonic()))
-                if reply.get("parent_header", {}).get("msg_id") == msg_id:
-                    return True
-        except Exception:  # noqa: BLE001 - queue.Empty at the deadline, or a closed channel
+            await self._reply(self.kernel.client.kernel_info(), self.health_timeout_s)
+        except Exception:  # noqa: BLE001 - no reply in time, or a closed channel
             return False
+        return True
 
     def _healthy(self) -> bool:
         try:
@@ -285,10 +298,7 @@ class SandboxExecutor:
             raise SandboxError(f"the isolated kernel could not be recreated: {error}") from None
         self.recreated += 1
         unloaded = self._load_seed()
-        failed = []
-        for index, code in enumerate(self._replay, 1):
-            if self._thread.call(self._quiet(code)).status != "ok":
-                failed.append(index)
+        failed = self._run_quietly(self._replay)
         return {"recreated": True, "reason": why, "replayed": len(self._replay), "failed_replays": failed,
                 "unloaded": sorted(unloaded)}
 
