@@ -147,6 +147,49 @@ class CodeActConfig(LoggingConfigurable):
         0.5, min=0.0, help="Seconds the scan of a step's files may take before it is cut short (and says so)."
     ).tag(config=True)
 
+    # -- what the model can see, ask and reach (README "What the model sees") ----------------------------------------
+    send_images = Bool(
+        True, help="Send a step's image outputs (image/png, image/jpeg) back to the model as image content blocks in "
+        "its tool_result, so it can check its own charts; the text description is sent either way. --no-images "
+        "turns it off for one run."
+    ).tag(config=True)
+    image_max_px = Int(
+        1568, min=16, help="Pixels of the long edge an image is downscaled to before it is sent to the model "
+        "(Anthropic's vision docs: larger images are downscaled by the API anyway and cost more time)."
+    ).tag(config=True)
+    max_images_per_step = Int(2, min=0, help="Images of one step sent to the model, at most.").tag(config=True)
+    max_images_per_run = Int(20, min=0, help="Images of one run sent to the model, at most.").tag(config=True)
+    image_turns = Int(
+        3, min=0, help="Model turns an image is sent for: in later requests it is replaced by its text description, "
+        "so a long run does not pay for it again and again."
+    ).tag(config=True)
+    max_questions = Int(
+        3, min=0, help="Questions the model may ask the user (the ask_user tool) in one run; past it the tool answers "
+        "that the model should state its assumption and go on. 0 withholds the tool."
+    ).tag(config=True)
+    mcp_servers = Dict(
+        help="MCP servers a run can reach as Python callables (%%codeact --mcp NAME), in the shape of Claude "
+        "Desktop's and Claude Code's mcpServers: {'NAME': {'command': ..., 'args': [...], 'env': {...}}} for stdio, "
+        "{'NAME': {'url': ...}} for streamable HTTP. A .mcp.json in the kernel's working directory is read too."
+    ).tag(config=True)
+    mcp_namespace = Unicode(
+        "mcp", help="The variable that holds the connected MCP servers in the namespace: mcp.NAME.TOOL(**kwargs)."
+    ).tag(config=True)
+    provider = Enum(
+        ["anthropic", "bedrock", "vertex"], "anthropic",
+        help="Who serves Claude: 'anthropic' (the Messages API at base_url, or any server that speaks it: Ollama, "
+        "llama.cpp, vLLM, LiteLLM), 'bedrock' (AnthropicBedrock, AWS credentials from the standard environment) or "
+        "'vertex' (AnthropicVertex, Google Cloud credentials)."
+    ).tag(config=True)
+    base_url = Unicode(
+        "", help="Base URL of the Messages API (default: ANTHROPIC_BASE_URL, else https://api.anthropic.com), e.g. "
+        "http://localhost:11434 for Ollama."
+    ).tag(config=True)
+    auth_token = Unicode(
+        "", help="A bearer token for the Messages API server (sent as Authorization: Bearer), for servers that "
+        "want one instead of ANTHROPIC_API_KEY; default: ANTHROPIC_AUTH_TOKEN. Never stored in a record or export."
+    ).tag(config=True)
+
 
 def default(name: str) -> Any:
     """The default value of the trait ``name`` of :class:`CodeActConfig` (``default("max_steps")`` is 20).
