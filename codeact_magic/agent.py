@@ -17,11 +17,15 @@ from .observation import render_observation
 from .pricing import cost_usd
 from .records import FollowUp, Run, RunStatus, Step, StepStatus, Turn, utcnow
 
-__all__ = ["CODE_TOOL", "SYSTEM_PROMPT", "RunObserver", "budget_ending", "build_system", "conversation",
+__all__ = ["ASK_TOOL", "CODE_TOOL", "SYSTEM_PROMPT", "RunObserver", "budget_ending", "build_system", "conversation",
            "continue_run", "first_message", "followup_message", "refusal_of", "run_agent", "steps_word", "turn_ending"]
 
 #: The name of the one tool the model is given (``model.PYTHON_TOOL``); a ``tool_use`` of any other name is not run.
 CODE_TOOL = "python"
+
+#: The tool the model asks the user a question with (``model.ASK_USER_TOOL``, input ``{"question": str}``); its
+#: ``tool_use`` is not a step.
+ASK_TOOL = "ask_user"
 
 SYSTEM_PROMPT = """\
 You are a careful data scientist working inside the user's live Jupyter kernel, through the `python` tool.
