@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from .config import RunOptions
 from .exceptions import CodeActError
-from .observation import render_observation
+from .observation import image_blocks, render_observation, step_images
 from .pricing import cost_usd
-from .records import FollowUp, Run, RunStatus, Step, StepStatus, Turn, utcnow
+from .records import FollowUp, Question, Run, RunStatus, Step, StepStatus, Turn, utcnow
+from .returns import MAX_IDLE_CORRECTIONS
 
-__all__ = ["ASK_TOOL", "CODE_TOOL", "SYSTEM_PROMPT", "RunObserver", "budget_ending", "build_system", "conversation",
-           "continue_run", "first_message", "followup_message", "refusal_of", "run_agent", "steps_word", "turn_ending"]
+__all__ = ["ASK_TOOL", "CODE_TOOL", "NO_USER", "SYSTEM_PROMPT", "RunObserver", "aged_images", "budget_ending",
+           "build_system", "conversation", "continue_run", "first_message", "followup_message", "refusal_of",
+           "run_agent", "steps_word", "turn_ending"]
 
 #: The name of the one tool the model is given (``model.PYTHON_TOOL``); a ``tool_use`` of any other name is not run.
 CODE_TOOL = "python"
@@ -45,9 +47,19 @@ def build_system(instructions: str = "") -> str:
     return SYSTEM_PROMPT + (f"\n\nThe user's standing instructions:\n{instructions.strip()}" if instructions.strip() else "")
 
 
-def first_message(task: str, context: str) -> dict[str, Any]:
-    """The first user message: the task and the variable summary, as a ``MessageParam`` dict."""
+#: The ``tool_result`` of ``ask_user`` when nobody can answer (no stdin: nbclient, papermill, ``allow_stdin=False``).
+NO_USER = "no user is available: state your assumption and go on"
+
+#: What replaces the image blocks of a ``tool_result`` older than the trait ``image_turns`` model turns.
+IMAGE_GONE = "[{n} no longer attached (sent {turns} turns ago); its description is above]"
+
+
+def first_message(task: str, context: str, preamble: str = "") -> dict[str, Any]:
+    """The first user message: the task, the variable summary and the run's ``preamble`` (the MCP servers' index,
+    the ``-o`` result variable), as a ``MessageParam`` dict."""
     text = f"<task>\n{task.strip()}\n</task>\n\n<kernel_variables>\n{context.strip() or '(none)'}\n</kernel_variables>"
+    if preamble.strip():
+        text += "\n\n" + preamble.strip()
     return {"role": "user", "content": [{"type": "text", "text": text}]}
 
 
@@ -67,17 +79,26 @@ def _append_user(messages: list[dict[str, Any]], content: list[dict[str, Any]]) 
         messages.append({"role": "user", "content": list(content)})
 
 
-def conversation(run: Run) -> list[dict[str, Any]]:
+def result_content(observation: str, blocks: Sequence[dict[str, Any]] = ()) -> Any:
+    """A ``tool_result``'s ``content``: the observation's text, followed by its image blocks when there are some
+    (the Messages API allows ``text`` and ``image`` blocks in a ``tool_result``)."""
+    return [{"type": "text", "text": observation}, *blocks] if blocks else observation
+
+
+def conversation(run: Run, images: Any = None) -> list[dict[str, Any]]:
     """The run's conversation so far, as the ``messages`` of its next request (``MessageParam`` dicts), rebuilt from
-    the record: the first message, each turn's content, each step's ``tool_result`` (its observation) and each
+    the record: the first message, each turn's content, each step's ``tool_result`` (its observation, and its image
+    blocks from ``images(step)`` when given), each question's answer, each correction of a ``-o`` result and each
     follow-up's message.
 
     A ``tool_use`` that did not run (refused, or the run stopped first) gets a ``tool_result`` saying it was not
     run, as the API needs one for each. The step-limit note a run appended is not recorded, so it is not in it. A new
     run's is its first message; a run made ready for a follow-up (:func:`continue_run`) ends with the follow-up's.
     """
-    messages = [first_message(run.task, run.context)]
+    messages = [first_message(run.task, run.context, run.preamble)]
     steps = {s.tool_use_id: s for s in run.steps}
+    asked = {q.tool_use_id: q for q in run.questions}
+    corrections = {c["turn"]: c["problem"] for c in (run.output or {}).get("corrections", ())}
     followups = {f.turn: f for f in run.followups}
     for t, turn in enumerate(run.turns):
         if t in followups:
@@ -86,17 +107,53 @@ def conversation(run: Run) -> list[dict[str, Any]]:
         if turn.tool_uses:
             results = []
             for use in turn.tool_uses:
-                step = steps.get(use.get("id"))
-                if step is None:
+                step, question = steps.get(use.get("id")), asked.get(use.get("id"))
+                if question is not None:
+                    results.append({"type": "tool_result", "tool_use_id": use["id"], "content": question.result})
+                elif step is None:
                     results.append({"type": "tool_result", "tool_use_id": use["id"], "is_error": True,
                                     "content": "Not run."})
                 else:
-                    results.append({"type": "tool_result", "tool_use_id": use["id"], "content": step.observation,
-                                    "is_error": step.is_error})
+                    blocks = images(step) if images is not None and step.images else ()
+                    results.append({"type": "tool_result", "tool_use_id": use["id"], "is_error": step.is_error,
+                                    "content": result_content(step.observation, blocks)})
             messages.append({"role": "user", "content": results})
+        elif t in corrections:
+            messages.append({"role": "user", "content": [{"type": "text", "text": corrections[t]}]})
     if len(run.turns) in followups:  # the follow-up about to be asked
         _append_user(messages, followup_message(followups[len(run.turns)])["content"])
     return messages
+
+
+def aged_images(messages: Sequence[dict[str, Any]], keep_turns: int) -> list[dict[str, Any]]:
+    """``messages`` with the image blocks of each ``tool_result`` that ``keep_turns`` or more assistant turns have
+    followed replaced by one text block (:data:`IMAGE_GONE`): an image is sent with the next ``keep_turns`` requests,
+    then only its text description, which the observation holds either way. ``messages`` is not modified; the
+    messages and blocks not changed are the same objects.
+    """
+    remaining = sum(1 for m in messages if m.get("role") == "assistant")
+    out = []
+    for message in messages:
+        if message.get("role") == "assistant":
+            remaining -= 1
+            out.append(message)
+            continue
+        content = message.get("content")
+        if remaining < keep_turns or not isinstance(content, list):
+            out.append(message)
+            continue
+        changed, blocks = False, []
+        for block in content:
+            inner = block.get("content") if block.get("type") == "tool_result" else None
+            images = [b for b in inner if b.get("type") == "image"] if isinstance(inner, list) else []
+            if images:
+                changed = True
+                what = "its image is" if len(images) == 1 else f"its {len(images)} images are"
+                gone = {"type": "text", "text": IMAGE_GONE.format(n=what, turns=keep_turns)}
+                block = {**block, "content": [b for b in inner if b.get("type") != "image"] + [gone]}
+            blocks.append(block)
+        out.append({**message, "content": blocks} if changed else message)
+    return out
 
 
 class RunObserver:
@@ -121,6 +178,12 @@ class RunObserver:
     def step_finished(self, run: Run, step: Step) -> None:
         """A step ran and is recorded (``run.steps[-1]``)."""
 
+    def question_asked(self, run: Run, question: str) -> None:
+        """The model asked the user ``question`` (``ask_user``); the reply is about to be asked for."""
+
+    def question_answered(self, run: Run, question: Question) -> None:
+        """The question is answered (or could not be) and recorded (``run.questions[-1]``)."""
+
     def outputs_updated(self, run: Run, step: Step) -> None:
         """The outputs of an earlier ``step`` changed in place (told after the ``step_finished`` of the step that
         changed them): a later step's ``update_display_data`` replaced an output with its ``display_id``, as a
@@ -132,6 +195,10 @@ class RunObserver:
 
 class Executor(Protocol):
     def execute(self, code: str, timeout: float = 0.0) -> Any: ...
+
+
+#: Who answers ``ask_user``: ``user(question) -> reply``, ``None`` when nobody can be asked.
+User = Callable[[str], "str | None"]
 
 
 class Model(Protocol):
@@ -269,22 +336,45 @@ class _Loop:
     """One run's conversation and its steps; :func:`run_agent` is its public face."""
 
     def __init__(self, run: Run, model: Model, executor: Executor, options: RunOptions,
-                 observers: Sequence[RunObserver], prices: dict | None) -> None:
+                 observers: Sequence[RunObserver], prices: dict | None, user: User | None = None,
+                 output: Any = None) -> None:
         self.run, self.model, self.executor, self.options = run, model, executor, options
-        self.observers, self.prices = observers, prices
-        self.messages = conversation(run)  # the first message, or the conversation so far and a follow-up's
+        self.observers, self.prices, self.user, self.output = observers, prices, user, output
+        self.image_tokens: dict[int, int] = {}  # id() of an image block sent -> its estimated tokens
+        self.images_sent = sum(len(s.images) for s in run.steps)
+        recent = len(run.turns) - options.image_turns  # older steps' images would only be aged away again
+        self.messages = conversation(  # the first message, or the conversation so far and a follow-up's
+            run, images=lambda step: self.blocks_of(step) if step.turn >= recent else ())
         self.text = _TextStream(run, observers)
         self.start = time.perf_counter() - run.elapsed_s  # a follow-up's time adds to the run's
+        self.idle_corrections = 0  # -o corrections since the last step ran
+
+    def blocks_of(self, step: Step) -> list[dict[str, Any]]:
+        """The image blocks of a recorded step, rebuilt from its outputs (a follow-up's conversation)."""
+        blocks = image_blocks(step, self.options.image_max_px)
+        for block, record in zip(blocks, step.images):
+            self.image_tokens[id(block)] = int(record.get("tokens") or 0)
+        return blocks
+
+    def request(self) -> tuple[list[dict[str, Any]], int]:
+        """The messages of the next request (images past ``image_turns`` turns replaced by text) and the
+        estimated tokens of the images it carries."""
+        messages = aged_images(self.messages, self.options.image_turns)
+        tokens = sum(self.image_tokens.get(id(block), 0) for m in messages if m["role"] == "user"
+                     for result in m["content"] if isinstance(result, dict) and result.get("type") == "tool_result"
+                     and isinstance(result.get("content"), list) for block in result["content"])
+        return messages, tokens
 
     def ask(self) -> Turn:
         """The next model turn. A turn whose stream broke off (the error says so with ``retry_turn``) is asked once
         more; what it streamed is void. The SDK's own retries cover the HTTP errors."""
         retried = False
+        messages, image_tokens = self.request()
         while True:
             self.text.clear()
             _notify(self.observers, "turn_started", self.run)
             try:
-                turn = self.model.turn(self.run.system, self.messages, self.text)
+                turn = self.model.turn(self.run.system, messages, self.text)
             except CodeActError as error:
                 broken = getattr(error, "retry_turn", False)
                 if broken:  # what the broken stream showed is void, asked again or not
@@ -294,19 +384,62 @@ class _Loop:
                 retried = True
             else:
                 self.text.finish()
+                if image_tokens:
+                    turn.usage = turn.usage.with_images(image_tokens)
                 return turn
 
     def record_turn(self, turn: Turn) -> None:
         run = self.run
         run.turns.append(turn)
         run.usage = run.usage + turn.usage
-        run.cost_usd = cost_usd(run.model, **run.usage.to_json(), overrides=self.prices)
+        run.cost_usd = cost_usd(run.model, **run.usage.billed, overrides=self.prices)
         run.elapsed_s = time.perf_counter() - self.start
         self.messages.append({"role": "assistant", "content": turn.content})
         _notify(self.observers, "turn_finished", run, turn)
 
+    def attach_images(self, outputs: list[dict[str, Any]]) -> tuple[list[dict], list[dict], list[str]]:
+        """The image blocks a step's outputs send, their records and the lines the observation gets about them."""
+        options = self.options
+        if not options.send_images:
+            return [], [], []
+        left = max(0, options.max_images_per_run - self.images_sent)
+        records, blocks, notes = step_images(outputs, max_px=options.image_max_px,
+                                             per_step=options.max_images_per_step, run_left=left)
+        for block, record in zip(blocks, records):
+            self.image_tokens[id(block)] = int(record.get("tokens") or 0)
+        self.images_sent += len(records)
+        return records, blocks, notes
+
+    def ask_user(self, use: dict[str, Any]) -> dict[str, Any]:
+        """Answer one ``ask_user`` ``tool_use``: the user's reply through ``user``, or why there is none. The
+        question and its reply are recorded on the run (:class:`~codeact_magic.records.Question`)."""
+        run, limit = self.run, self.options.max_questions
+        question = (use.get("input") or {}).get("question") if isinstance(use.get("input"), dict) else None
+        if not isinstance(question, str) or not question.strip():
+            return {"type": "tool_result", "tool_use_id": use["id"], "is_error": True,
+                    "content": 'The ask_user tool needs an input {"question": "..."} with one short question.'}
+        answer = None
+        if len(run.questions) >= limit:
+            result = f"No more questions in this run (at most {limit}): state your assumption and go on."
+        elif self.user is None:
+            result = NO_USER
+        else:
+            _notify(self.observers, "question_asked", run, question.strip())
+            answer = self.user(question.strip())
+            if answer is None:
+                result = NO_USER
+            elif not answer.strip():
+                result = "The user gave no answer: state your assumption and go on."
+            else:
+                result = f"The user answered: {answer.strip()}"
+        record = Question(turn=len(run.turns) - 1, tool_use_id=use["id"], question=question.strip(),
+                          answer=answer, result=result)
+        run.questions.append(record)
+        _notify(self.observers, "question_answered", run, record)
+        return {"type": "tool_result", "tool_use_id": use["id"], "content": result}
+
     def run_tool_use(self, use: dict[str, Any]) -> dict[str, Any]:
-        """Run one ``tool_use`` as a step (or refuse it) and return its ``tool_result`` block.
+        """Run one ``tool_use`` as a step (or refuse it, or answer ``ask_user``) and return its ``tool_result``.
 
         Raises
         ------
@@ -314,6 +447,8 @@ class _Loop:
             When the step ended ``interrupted``: the user stopped the run (the step is recorded first).
         """
         run = self.run
+        if use.get("name") == ASK_TOOL and self.options.max_questions > 0:
+            return self.ask_user(use)
         refused = refusal_of(use, run, self.options)
         if refused is not None:
             return {"type": "tool_result", "tool_use_id": use["id"], "is_error": True, "content": refused}
@@ -321,15 +456,18 @@ class _Loop:
         index = len(run.steps) + 1
         _notify(self.observers, "step_started", run, index, code)
         result = self.executor.execute(code, self.options.timeout)
+        self.idle_corrections = 0
         observation = render_observation(result.outputs, result.status, result.error_text,
                                          self.options.observation_max_chars)
-        notes = getattr(result, "notes", None)
-        if notes:  # the files it touched, a recreated sandbox, a declined step's reason
+        images, blocks, image_notes = self.attach_images(result.outputs)
+        notes = [*image_notes, *(getattr(result, "notes", None) or ())]
+        if notes:  # the images attached, the files it touched, a recreated sandbox, a declined step's reason
             observation = "\n".join([observation, *notes])
         step = Step(index=index, turn=len(run.turns) - 1, tool_use_id=use["id"], code=code, outputs=result.outputs,
                     execution_count=result.execution_count, status=result.status, observation=observation,
                     duration_s=result.duration_s, approval=getattr(result, "approval", None),
-                    files=getattr(result, "files", None), environment=getattr(result, "environment", None))
+                    files=getattr(result, "files", None), environment=getattr(result, "environment", None),
+                    images=images, stdin=list(getattr(result, "stdin", None) or ()))
         run.steps.append(step)
         run.elapsed_s = time.perf_counter() - self.start
         _notify(self.observers, "step_finished", run, step)
@@ -337,7 +475,27 @@ class _Loop:
             _notify(self.observers, "outputs_updated", run, earlier)
         if result.status == StepStatus.INTERRUPTED:
             raise _Stopped
-        return {"type": "tool_result", "tool_use_id": use["id"], "content": observation, "is_error": step.is_error}
+        return {"type": "tool_result", "tool_use_id": use["id"], "content": result_content(observation, blocks),
+                "is_error": step.is_error}
+
+    def check_output(self, turn: Turn, ending: Ending) -> Ending | None:
+        """With ``-o NAME``: the ending of an answer whose result is valid, ``None`` when the model is told what is
+        wrong and goes on, or ``failed`` when it cannot go on (the step limit, or answers in a row that fixed
+        nothing)."""
+        output = self.output
+        if output is None or ending[0] != RunStatus.DONE or turn.tool_uses:
+            return ending
+        problem = output.check()
+        self.run.output = output.to_json()
+        if problem is None:
+            return ending
+        if len(self.run.steps) >= self.options.max_steps or self.idle_corrections >= MAX_IDLE_CORRECTIONS:
+            return RunStatus.FAILED, output.failure()
+        self.idle_corrections += 1
+        output.corrections.append({"turn": len(self.run.turns) - 1, "problem": problem})
+        self.run.output = output.to_json()
+        self.messages.append({"role": "user", "content": [{"type": "text", "text": problem}]})
+        return None
 
     def go(self) -> Ending:
         """Turns and steps until a stop rule ends the run; returns that ending."""
@@ -347,7 +505,10 @@ class _Loop:
             self.record_turn(turn)
             ending = turn_ending(self.run, turn, self.options, limit_reached)
             if ending is not None:
-                return ending
+                ending = self.check_output(turn, ending)
+                if ending is not None:
+                    return ending
+                continue
             if not turn.tool_uses:  # pause_turn: the same turn goes on
                 continue
             results = [self.run_tool_use(use) for use in turn.tool_uses]
@@ -405,6 +566,8 @@ def run_agent(
     options: RunOptions,
     observers: Sequence[RunObserver] = (),
     prices: dict | None = None,
+    user: User | None = None,
+    output: Any = None,
 ) -> Run:
     """Drive ``run`` to its end: ask the model, run each ``tool_use`` as a step, feed back ``tool_result`` blocks.
 
@@ -425,6 +588,12 @@ def run_agent(
         Told of every event, in order.
     prices : dict, optional
         Price overrides (USD per million tokens) for the cost.
+    user : callable, optional
+        ``user(question) -> reply or None``: who answers the ``ask_user`` tool (``None``: nobody, the tool says
+        :data:`NO_USER`).
+    output : OutputCheck, optional
+        With ``-o NAME``: an answer ends the run ``done`` only when ``output.check()`` finds a valid value
+        (:mod:`codeact_magic.returns`); else the model is told what is wrong and goes on within the step limit.
 
     Returns
     -------
@@ -434,7 +603,7 @@ def run_agent(
         :func:`budget_ending`, :func:`stop_ending`, :func:`error_ending`). Nothing is raised for those endings; the
         steps done stay in the record.
     """
-    loop = _Loop(run, model, executor, options, observers, prices)
+    loop = _Loop(run, model, executor, options, observers, prices, user, output)
     _notify(observers, "run_started", run)
     try:
         run.status, run.end_reason = loop.go()

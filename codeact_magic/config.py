@@ -231,6 +231,16 @@ class RunOptions:
         Characters of output fed back per step.
     insert_mode : str
         'replace', 'append' or 'none'.
+    send_images : bool
+        Send the steps' images to the model.
+    image_max_px : int
+        Long edge of an image sent, in pixels.
+    max_images_per_step, max_images_per_run : int
+        Images sent, at most.
+    image_turns : int
+        Model turns an image is sent for.
+    max_questions : int
+        ``ask_user`` questions per run; 0: the tool is not offered.
     """
 
     model: str = _field("model")
@@ -241,6 +251,12 @@ class RunOptions:
     max_cost_usd: float = _field("max_cost_usd")
     observation_max_chars: int = _field("observation_max_chars")
     insert_mode: str = _field("insert_mode")
+    send_images: bool = _field("send_images")
+    image_max_px: int = _field("image_max_px")
+    max_images_per_step: int = _field("max_images_per_step")
+    max_images_per_run: int = _field("max_images_per_run")
+    image_turns: int = _field("image_turns")
+    max_questions: int = _field("max_questions")
 
     @classmethod
     def from_config(cls, config: CodeActConfig, **overrides: object) -> "RunOptions":

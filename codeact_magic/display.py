@@ -30,7 +30,7 @@ from .capture import flush_if_pending
 from .markdown import escape_dollars
 from .protocol import steps_link
 from .records import Run, RunStatus, Step, Turn
-from .trajectory import run_cells
+from .trajectory import question_text, run_cells
 
 __all__ = ["RichDisplay", "TextDisplay", "compact_bundles", "make_display", "status_bundle", "status_line"]
 
@@ -74,8 +74,11 @@ def status_line(run: Run, step: int | None = None, *, waiting_s: float | None = 
         word += f" · waiting for Claude · {waiting_s:.0f} s"
     cost = "cost unknown" if run.cost_usd is None else f"${run.cost_usd:.4f}"
     tokens = f"{run.usage.total_input:,} in / {run.usage.output_tokens:,} out tokens"
-    if run.usage.cache_read_input_tokens:
-        tokens += f" ({run.usage.cache_read_input_tokens:,} from cache)"
+    extra = [f"{run.usage.cache_read_input_tokens:,} from cache"] if run.usage.cache_read_input_tokens else []
+    if run.usage.image_tokens:
+        extra.append(f"images ≈ {run.usage.image_tokens:,}")
+    if extra:
+        tokens += f" ({', '.join(extra)})"
     return f"{word} · step {k} of {run.max_steps} · {tokens} · {cost} · {elapsed:.1f} s"
 
 
@@ -421,6 +424,12 @@ class RichDisplay(RunObserver):
             _display(_code_bundle(index, code))
             self._publish_status(run, index)
 
+    def question_answered(self, run: Run, question: Any) -> None:
+        if self.compact:  # the question's cell goes to the frontend
+            return
+        with self._publishing:
+            _display(_markdown(question_text(question)))
+
     def step_finished(self, run: Run, step: Step) -> None:
         if not self.compact:
             return
@@ -526,6 +535,10 @@ class TextDisplay(RunObserver):
 
     def step_finished(self, run: Run, step: Step) -> None:
         self._line(f"[codeact] {status_line(run)}")
+
+    def question_answered(self, run: Run, question: Any) -> None:
+        reply = question.answer if question.answer is not None else f"(not answered: {question.result})"
+        self._line(f"[codeact] Claude asked: {question.question}", f"[codeact] Answer: {reply}")
 
     def run_finished(self, run: Run) -> None:
         if run.end_reason and not RunStatus(run.status).raises:  # a failed run's line is the magic's error

@@ -308,6 +308,11 @@ class FrontendChannel(RunObserver):
         self._cells(run)
         self._update(run)
 
+    def question_answered(self, run: Run, question: Any) -> None:
+        """The question and its reply become a Markdown cell below the steps so far."""
+        self._cells(run)
+        self._update(run)
+
     def outputs_updated(self, run: Run, step: Step) -> None:
         if run.insert_mode == "none" or not self._registered:
             return

@@ -11,6 +11,7 @@ power cut. The events, each one JSON object with ``event`` and ``at`` (ISO 8601 
     {"event": "step_start", "index": 2, "turn": 1, "tool_use_id": "toolu_...", "code": "...", "elapsed_s": 2.31}
     {"event": "step", "step": {...Step.to_json()...}, "elapsed_s": 3.02}
     {"event": "outputs", "index": 1, "outputs": [...]}   (a later step's display update changed step 1's outputs)
+    {"event": "question", "question": {...Question.to_json()...}}   (the model asked the user, ask_user)
     {"event": "end", "run": {...the Run.to_json() fields that changed since start...}}
 
 :func:`read_journal` folds them back into a :class:`~codeact_magic.records.Run`. A file with no ``end`` line is a
@@ -35,7 +36,7 @@ from typing import IO, Any
 from traitlets.log import get_logger
 
 from .agent import RunObserver, steps_word
-from .records import Run, RunStatus, Step, Turn, Usage, utcnow
+from .records import Question, Run, RunStatus, Step, Turn, Usage, utcnow
 
 try:  # POSIX only; without it an unfinished run of a live kernel reads as crashed
     import fcntl
@@ -191,6 +192,9 @@ class RunJournal(RunObserver):
     def outputs_updated(self, run: Run, step: Step) -> None:
         self._write({"event": "outputs", "index": step.index, "outputs": step.outputs})
 
+    def question_answered(self, run: Run, question: Question) -> None:
+        self._write({"event": "question", "question": question.to_json()})
+
     def run_finished(self, run: Run) -> None:
         changed = {k: v for k, v in _fields(run).items() if self._header.get(k) != v}
         self._write({"event": "end", "run": changed})
@@ -286,6 +290,8 @@ def read_journal(path: str | os.PathLike) -> Run:
             for step in run.steps:
                 if step.index == event.get("index") and isinstance(event.get("outputs"), list):
                     step.outputs = event["outputs"]
+        elif kind == "question" and isinstance(event.get("question"), dict):
+            run.questions.append(Question.from_json(event["question"]))
         elif kind == "end":
             changed = {k: v for k, v in (event.get("run") or {}).items() if k not in ("turns", "steps")}
             turns, steps = run.turns, run.steps  # kept as read, not serialised again with their outputs

@@ -15,6 +15,7 @@ from IPython.core.magic_arguments import argument, argument_group, magic_argumen
 from traitlets.log import get_logger
 
 from .agent import build_system, continue_run, run_agent, steps_word
+from .asking import kernel_user, recorded_answers
 from .config import CodeActConfig, RunOptions, default
 from .context import summarize
 from .control import RunControl
@@ -29,6 +30,7 @@ from .records import FollowUp, Run, RunStatus, new_run_id
 from .redaction import Redactor
 from .report import build_report, runs_table
 from .replay import ReplayCheck
+from .returns import OutputCheck, OutputSpecError
 from .trajectory import load_run, write_notebook
 
 __all__ = ["CodeActMagics"]
@@ -41,10 +43,11 @@ _USAGE = """\
 %codeact export PATH [--run ID] [--force]
 %codeact runs                       the runs of this kernel and of the run journal
 %codeact report [--all]             figures over this kernel's runs (--all: and the run journal's)
+%codeact mcp                        the configured MCP servers and their tools
 %codeact help                       this help"""
 
 #: Words of the line form that are commands, never the start of a task.
-RESERVED = ("export", "runs", "report", "help")
+RESERVED = ("export", "runs", "report", "mcp", "help")
 
 _EXAMPLE = "For example:\n%%codeact\nWhich product sold best in `df`, by revenue?"
 
@@ -63,12 +66,12 @@ def line_of(args: Any) -> str:
     """The run options of parsed ``args`` written back as a %%codeact line (``--replay X --max-steps 3``)."""
     parts = []
     for name in ("model", "max_steps", "timeout", "max_cost", "replay", "replay_if_no_key", "insert", "approve",
-                 "with_names", "return_names", "gateway"):
+                 "with_names", "return_names", "gateway", "output", "returns", "mcp"):
         value = getattr(args, name, None)
         if value is not None:
             option = {"with_names": "with", "return_names": "return"}.get(name, name)
             parts.append(f"--{option.replace('_', '-')} {value}")
-    for name in ("no_insert", "isolated", "allow_network"):
+    for name in ("no_insert", "isolated", "allow_network", "no_images"):
         if getattr(args, name, False):
             parts.append(f"--{name.replace('_', '-')}")
     return " ".join(parts)
@@ -187,6 +190,19 @@ class CodeActMagics(Magics, CodeActConfig):
     @argument("--insert", choices=["replace", "append"],
               help="When this cell runs again: 'replace' its earlier run's cells or 'append' after them (default "
               f"{default('insert_mode')}).")
+    @argument("--no-images", action="store_true",
+              help="Do not send the steps' images (plots) to the model; it reads their text description only.")
+    @argument_group("result (%%codeact, and %codeact TASK)")
+    @argument("-o", "--output", metavar="NAME",
+              help="Leave the result in the variable NAME: the run ends done only when NAME exists (and is valid, "
+              "with --returns), and the cell returns its value (Out[n], _).")
+    @argument("--returns", metavar="TYPE",
+              help="The type NAME must have, a Python expression checked with pydantic's TypeAdapter: float, "
+              "pd.DataFrame, 'dict[str, float]' (quoted when it has spaces), a dataclass or a pydantic model. Needs -o.")
+    @argument_group("reach (%%codeact, and %codeact TASK)")
+    @argument("--mcp", metavar="NAMES",
+              help="Connect these MCP servers (the mcp_servers setting, or .mcp.json) for the run: their tools are "
+              "Python callables, mcp.NAME.TOOL(**kwargs).")
     @argument_group("control (%%codeact, and %codeact TASK)")
     @argument("--approve", choices=["always", "risky", "never"],
               help="Ask before each step runs (an input box under the cell): 'always', 'risky' (only steps that "
@@ -251,7 +267,8 @@ class CodeActMagics(Magics, CodeActConfig):
                 raise UsageError(f"--{name.replace('_', '-')} must be {'at least 1' if name == 'max_steps' else 'positive'}, not {value}.")
         insert = "none" if args.no_insert else (args.insert or self.insert_mode)
         return RunOptions.from_config(self, model=args.model, max_steps=args.max_steps, timeout=args.timeout,
-                                      max_cost_usd=args.max_cost, insert_mode=insert)
+                                      max_cost_usd=args.max_cost, insert_mode=insert,
+                                      send_images=False if args.no_images else None)
 
     def _run(self, args: Any, cell: str, line_form: bool = False) -> None:
         if args.command and not line_form:
@@ -294,14 +311,17 @@ class CodeActMagics(Magics, CodeActConfig):
                   system=build_system(self.instructions), max_steps=options.max_steps, cell_id=_cell_id(self.shell),
                   insert_mode=options.insert_mode, replayed_from=args.replay,
                   execution_count=cell_execution_count(self.shell))
+        output = self._output_check(args, control)
         redactor = self._redactor()  # one for the run: the sandbox's outputs, the live steps, the journal
         sandboxed = control.start(run, redactor)  # the sandbox's variables, when isolated
         if sandboxed is not None:
             run.context = sandboxed
+        reach = self._reach(args, control, run, output)
         self.runs.append(run)
         recorded_steps = recorded.steps if args.replay else None
-        self._drive(run, model, options, replay=(args.replay, recorded_steps) if args.replay else None,
-                    control=control, redactor=redactor)
+        user = recorded_answers(recorded.questions) if args.replay else kernel_user(self.shell)
+        return self._drive(run, model, options, replay=(args.replay, recorded_steps) if args.replay else None,
+                           control=control, redactor=redactor, user=user, output=output, reach=reach)
 
     def _model(self, name: str, options: RunOptions) -> ClaudeModel:
         try:
@@ -330,6 +350,10 @@ class CodeActMagics(Magics, CodeActConfig):
         context = self._changed(run) if not control.isolated else None
         if control.isolated:  # a sandbox again, in the same directory, with the run's earlier state
             context = control.start(run, redactor, resume=True)
+        output = self._output_check(args, control, run)
+        reach = self._reach(args, control, run, output, followup=True)
+        if reach["preamble"]:  # the follow-up's message names what it can reach and the result it must leave
+            context = "\n\n".join(p for p in (context, reach["preamble"]) if p)
         options = continue_run(run, FollowUp(task=task, context=context or "", cell_id=_cell_id(self.shell),
                                              execution_count=cell_execution_count(self.shell)),
                                dataclasses.replace(options, model=name))
@@ -337,7 +361,84 @@ class CodeActMagics(Magics, CodeActConfig):
         if not any(r is run for r in self.runs):  # a run of the journal goes on in this kernel
             self.runs.append(run)
         print(f"Continuing run {run.run_id} ({steps_word(run.followups[-1].step)} so far) with {name}.")
-        self._drive(run, model, options, control=control, redactor=redactor)
+        return self._drive(run, model, options, control=control, redactor=redactor, user=kernel_user(self.shell),
+                           output=output, reach=reach)
+
+    def _output_check(self, args: Any, control: RunControl, run: Run | None = None) -> OutputCheck | None:
+        """``-o NAME [--returns TYPE]``: what the run must leave behind, or ``None``. In an isolated run the value
+        is read from the sandbox and copied back (``NAME`` joins the ``--return`` names).
+
+        Raises
+        ------
+        UsageError
+            For ``--returns`` without ``-o``, a name that is not one, or a type that does not evaluate here.
+        """
+        if args.returns and not args.output:
+            raise UsageError(f"--returns {args.returns} needs -o NAME: the variable the run leaves its result in "
+                             f"(for example -o result --returns {args.returns}).")
+        if not args.output:
+            return None
+        lookup = None
+        if control.isolated:
+            if args.output not in control.return_names:
+                control.return_names.append(args.output)
+            lookup = lambda name: self._sandbox_value(control, name)  # noqa: E731 - read when the model answers
+        try:
+            check = OutputCheck(args.output, args.returns, self.shell.user_ns, lookup=lookup)
+        except OutputSpecError as error:
+            raise UsageError(str(error)) from None
+        if run is not None and run.output:  # a follow-up: the corrections sent so far stay in the conversation
+            check.corrections = list(run.output.get("corrections") or [])
+        return check
+
+    def _reach(self, args: Any, control: RunControl, run: Run, output: OutputCheck | None,
+               followup: bool = False) -> dict[str, Any]:
+        """Connect the ``--mcp`` servers (their object goes into the namespace as ``mcp_namespace``) and write the
+        run's preamble: the servers' index and the ``-o`` result variable. A new run's preamble is its first
+        message's; a follow-up's goes into its own message.
+
+        Returns
+        -------
+        dict
+            ``bridge`` (the connected MCP servers, closed when the run ends, or ``None``) and ``preamble``.
+
+        Raises
+        ------
+        UsageError
+            For ``--mcp`` with ``--isolated``, an unknown server or an invalid configuration.
+        """
+        parts, bridge = [], None
+        names = list(dict.fromkeys(n.strip() for n in (args.mcp or "").split(",") if n.strip()))
+        if names:
+            if control.isolated:
+                raise UsageError("--mcp connects the servers in this kernel, and an --isolated run's steps run in "
+                                 "another kernel: drop one of the two.")
+            bridge = self._connect_mcp(names)
+            self.shell.user_ns[self.mcp_namespace] = bridge.namespace
+            run.mcp = sorted(set(run.mcp) | set(bridge.connected))
+            for failure in bridge.failures:
+                print(failure)
+            if bridge.connected:
+                parts.append(bridge.index())
+        if output is not None:
+            run.output = output.to_json()
+            parts.append(output.instructions())
+        preamble = "\n\n".join(parts)
+        if not followup:
+            run.preamble = preamble
+        return {"bridge": bridge, "preamble": preamble}
+
+    def _sandbox_value(self, control: RunControl, name: str) -> tuple[bool, Any]:
+        """``name``'s value in the isolated run's sandbox, copied here, or why not."""
+        if control.sandbox is None:
+            return False, "not defined (the sandbox is gone)"
+        try:
+            values, failed = control.sandbox.copy_out([name], self.sandbox_return_modules)
+        except Exception as error:  # noqa: BLE001 - SandboxError, TimeoutError: said in the one line
+            return False, f"not readable from the sandbox ({error})"
+        if name in values:
+            return True, values[name]
+        return False, failed.get(name, "not defined")
 
     def _changed(self, run: Run) -> str:
         """The summary of the variables that changed since ``run`` last ended (all of them when this kernel did not
@@ -359,10 +460,18 @@ class CodeActMagics(Magics, CodeActConfig):
         return text
 
     def _drive(self, run: Run, model: Any, options: RunOptions, replay: tuple[str, list] | None = None,
-               control: RunControl | None = None, redactor: Redactor | None = None) -> None:
+               control: RunControl | None = None, redactor: Redactor | None = None, user: Any = None,
+               output: OutputCheck | None = None, reach: dict[str, Any] | None = None) -> Any:
         """Run (or go on with) ``run`` to its end with its observers; the cell fails when the run failed.
         ``control`` (started) gives the executor's layers: approval, the files scan, the sandbox; ``redactor`` is
-        the one its sandbox was given (a new one by default)."""
+        the one its sandbox was given (a new one by default); ``user`` answers ``ask_user``; ``output`` is the
+        ``-o`` check; ``reach`` holds the MCP servers connected for the run (closed when it ends).
+
+        Returns
+        -------
+        object or None
+            With ``-o NAME``, the value of ``NAME`` when the run ended ``done`` (the cell's ``Out[n]``).
+        """
         use_widgets = self.widgets and self.frontend.widget_frontends > 0
         # a frontend inserts the run's cells: the cell keeps only the status, the answer and a link to them
         compact = self.frontend.compact(run)
@@ -377,15 +486,22 @@ class CodeActMagics(Magics, CodeActConfig):
         if replay is not None:  # replay runs what the cells show, and stops where a step no longer does what it did
             model = executor = ReplayCheck(executor, model, replay[1], replay[0])
         try:  # the control first: --return copies back before the journal and the frontend record the end
-            run_agent(run, model, executor, options, [control, *observers], prices=self.prices)
+            run_agent(run, model, executor, options, [control, *observers], prices=self.prices, user=user,
+                      output=output)
         finally:
             control.close()
             live.finish()
+            if reach is not None and reach.get("bridge") is not None:
+                reach["bridge"].close()
             self._ended[run.run_id] = _marks(self.shell.user_ns, getattr(self.shell, "user_ns_hidden", {}))
         if control.returned:
             print(control.returned)
         if RunStatus(run.status).raises:  # the cell fails, so nbclient and papermill see it; shown once, here
             raise CodeActError(run.end_reason or "The run failed.")
+        if output is not None and run.status == RunStatus.DONE and output.status == "valid":
+            self.shell.user_ns[output.name] = output.value  # the validated value (an isolated run's came back)
+            return output.value
+        return None
 
     # -- %codeact -------------------------------------------------------------------------------------------------
     def _line(self, line: str) -> None:

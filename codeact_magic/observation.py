@@ -15,7 +15,8 @@ from typing import Any
 
 from .config import default
 
-__all__ = ["render_observation", "truncate_middle", "strip_ansi", "terminal_text", "user_traceback"]
+__all__ = ["image_blocks", "render_observation", "step_images", "truncate_middle", "strip_ansi", "terminal_text",
+           "user_traceback"]
 
 _LONGEST_CYCLE = 8  # frames in the longest repeated sequence user_traceback collapses
 
@@ -237,3 +238,41 @@ def render_observation(
     if not body:
         body = "(no output)" if status == "ok" else f"(no output; status {status})"
     return truncate_middle(body, max_chars)
+
+
+def _image_record(image: Any) -> dict[str, Any]:
+    return {"output": image.output_index, "media_type": image.media_type, "width": image.width,
+            "height": image.height, "source_width": image.source_width, "source_height": image.source_height,
+            "tokens": image.tokens}
+
+
+def step_images(outputs: Sequence[dict[str, Any]], *, max_px: int, per_step: int, run_left: int
+                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """The images of a step's outputs that go to the model, as ``image`` content blocks of its ``tool_result``
+    (:func:`codeact_magic.images.step_images`: the first ``min(per_step, run_left)`` that decode, downscaled to a
+    long edge of ``max_px`` pixels, the smaller of PNG and JPEG, at most 5 MB of base64).
+
+    Returns
+    -------
+    tuple
+        ``(records, blocks, notes)``: for each image sent its record (``Step.images``: ``output`` index,
+        ``media_type``, ``width``, ``height``, ``source_width``, ``source_height``, estimated ``tokens``) and its
+        block, and the lines the observation gets (which image is attached, which were left out and why).
+    """
+    from .images import step_images as prepare_images
+
+    chosen = prepare_images(outputs, max_px=max_px, per_step=per_step, run_left=run_left)
+    notes = [f"[image {n} attached below: {image.description()}]" for n, image in enumerate(chosen.images, 1)]
+    return ([_image_record(image) for image in chosen.images], chosen.blocks(),
+            notes + [f"[{note}]" for note in chosen.notes])
+
+
+def image_blocks(step: Any, max_px: int) -> list[dict[str, Any]]:
+    """The ``image`` blocks a recorded step sent, rebuilt from its outputs (``step.images`` names them): the same
+    blocks :func:`step_images` made then, as :func:`codeact_magic.images.prepare` is deterministic (for the same
+    Pillow). An output that no longer decodes is left out."""
+    from .images import step_images as prepare_images
+
+    indices = [r["output"] for r in step.images if isinstance(r.get("output"), int)]
+    return prepare_images(step.outputs, max_px=max_px, per_step=len(indices), run_left=len(indices),
+                          indices=indices).blocks()

@@ -142,6 +142,8 @@ def run_summary(run: Run, current_code: str | None = None, elapsed_s: float | No
         "approve": run.approve,
         "isolation": run.isolation,
         "files": run_files(run),
+        "output": {k: v for k, v in run.output.items() if k != "corrections"} if run.output else None,
+        "mcp": list(run.mcp),
     }
     if compact_outputs is not None:
         summary["compact_outputs"] = compact_outputs

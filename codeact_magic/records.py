@@ -14,7 +14,7 @@ from typing import Any
 
 from .config import default
 
-__all__ = ["Usage", "Turn", "Step", "FollowUp", "Run", "RunStatus", "StepStatus", "new_run_id", "utcnow"]
+__all__ = ["Usage", "Turn", "Step", "FollowUp", "Question", "Run", "RunStatus", "StepStatus", "new_run_id", "utcnow"]
 
 try:  # Python 3.11+
     from enum import StrEnum as _StrEnum
@@ -92,12 +92,19 @@ def utcnow() -> str:
 
 @dataclasses.dataclass
 class Usage:
-    """Token counts of one model turn or a sum of them (Messages API ``usage``), in tokens."""
+    """Token counts of one model turn or a sum of them (Messages API ``usage``), in tokens.
+
+    ``image_tokens`` is not the API's: it is the estimate of the image blocks the request carried (width × height /
+    750 each, from https://docs.claude.com/en/docs/build-with-claude/vision), part of the input the server counts.
+    A server that reports fewer input tokens than that estimate (one that reports no usage) gets the estimate counted
+    as ``input_tokens`` instead (:meth:`with_images`), so the budgets and the status line still see the images.
+    """
 
     input_tokens: int = 0
     output_tokens: int = 0
     cache_creation_input_tokens: int = 0
     cache_read_input_tokens: int = 0
+    image_tokens: int = 0
 
     def __add__(self, other: "Usage") -> "Usage":
         return Usage(*(a + b for a, b in zip(dataclasses.astuple(self), dataclasses.astuple(other))))
@@ -111,6 +118,17 @@ class Usage:
     def total(self) -> int:
         """All tokens: :attr:`total_input` plus output."""
         return self.total_input + self.output_tokens
+
+    def with_images(self, image_tokens: int) -> "Usage":
+        """This usage with ``image_tokens`` (the estimate of the request's images) recorded, and counted as input
+        when the server reported less input than that."""
+        shortfall = max(0, image_tokens - self.total_input)
+        return dataclasses.replace(self, input_tokens=self.input_tokens + shortfall, image_tokens=image_tokens)
+
+    @property
+    def billed(self) -> dict[str, int]:
+        """The four counts the API bills (``pricing.cost_usd``'s keyword arguments)."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k != "image_tokens"}
 
     def to_json(self) -> dict[str, int]:
         return dataclasses.asdict(self)
@@ -213,6 +231,14 @@ class Step:
     environment : dict or None
         Set when the sandbox kernel was recreated before the step: ``reason``, ``replayed`` (steps re-run),
         ``failed_replays``.
+    images : list of dict
+        The image outputs sent to the model with its ``tool_result`` (:func:`codeact_magic.observation.
+        step_images`): ``output`` (index in ``outputs``), ``media_type`` sent, ``width``, ``height`` (px sent),
+        ``source_width``, ``source_height`` and ``tokens`` (estimated). The image itself is kept once, in
+        ``outputs``; the blocks are rebuilt from it.
+    stdin : list of dict
+        What the code asked through ``input()`` or ``getpass``: ``prompt``, ``password`` and ``reply`` (``None``
+        for a password, which is a secret).
     """
 
     index: int
@@ -227,6 +253,8 @@ class Step:
     approval: dict[str, Any] | None = None
     files: dict[str, Any] | None = None
     environment: dict[str, Any] | None = None
+    images: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    stdin: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.status = StepStatus(self.status)  # ValueError for a word that is not a step status
@@ -295,6 +323,43 @@ class FollowUp:
 
 
 @dataclasses.dataclass
+class Question:
+    """A question the model asked the user with the ``ask_user`` tool, and the reply.
+
+    Attributes
+    ----------
+    turn : int
+        Index in ``Run.turns`` of the turn that asked it.
+    tool_use_id : str
+        The ``tool_use`` block's id.
+    question : str
+        The question as the model wrote it.
+    answer : str or None
+        The user's reply (redacted as everything that leaves the kernel); ``None`` when nobody could be asked.
+    result : str
+        The ``tool_result`` text the model read: the answer, or why there is none.
+    """
+
+    turn: int
+    tool_use_id: str
+    question: str
+    answer: str | None = None
+    result: str = ""
+
+    @property
+    def answered(self) -> bool:
+        return self.answer is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Question":
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclasses.dataclass
 class Run:
     """The record of one ``%%codeact`` run. Whatever ended it, it holds every step done so far.
 
@@ -338,6 +403,18 @@ class Run:
     isolation : dict or None
         Where the steps ran when ``--isolated`` (``Isolation`` in the schema: ``kernel`` local or gateway, a
         ``description``, ``workdir``, ``gateway_url``, the ``with`` and ``returns`` names); ``None``: the user's kernel.
+    questions : list of Question
+        The questions the model asked the user (``ask_user``), in order.
+    output : dict or None
+        With ``-o NAME``: ``name``, ``type`` (the ``--returns`` expression or ``None``), ``status`` (``valid``,
+        ``missing``, ``invalid`` or ``None`` before the first check) and ``error`` (the last problem, one line), and
+        ``corrections``: the problems the model was told of, each ``{"turn", "problem"}`` (the user message sent
+        after that turn's answer).
+    mcp : list of str
+        The MCP servers connected for the run (``--mcp``).
+    preamble : str
+        The sections of the first message after the variable summary: the MCP servers' index, the ``-o`` result
+        variable.
     """
 
     run_id: str
@@ -362,6 +439,10 @@ class Run:
     followups: list[FollowUp] = dataclasses.field(default_factory=list)
     approve: str = "never"
     isolation: dict[str, Any] | None = None
+    questions: list[Question] = dataclasses.field(default_factory=list)
+    output: dict[str, Any] | None = None
+    mcp: list[str] = dataclasses.field(default_factory=list)
+    preamble: str = ""
 
     def __post_init__(self) -> None:
         self.status = RunStatus(self.status)
@@ -378,6 +459,7 @@ class Run:
         data["turns"] = [t.to_json() for t in self.turns]
         data["steps"] = [s.to_json() for s in self.steps]
         data["followups"] = [f.to_json() for f in self.followups]
+        data["questions"] = [q.to_json() for q in self.questions]
         data["usage"] = self.usage.to_json()
         data["elapsed_s"] = round(self.elapsed_s, 3)
         return data
@@ -389,5 +471,6 @@ class Run:
         kwargs["turns"] = [Turn.from_json(t) for t in data.get("turns") or []]
         kwargs["steps"] = [Step.from_json(s) for s in data.get("steps") or []]
         kwargs["followups"] = [FollowUp.from_json(f) for f in data.get("followups") or []]
+        kwargs["questions"] = [Question.from_json(q) for q in data.get("questions") or []]
         kwargs["usage"] = Usage.from_json(data.get("usage"))
         return cls(**kwargs)

@@ -1,8 +1,9 @@
 """A run record as notebook cells: live cells for the frontend, an exported notebook, and a recording for replay.
 
 Cells follow the trajectory in order: the model's text blocks as Markdown (``role`` ``reasoning``), each executed
-``tool_use`` as a code cell with its outputs and execution count (``step``), the final text as Markdown (``answer``),
-and a short note when the run ended early (``note``). Every cell carries provenance in ``metadata.codeact``; an
+``tool_use`` as a code cell with its outputs and execution count (``step``), each ``ask_user`` question and its
+reply as Markdown (``question``), the final text as Markdown (``answer``), and a short note when the run ended early
+(``note``). Every cell carries provenance in ``metadata.codeact``; an
 exported notebook also carries the whole record (turns included, outputs left to the cells) in its
 ``metadata.codeact``, which ``--replay`` reads back. Format: nbformat v4.5
 (https://nbformat.readthedocs.io/en/latest/format_description.html).
@@ -94,6 +95,7 @@ def run_cells(run: Run, *, include_task: bool = False, start: int = 0) -> list[n
                                task_metadata(run)))
     index = 0
     steps = {s.tool_use_id: s for s in run.steps}
+    questions = {q.tool_use_id: q for q in run.questions}
     last = len(run.turns) - 1
     followups = {f.turn: f for f in run.followups}
     ends = {f.turn - 1 for f in run.followups} | {last}  # the last turn of each part of the conversation
@@ -118,6 +120,10 @@ def run_cells(run: Run, *, include_task: bool = False, start: int = 0) -> list[n
                     cells.append(_markdown(escape_dollars(block["text"].strip()),
                                            cell_metadata(run, index, role, turn=t, source_cell_id=source)))
                 index += 1
+            elif kind == "tool_use" and block.get("id") in questions:
+                if index >= start:
+                    cells.append(_question(run, index, questions[block["id"]], source))
+                index += 1
             elif kind == "tool_use":
                 step = steps.get(block.get("id"))
                 if step is None:
@@ -130,6 +136,24 @@ def run_cells(run: Run, *, include_task: bool = False, start: int = 0) -> list[n
     if RunStatus(run.status).note and index >= start:
         cells.append(_note(run, index, run.status, run.end_reason, source))
     return cells
+
+
+def question_text(question: Any) -> str:
+    """A question of ``ask_user`` and its reply, as the Markdown of its cell (the transcript and the export)."""
+    asked = escape_dollars(question.question.strip())
+    if question.answer is not None and question.answer.strip():
+        reply = f"**Answer:** {escape_dollars(question.answer.strip())}"
+    elif question.answer is not None:
+        reply = "*The user gave no answer.*"
+    else:
+        reply = f"*Not answered: {escape_dollars(question.result.strip().rstrip('.'))}.*"
+    return f"**Claude asked:** {asked}\n\n{reply}"
+
+
+def _question(run: Run, index: int, question: Any, source: str | None) -> nbformat.NotebookNode:
+    return _markdown(question_text(question), cell_metadata(run, index, "question", turn=question.turn,
+                                                            tool_use_id=question.tool_use_id,
+                                                            answered=question.answered, source_cell_id=source))
 
 
 def _note(run: Run, index: int, status: str, reason: str | None, source: str | None) -> nbformat.NotebookNode:

@@ -21,9 +21,9 @@ export type RunStatus = 'running' | 'done' | 'stopped' | 'failed' | 'step_limit'
  */
 export type InsertMode = 'replace' | 'append' | 'none';
 /**
- * What a trajectory cell holds: the task (exports only), the user's own earlier cell the run read from (setup, exports only: no outputs, its In[n] as `execution_count` and the names it gives as `names` in the metadata), the model's reasoning, a code step, the final answer, or a note on how the run ended.
+ * What a trajectory cell holds: the task (exports only), the user's own earlier cell the run read from (setup, exports only: no outputs, its In[n] as `execution_count` and the names it gives as `names` in the metadata), the model's reasoning, a code step, a question the model asked the user (ask_user) and its reply, the final answer, or a note on how the run ended.
  */
-export type CellRole = 'task' | 'setup' | 'reasoning' | 'step' | 'answer' | 'note';
+export type CellRole = 'task' | 'setup' | 'reasoning' | 'step' | 'question' | 'answer' | 'note';
 /**
  * How one code step ended (records.StepStatus). `declined`: not run, the user answered n to --approve.
  */
@@ -107,6 +107,14 @@ export interface RunSummary {
    * The files the run's steps touched, each path once with its last change (a file created then modified is created).
    */
   files: FilesTouched;
+  /**
+   * With -o NAME: the variable the run must leave its result in and how its check stands; else null.
+   */
+  output: ResultVariable | null;
+  /**
+   * The MCP servers connected for the run (--mcp).
+   */
+  mcp: string[];
   [k: string]: unknown;
 }
 /**
@@ -117,6 +125,10 @@ export interface Usage {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
+  /**
+   * Estimated tokens of the image blocks the requests carried (width x height / 750 each, Anthropic's vision docs); part of the input tokens, not added to them.
+   */
+  image_tokens?: number;
   [k: string]: unknown;
 }
 /**
@@ -186,6 +198,24 @@ export interface FileChange {
   path: string;
   change: 'created' | 'modified' | 'deleted';
   size?: number | null;
+  [k: string]: unknown;
+}
+/**
+ * The -o NAME of a run (records.Run.output): `status` valid, missing or invalid after the model answered (null before), `error` the last problem, `corrections` the problems the model was told of.
+ */
+export interface ResultVariable {
+  name: string;
+  /**
+   * The --returns expression.
+   */
+  type: string | null;
+  status: 'valid' | 'missing' | 'invalid' | null;
+  error: string | null;
+  corrections?: {
+    turn: number;
+    problem: string;
+    [k: string]: unknown;
+  }[];
   [k: string]: unknown;
 }
 /**
@@ -271,7 +301,7 @@ export interface CellMetadata {
    */
   source_cell_id?: string | null;
   /**
-   * role `step`: the id of the tool_use block it ran.
+   * roles `step` and `question`: the id of its tool_use block.
    */
   tool_use_id?: string;
   /**
@@ -302,6 +332,10 @@ export interface CellMetadata {
    * role `step`: set when the sandbox kernel was recreated before it.
    */
   environment?: Environment;
+  /**
+   * role `question`: whether the user replied (false: nobody could be asked, or no more questions were allowed).
+   */
+  answered?: boolean;
   [k: string]: unknown;
 }
 /**

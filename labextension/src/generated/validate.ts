@@ -27,13 +27,14 @@ const validateRunsMessage = validate55;
 const schema33 = {"description":"kernel -> frontend: every run of this kernel, oldest first (reply to `sync`).","type":"object","required":["protocol","version","type","runs"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"runs"},"runs":{"type":"array","items":{"$ref":"#/$defs/RunSummary"}}}};
 const schema34 = {"const":"codeact"};
 const schema35 = {"const":1};
-const schema36 = {"description":"What the panel shows of one run.","type":"object","required":["run_id","task","model","status","end_reason","steps","max_steps","usage","cost_usd","started_at","elapsed_s","cell_id","insert_mode","current_code","execution_count","followups","replayed_from","approve","isolation","files"],"properties":{"run_id":{"type":"string","minLength":1},"task":{"type":"string"},"model":{"type":"string"},"status":{"$ref":"#/$defs/RunStatus"},"end_reason":{"type":["string","null"],"description":"One line saying why the run ended; null while running."},"steps":{"type":"integer","minimum":0},"max_steps":{"type":"integer","minimum":1},"usage":{"$ref":"#/$defs/Usage"},"cost_usd":{"type":["number","null"],"description":"USD; null when the model's price is unknown."},"started_at":{"type":"string","description":"ISO 8601, UTC."},"elapsed_s":{"type":"number","minimum":0,"description":"Seconds since the run started (until it ended)."},"cell_id":{"type":["string","null"],"description":"id of the %%codeact cell that started the run (from the execute_request's metadata.cellId), or null."},"insert_mode":{"$ref":"#/$defs/InsertMode"},"current_code":{"type":["string","null"],"description":"Source of the step running now, or null."},"execution_count":{"type":["integer","null"],"minimum":0,"description":"The execution count the %%codeact cell got when it started (its In[n]); its steps follow it. null outside a kernel."},"followups":{"type":"array","description":"The run's follow-ups (%%codeact --continue), oldest first: the cell each came from and the execution count it started with.","items":{"$ref":"#/$defs/FollowUpSummary"}},"replayed_from":{"type":["string","null"],"description":"The notebook a --replay run came from (no model calls, so no tokens), or null."},"compact_outputs":{"type":["array","null"],"items":{"$ref":"#/$defs/Output"},"description":"Only in the message of a run's (or follow-up's) end, when its %%codeact cell shows the whole transcript although the run's cells go into the notebook (no frontend had opened its comm when the run started, as after Run All): the outputs the cell keeps once compact (status line, why it ended, the answer, the steps link). A frontend that inserted the cells sets the cell's outputs to them (and its errors)."},"approve":{"description":"The run's --approve mode.","enum":["always","risky","never"]},"isolation":{"description":"Where the steps ran when --isolated, else null (the user's kernel).","anyOf":[{"$ref":"#/$defs/Isolation"},{"type":"null"}]},"files":{"description":"The files the run's steps touched, each path once with its last change (a file created then modified is created).","allOf":[{"$ref":"#/$defs/FilesTouched"}]}}};
+const schema36 = {"description":"What the panel shows of one run.","type":"object","required":["run_id","task","model","status","end_reason","steps","max_steps","usage","cost_usd","started_at","elapsed_s","cell_id","insert_mode","current_code","execution_count","followups","replayed_from","approve","isolation","files","output","mcp"],"properties":{"run_id":{"type":"string","minLength":1},"task":{"type":"string"},"model":{"type":"string"},"status":{"$ref":"#/$defs/RunStatus"},"end_reason":{"type":["string","null"],"description":"One line saying why the run ended; null while running."},"steps":{"type":"integer","minimum":0},"max_steps":{"type":"integer","minimum":1},"usage":{"$ref":"#/$defs/Usage"},"cost_usd":{"type":["number","null"],"description":"USD; null when the model's price is unknown."},"started_at":{"type":"string","description":"ISO 8601, UTC."},"elapsed_s":{"type":"number","minimum":0,"description":"Seconds since the run started (until it ended)."},"cell_id":{"type":["string","null"],"description":"id of the %%codeact cell that started the run (from the execute_request's metadata.cellId), or null."},"insert_mode":{"$ref":"#/$defs/InsertMode"},"current_code":{"type":["string","null"],"description":"Source of the step running now, or null."},"execution_count":{"type":["integer","null"],"minimum":0,"description":"The execution count the %%codeact cell got when it started (its In[n]); its steps follow it. null outside a kernel."},"followups":{"type":"array","description":"The run's follow-ups (%%codeact --continue), oldest first: the cell each came from and the execution count it started with.","items":{"$ref":"#/$defs/FollowUpSummary"}},"replayed_from":{"type":["string","null"],"description":"The notebook a --replay run came from (no model calls, so no tokens), or null."},"compact_outputs":{"type":["array","null"],"items":{"$ref":"#/$defs/Output"},"description":"Only in the message of a run's (or follow-up's) end, when its %%codeact cell shows the whole transcript although the run's cells go into the notebook (no frontend had opened its comm when the run started, as after Run All): the outputs the cell keeps once compact (status line, why it ended, the answer, the steps link). A frontend that inserted the cells sets the cell's outputs to them (and its errors)."},"approve":{"description":"The run's --approve mode.","enum":["always","risky","never"]},"isolation":{"description":"Where the steps ran when --isolated, else null (the user's kernel).","anyOf":[{"$ref":"#/$defs/Isolation"},{"type":"null"}]},"files":{"description":"The files the run's steps touched, each path once with its last change (a file created then modified is created).","allOf":[{"$ref":"#/$defs/FilesTouched"}]},"output":{"description":"With -o NAME: the variable the run must leave its result in and how its check stands; else null.","anyOf":[{"$ref":"#/$defs/ResultVariable"},{"type":"null"}]},"mcp":{"type":"array","items":{"type":"string"},"description":"The MCP servers connected for the run (--mcp)."}}};
 const schema37 = {"title":"RunStatus","description":"How a run stands or how it ended (records.RunStatus). `crashed`: the run journal has the run but no end (the kernel died during it); `diverged`: a --replay step failed or printed other text than recorded.","enum":["running","done","stopped","failed","step_limit","budget","crashed","diverged"]};
-const schema38 = {"description":"Token counts summed over the run's model turns (Messages API `usage`).","type":"object","required":["input_tokens","output_tokens","cache_creation_input_tokens","cache_read_input_tokens"],"properties":{"input_tokens":{"type":"integer","minimum":0},"output_tokens":{"type":"integer","minimum":0},"cache_creation_input_tokens":{"type":"integer","minimum":0},"cache_read_input_tokens":{"type":"integer","minimum":0}}};
+const schema38 = {"description":"Token counts summed over the run's model turns (Messages API `usage`).","type":"object","required":["input_tokens","output_tokens","cache_creation_input_tokens","cache_read_input_tokens"],"properties":{"input_tokens":{"type":"integer","minimum":0},"output_tokens":{"type":"integer","minimum":0},"cache_creation_input_tokens":{"type":"integer","minimum":0},"cache_read_input_tokens":{"type":"integer","minimum":0},"image_tokens":{"type":"integer","minimum":0,"description":"Estimated tokens of the image blocks the requests carried (width x height / 750 each, Anthropic's vision docs); part of the input tokens, not added to them."}}};
 const schema39 = {"title":"InsertMode","description":"How the extension inserts a run's cells when the same %%codeact cell runs again.","enum":["replace","append","none"]};
 const schema40 = {"description":"One follow-up of a run, as the panel and the execution counts need it.","type":"object","required":["cell_id","execution_count","started_at"],"properties":{"cell_id":{"type":["string","null"],"description":"id of the follow-up's %%codeact cell, or null."},"execution_count":{"type":["integer","null"],"minimum":0,"description":"The count that cell got when it started."},"started_at":{"type":"string","description":"ISO 8601, UTC."}}};
 const schema41 = {"title":"Output","description":"An nbformat v4 output as a notebook file holds it; only that it has an `output_type` (`stream`, `display_data`, `execute_result` or `error`) is checked here.","type":"object","required":["output_type"],"properties":{"output_type":{}}};
 const schema42 = {"title":"Isolation","description":"Where an --isolated run's steps ran: `kernel` local (a confined ipykernel) or gateway, a one-line description, the working directory (local) and the gateway URL.","type":"object","required":["kernel","description"],"properties":{"kernel":{"enum":["local","gateway"]},"description":{"type":"string"},"workdir":{"type":["string","null"]},"gateway_url":{"type":["string","null"]},"with":{"type":"array","items":{"type":"string"}},"returns":{"type":"array","items":{"type":"string"}},"network":{"type":"boolean","description":"Whether the local sandbox kept the network (--allow-network)."},"returned":{"type":"array","items":{"type":"string"},"description":"The --return names copied back at the end."},"not_returned":{"type":"object","additionalProperties":{"type":"string"},"description":"The --return names not copied back, with why."}}};
+const schema45 = {"title":"ResultVariable","description":"The -o NAME of a run (records.Run.output): `status` valid, missing or invalid after the model answered (null before), `error` the last problem, `corrections` the problems the model was told of.","type":"object","required":["name","type","status","error"],"properties":{"name":{"type":"string","minLength":1},"type":{"type":["string","null"],"description":"The --returns expression."},"status":{"enum":["valid","missing","invalid",null]},"error":{"type":["string","null"]},"corrections":{"type":"array","items":{"type":"object","required":["turn","problem"],"properties":{"turn":{"type":"integer","minimum":0},"problem":{"type":"string"}}}}}};
 const func1 = (function ucs2length(str) {
     const len = str.length;
     let length = 0;
@@ -214,7 +215,7 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if(((((((((((((((((((((data.run_id === undefined) && (missing0 = "run_id")) || ((data.task === undefined) && (missing0 = "task"))) || ((data.model === undefined) && (missing0 = "model"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.end_reason === undefined) && (missing0 = "end_reason"))) || ((data.steps === undefined) && (missing0 = "steps"))) || ((data.max_steps === undefined) && (missing0 = "max_steps"))) || ((data.usage === undefined) && (missing0 = "usage"))) || ((data.cost_usd === undefined) && (missing0 = "cost_usd"))) || ((data.started_at === undefined) && (missing0 = "started_at"))) || ((data.elapsed_s === undefined) && (missing0 = "elapsed_s"))) || ((data.cell_id === undefined) && (missing0 = "cell_id"))) || ((data.insert_mode === undefined) && (missing0 = "insert_mode"))) || ((data.current_code === undefined) && (missing0 = "current_code"))) || ((data.execution_count === undefined) && (missing0 = "execution_count"))) || ((data.followups === undefined) && (missing0 = "followups"))) || ((data.replayed_from === undefined) && (missing0 = "replayed_from"))) || ((data.approve === undefined) && (missing0 = "approve"))) || ((data.isolation === undefined) && (missing0 = "isolation"))) || ((data.files === undefined) && (missing0 = "files"))){
+if(((((((((((((((((((((((data.run_id === undefined) && (missing0 = "run_id")) || ((data.task === undefined) && (missing0 = "task"))) || ((data.model === undefined) && (missing0 = "model"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.end_reason === undefined) && (missing0 = "end_reason"))) || ((data.steps === undefined) && (missing0 = "steps"))) || ((data.max_steps === undefined) && (missing0 = "max_steps"))) || ((data.usage === undefined) && (missing0 = "usage"))) || ((data.cost_usd === undefined) && (missing0 = "cost_usd"))) || ((data.started_at === undefined) && (missing0 = "started_at"))) || ((data.elapsed_s === undefined) && (missing0 = "elapsed_s"))) || ((data.cell_id === undefined) && (missing0 = "cell_id"))) || ((data.insert_mode === undefined) && (missing0 = "insert_mode"))) || ((data.current_code === undefined) && (missing0 = "current_code"))) || ((data.execution_count === undefined) && (missing0 = "execution_count"))) || ((data.followups === undefined) && (missing0 = "followups"))) || ((data.replayed_from === undefined) && (missing0 = "replayed_from"))) || ((data.approve === undefined) && (missing0 = "approve"))) || ((data.isolation === undefined) && (missing0 = "isolation"))) || ((data.files === undefined) && (missing0 = "files"))) || ((data.output === undefined) && (missing0 = "output"))) || ((data.mcp === undefined) && (missing0 = "mcp"))){
 validate23.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
@@ -427,6 +428,28 @@ var valid3 = _errs24 === errors;
 else {
 var valid3 = true;
 }
+if(valid3){
+if(data7.image_tokens !== undefined){
+let data12 = data7.image_tokens;
+const _errs26 = errors;
+if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
+validate23.errors = [{instancePath:instancePath+"/usage/image_tokens",schemaPath:"#/$defs/Usage/properties/image_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs26){
+if((typeof data12 == "number") && (isFinite(data12))){
+if(data12 < 0 || isNaN(data12)){
+validate23.errors = [{instancePath:instancePath+"/usage/image_tokens",schemaPath:"#/$defs/Usage/properties/image_tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid3 = _errs26 === errors;
+}
+else {
+var valid3 = true;
+}
+}
 }
 }
 }
@@ -444,22 +467,10 @@ var valid0 = true;
 }
 if(valid0){
 if(data.cost_usd !== undefined){
-let data12 = data.cost_usd;
-const _errs26 = errors;
-if((!((typeof data12 == "number") && (isFinite(data12)))) && (data12 !== null)){
-validate23.errors = [{instancePath:instancePath+"/cost_usd",schemaPath:"#/properties/cost_usd/type",keyword:"type",params:{type: schema36.properties.cost_usd.type},message:"must be number,null"}];
-return false;
-}
-var valid0 = _errs26 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.started_at !== undefined){
+let data13 = data.cost_usd;
 const _errs28 = errors;
-if(typeof data.started_at !== "string"){
-validate23.errors = [{instancePath:instancePath+"/started_at",schemaPath:"#/properties/started_at/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if((!((typeof data13 == "number") && (isFinite(data13)))) && (data13 !== null)){
+validate23.errors = [{instancePath:instancePath+"/cost_usd",schemaPath:"#/properties/cost_usd/type",keyword:"type",params:{type: schema36.properties.cost_usd.type},message:"must be number,null"}];
 return false;
 }
 var valid0 = _errs28 === errors;
@@ -468,12 +479,24 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.elapsed_s !== undefined){
-let data14 = data.elapsed_s;
+if(data.started_at !== undefined){
 const _errs30 = errors;
-if(errors === _errs30){
-if((typeof data14 == "number") && (isFinite(data14))){
-if(data14 < 0 || isNaN(data14)){
+if(typeof data.started_at !== "string"){
+validate23.errors = [{instancePath:instancePath+"/started_at",schemaPath:"#/properties/started_at/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs30 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.elapsed_s !== undefined){
+let data15 = data.elapsed_s;
+const _errs32 = errors;
+if(errors === _errs32){
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 < 0 || isNaN(data15)){
 validate23.errors = [{instancePath:instancePath+"/elapsed_s",schemaPath:"#/properties/elapsed_s/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
@@ -483,30 +506,17 @@ validate23.errors = [{instancePath:instancePath+"/elapsed_s",schemaPath:"#/prope
 return false;
 }
 }
-var valid0 = _errs30 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.cell_id !== undefined){
-let data15 = data.cell_id;
-const _errs32 = errors;
-if((typeof data15 !== "string") && (data15 !== null)){
-validate23.errors = [{instancePath:instancePath+"/cell_id",schemaPath:"#/properties/cell_id/type",keyword:"type",params:{type: schema36.properties.cell_id.type},message:"must be string,null"}];
-return false;
-}
 var valid0 = _errs32 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
-if(data.insert_mode !== undefined){
-let data16 = data.insert_mode;
+if(data.cell_id !== undefined){
+let data16 = data.cell_id;
 const _errs34 = errors;
-if(!(((data16 === "replace") || (data16 === "append")) || (data16 === "none"))){
-validate23.errors = [{instancePath:instancePath+"/insert_mode",schemaPath:"#/$defs/InsertMode/enum",keyword:"enum",params:{allowedValues: schema39.enum},message:"must be equal to one of the allowed values"}];
+if((typeof data16 !== "string") && (data16 !== null)){
+validate23.errors = [{instancePath:instancePath+"/cell_id",schemaPath:"#/properties/cell_id/type",keyword:"type",params:{type: schema36.properties.cell_id.type},message:"must be string,null"}];
 return false;
 }
 var valid0 = _errs34 === errors;
@@ -515,11 +525,11 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.current_code !== undefined){
-let data17 = data.current_code;
+if(data.insert_mode !== undefined){
+let data17 = data.insert_mode;
 const _errs36 = errors;
-if((typeof data17 !== "string") && (data17 !== null)){
-validate23.errors = [{instancePath:instancePath+"/current_code",schemaPath:"#/properties/current_code/type",keyword:"type",params:{type: schema36.properties.current_code.type},message:"must be string,null"}];
+if(!(((data17 === "replace") || (data17 === "append")) || (data17 === "none"))){
+validate23.errors = [{instancePath:instancePath+"/insert_mode",schemaPath:"#/$defs/InsertMode/enum",keyword:"enum",params:{allowedValues: schema39.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs36 === errors;
@@ -528,20 +538,12 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.execution_count !== undefined){
-let data18 = data.execution_count;
+if(data.current_code !== undefined){
+let data18 = data.current_code;
 const _errs38 = errors;
-if((!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))) && (data18 !== null)){
-validate23.errors = [{instancePath:instancePath+"/execution_count",schemaPath:"#/properties/execution_count/type",keyword:"type",params:{type: schema36.properties.execution_count.type},message:"must be integer,null"}];
+if((typeof data18 !== "string") && (data18 !== null)){
+validate23.errors = [{instancePath:instancePath+"/current_code",schemaPath:"#/properties/current_code/type",keyword:"type",params:{type: schema36.properties.current_code.type},message:"must be string,null"}];
 return false;
-}
-if(errors === _errs38){
-if((typeof data18 == "number") && (isFinite(data18))){
-if(data18 < 0 || isNaN(data18)){
-validate23.errors = [{instancePath:instancePath+"/execution_count",schemaPath:"#/properties/execution_count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
 }
 var valid0 = _errs38 === errors;
 }
@@ -549,52 +551,52 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.followups !== undefined){
-let data19 = data.followups;
+if(data.execution_count !== undefined){
+let data19 = data.execution_count;
 const _errs40 = errors;
+if((!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))) && (data19 !== null)){
+validate23.errors = [{instancePath:instancePath+"/execution_count",schemaPath:"#/properties/execution_count/type",keyword:"type",params:{type: schema36.properties.execution_count.type},message:"must be integer,null"}];
+return false;
+}
 if(errors === _errs40){
-if(Array.isArray(data19)){
-var valid5 = true;
-const len0 = data19.length;
-for(let i0=0; i0<len0; i0++){
-let data20 = data19[i0];
+if((typeof data19 == "number") && (isFinite(data19))){
+if(data19 < 0 || isNaN(data19)){
+validate23.errors = [{instancePath:instancePath+"/execution_count",schemaPath:"#/properties/execution_count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid0 = _errs40 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.followups !== undefined){
+let data20 = data.followups;
 const _errs42 = errors;
-const _errs43 = errors;
-if(errors === _errs43){
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+if(errors === _errs42){
+if(Array.isArray(data20)){
+var valid5 = true;
+const len0 = data20.length;
+for(let i0=0; i0<len0; i0++){
+let data21 = data20[i0];
+const _errs44 = errors;
+const _errs45 = errors;
+if(errors === _errs45){
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
 let missing2;
-if((((data20.cell_id === undefined) && (missing2 = "cell_id")) || ((data20.execution_count === undefined) && (missing2 = "execution_count"))) || ((data20.started_at === undefined) && (missing2 = "started_at"))){
+if((((data21.cell_id === undefined) && (missing2 = "cell_id")) || ((data21.execution_count === undefined) && (missing2 = "execution_count"))) || ((data21.started_at === undefined) && (missing2 = "started_at"))){
 validate23.errors = [{instancePath:instancePath+"/followups/" + i0,schemaPath:"#/$defs/FollowUpSummary/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
 return false;
 }
 else {
-if(data20.cell_id !== undefined){
-let data21 = data20.cell_id;
-const _errs45 = errors;
-if((typeof data21 !== "string") && (data21 !== null)){
+if(data21.cell_id !== undefined){
+let data22 = data21.cell_id;
+const _errs47 = errors;
+if((typeof data22 !== "string") && (data22 !== null)){
 validate23.errors = [{instancePath:instancePath+"/followups/" + i0+"/cell_id",schemaPath:"#/$defs/FollowUpSummary/properties/cell_id/type",keyword:"type",params:{type: schema40.properties.cell_id.type},message:"must be string,null"}];
 return false;
-}
-var valid7 = _errs45 === errors;
-}
-else {
-var valid7 = true;
-}
-if(valid7){
-if(data20.execution_count !== undefined){
-let data22 = data20.execution_count;
-const _errs47 = errors;
-if((!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))) && (data22 !== null)){
-validate23.errors = [{instancePath:instancePath+"/followups/" + i0+"/execution_count",schemaPath:"#/$defs/FollowUpSummary/properties/execution_count/type",keyword:"type",params:{type: schema40.properties.execution_count.type},message:"must be integer,null"}];
-return false;
-}
-if(errors === _errs47){
-if((typeof data22 == "number") && (isFinite(data22))){
-if(data22 < 0 || isNaN(data22)){
-validate23.errors = [{instancePath:instancePath+"/followups/" + i0+"/execution_count",schemaPath:"#/$defs/FollowUpSummary/properties/execution_count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
 }
 var valid7 = _errs47 === errors;
 }
@@ -602,13 +604,34 @@ else {
 var valid7 = true;
 }
 if(valid7){
-if(data20.started_at !== undefined){
+if(data21.execution_count !== undefined){
+let data23 = data21.execution_count;
 const _errs49 = errors;
-if(typeof data20.started_at !== "string"){
+if((!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))) && (data23 !== null)){
+validate23.errors = [{instancePath:instancePath+"/followups/" + i0+"/execution_count",schemaPath:"#/$defs/FollowUpSummary/properties/execution_count/type",keyword:"type",params:{type: schema40.properties.execution_count.type},message:"must be integer,null"}];
+return false;
+}
+if(errors === _errs49){
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 < 0 || isNaN(data23)){
+validate23.errors = [{instancePath:instancePath+"/followups/" + i0+"/execution_count",schemaPath:"#/$defs/FollowUpSummary/properties/execution_count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid7 = _errs49 === errors;
+}
+else {
+var valid7 = true;
+}
+if(valid7){
+if(data21.started_at !== undefined){
+const _errs51 = errors;
+if(typeof data21.started_at !== "string"){
 validate23.errors = [{instancePath:instancePath+"/followups/" + i0+"/started_at",schemaPath:"#/$defs/FollowUpSummary/properties/started_at/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid7 = _errs49 === errors;
+var valid7 = _errs51 === errors;
 }
 else {
 var valid7 = true;
@@ -622,7 +645,7 @@ validate23.errors = [{instancePath:instancePath+"/followups/" + i0,schemaPath:"#
 return false;
 }
 }
-var valid5 = _errs42 === errors;
+var valid5 = _errs44 === errors;
 if(!valid5){
 break;
 }
@@ -633,44 +656,44 @@ validate23.errors = [{instancePath:instancePath+"/followups",schemaPath:"#/prope
 return false;
 }
 }
-var valid0 = _errs40 === errors;
+var valid0 = _errs42 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.replayed_from !== undefined){
-let data24 = data.replayed_from;
-const _errs51 = errors;
-if((typeof data24 !== "string") && (data24 !== null)){
+let data25 = data.replayed_from;
+const _errs53 = errors;
+if((typeof data25 !== "string") && (data25 !== null)){
 validate23.errors = [{instancePath:instancePath+"/replayed_from",schemaPath:"#/properties/replayed_from/type",keyword:"type",params:{type: schema36.properties.replayed_from.type},message:"must be string,null"}];
 return false;
 }
-var valid0 = _errs51 === errors;
+var valid0 = _errs53 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.compact_outputs !== undefined){
-let data25 = data.compact_outputs;
-const _errs53 = errors;
-if((!(Array.isArray(data25))) && (data25 !== null)){
+let data26 = data.compact_outputs;
+const _errs55 = errors;
+if((!(Array.isArray(data26))) && (data26 !== null)){
 validate23.errors = [{instancePath:instancePath+"/compact_outputs",schemaPath:"#/properties/compact_outputs/type",keyword:"type",params:{type: schema36.properties.compact_outputs.type},message:"must be array,null"}];
 return false;
 }
-if(errors === _errs53){
-if(Array.isArray(data25)){
+if(errors === _errs55){
+if(Array.isArray(data26)){
 var valid8 = true;
-const len1 = data25.length;
+const len1 = data26.length;
 for(let i1=0; i1<len1; i1++){
-let data26 = data25[i1];
-const _errs55 = errors;
-const _errs56 = errors;
-if(errors === _errs56){
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+let data27 = data26[i1];
+const _errs57 = errors;
+const _errs58 = errors;
+if(errors === _errs58){
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
 let missing3;
-if((data26.output_type === undefined) && (missing3 = "output_type")){
+if((data27.output_type === undefined) && (missing3 = "output_type")){
 validate23.errors = [{instancePath:instancePath+"/compact_outputs/" + i1,schemaPath:"#/$defs/Output/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"}];
 return false;
 }
@@ -680,43 +703,43 @@ validate23.errors = [{instancePath:instancePath+"/compact_outputs/" + i1,schemaP
 return false;
 }
 }
-var valid8 = _errs55 === errors;
+var valid8 = _errs57 === errors;
 if(!valid8){
 break;
 }
 }
 }
 }
-var valid0 = _errs53 === errors;
+var valid0 = _errs55 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.approve !== undefined){
-let data27 = data.approve;
-const _errs58 = errors;
-if(!(((data27 === "always") || (data27 === "risky")) || (data27 === "never"))){
+let data28 = data.approve;
+const _errs60 = errors;
+if(!(((data28 === "always") || (data28 === "risky")) || (data28 === "never"))){
 validate23.errors = [{instancePath:instancePath+"/approve",schemaPath:"#/properties/approve/enum",keyword:"enum",params:{allowedValues: schema36.properties.approve.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid0 = _errs58 === errors;
+var valid0 = _errs60 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.isolation !== undefined){
-let data28 = data.isolation;
-const _errs59 = errors;
-const _errs60 = errors;
-let valid10 = false;
+let data29 = data.isolation;
 const _errs61 = errors;
 const _errs62 = errors;
-if(errors === _errs62){
-if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+let valid10 = false;
+const _errs63 = errors;
+const _errs64 = errors;
+if(errors === _errs64){
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
 let missing4;
-if(((data28.kernel === undefined) && (missing4 = "kernel")) || ((data28.description === undefined) && (missing4 = "description"))){
+if(((data29.kernel === undefined) && (missing4 = "kernel")) || ((data29.description === undefined) && (missing4 = "description"))){
 const err0 = {instancePath:instancePath+"/isolation",schemaPath:"#/$defs/Isolation/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"};
 if(vErrors === null){
 vErrors = [err0];
@@ -727,10 +750,10 @@ vErrors.push(err0);
 errors++;
 }
 else {
-if(data28.kernel !== undefined){
-let data29 = data28.kernel;
-const _errs64 = errors;
-if(!((data29 === "local") || (data29 === "gateway"))){
+if(data29.kernel !== undefined){
+let data30 = data29.kernel;
+const _errs66 = errors;
+if(!((data30 === "local") || (data30 === "gateway"))){
 const err1 = {instancePath:instancePath+"/isolation/kernel",schemaPath:"#/$defs/Isolation/properties/kernel/enum",keyword:"enum",params:{allowedValues: schema42.properties.kernel.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
@@ -740,15 +763,15 @@ vErrors.push(err1);
 }
 errors++;
 }
-var valid12 = _errs64 === errors;
+var valid12 = _errs66 === errors;
 }
 else {
 var valid12 = true;
 }
 if(valid12){
-if(data28.description !== undefined){
-const _errs65 = errors;
-if(typeof data28.description !== "string"){
+if(data29.description !== undefined){
+const _errs67 = errors;
+if(typeof data29.description !== "string"){
 const err2 = {instancePath:instancePath+"/isolation/description",schemaPath:"#/$defs/Isolation/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err2];
@@ -758,16 +781,16 @@ vErrors.push(err2);
 }
 errors++;
 }
-var valid12 = _errs65 === errors;
+var valid12 = _errs67 === errors;
 }
 else {
 var valid12 = true;
 }
 if(valid12){
-if(data28.workdir !== undefined){
-let data31 = data28.workdir;
-const _errs67 = errors;
-if((typeof data31 !== "string") && (data31 !== null)){
+if(data29.workdir !== undefined){
+let data32 = data29.workdir;
+const _errs69 = errors;
+if((typeof data32 !== "string") && (data32 !== null)){
 const err3 = {instancePath:instancePath+"/isolation/workdir",schemaPath:"#/$defs/Isolation/properties/workdir/type",keyword:"type",params:{type: schema42.properties.workdir.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err3];
@@ -777,16 +800,16 @@ vErrors.push(err3);
 }
 errors++;
 }
-var valid12 = _errs67 === errors;
+var valid12 = _errs69 === errors;
 }
 else {
 var valid12 = true;
 }
 if(valid12){
-if(data28.gateway_url !== undefined){
-let data32 = data28.gateway_url;
-const _errs69 = errors;
-if((typeof data32 !== "string") && (data32 !== null)){
+if(data29.gateway_url !== undefined){
+let data33 = data29.gateway_url;
+const _errs71 = errors;
+if((typeof data33 !== "string") && (data33 !== null)){
 const err4 = {instancePath:instancePath+"/isolation/gateway_url",schemaPath:"#/$defs/Isolation/properties/gateway_url/type",keyword:"type",params:{type: schema42.properties.gateway_url.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err4];
@@ -796,22 +819,22 @@ vErrors.push(err4);
 }
 errors++;
 }
-var valid12 = _errs69 === errors;
+var valid12 = _errs71 === errors;
 }
 else {
 var valid12 = true;
 }
 if(valid12){
-if(data28.with !== undefined){
-let data33 = data28.with;
-const _errs71 = errors;
-if(errors === _errs71){
-if(Array.isArray(data33)){
-var valid13 = true;
-const len2 = data33.length;
-for(let i2=0; i2<len2; i2++){
+if(data29.with !== undefined){
+let data34 = data29.with;
 const _errs73 = errors;
-if(typeof data33[i2] !== "string"){
+if(errors === _errs73){
+if(Array.isArray(data34)){
+var valid13 = true;
+const len2 = data34.length;
+for(let i2=0; i2<len2; i2++){
+const _errs75 = errors;
+if(typeof data34[i2] !== "string"){
 const err5 = {instancePath:instancePath+"/isolation/with/" + i2,schemaPath:"#/$defs/Isolation/properties/with/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err5];
@@ -821,7 +844,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-var valid13 = _errs73 === errors;
+var valid13 = _errs75 === errors;
 if(!valid13){
 break;
 }
@@ -838,22 +861,22 @@ vErrors.push(err6);
 errors++;
 }
 }
-var valid12 = _errs71 === errors;
+var valid12 = _errs73 === errors;
 }
 else {
 var valid12 = true;
 }
 if(valid12){
-if(data28.returns !== undefined){
-let data35 = data28.returns;
-const _errs75 = errors;
-if(errors === _errs75){
-if(Array.isArray(data35)){
-var valid14 = true;
-const len3 = data35.length;
-for(let i3=0; i3<len3; i3++){
+if(data29.returns !== undefined){
+let data36 = data29.returns;
 const _errs77 = errors;
-if(typeof data35[i3] !== "string"){
+if(errors === _errs77){
+if(Array.isArray(data36)){
+var valid14 = true;
+const len3 = data36.length;
+for(let i3=0; i3<len3; i3++){
+const _errs79 = errors;
+if(typeof data36[i3] !== "string"){
 const err7 = {instancePath:instancePath+"/isolation/returns/" + i3,schemaPath:"#/$defs/Isolation/properties/returns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err7];
@@ -863,7 +886,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-var valid14 = _errs77 === errors;
+var valid14 = _errs79 === errors;
 if(!valid14){
 break;
 }
@@ -880,15 +903,15 @@ vErrors.push(err8);
 errors++;
 }
 }
-var valid12 = _errs75 === errors;
+var valid12 = _errs77 === errors;
 }
 else {
 var valid12 = true;
 }
 if(valid12){
-if(data28.network !== undefined){
-const _errs79 = errors;
-if(typeof data28.network !== "boolean"){
+if(data29.network !== undefined){
+const _errs81 = errors;
+if(typeof data29.network !== "boolean"){
 const err9 = {instancePath:instancePath+"/isolation/network",schemaPath:"#/$defs/Isolation/properties/network/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err9];
@@ -898,22 +921,22 @@ vErrors.push(err9);
 }
 errors++;
 }
-var valid12 = _errs79 === errors;
+var valid12 = _errs81 === errors;
 }
 else {
 var valid12 = true;
 }
 if(valid12){
-if(data28.returned !== undefined){
-let data38 = data28.returned;
-const _errs81 = errors;
-if(errors === _errs81){
-if(Array.isArray(data38)){
-var valid15 = true;
-const len4 = data38.length;
-for(let i4=0; i4<len4; i4++){
+if(data29.returned !== undefined){
+let data39 = data29.returned;
 const _errs83 = errors;
-if(typeof data38[i4] !== "string"){
+if(errors === _errs83){
+if(Array.isArray(data39)){
+var valid15 = true;
+const len4 = data39.length;
+for(let i4=0; i4<len4; i4++){
+const _errs85 = errors;
+if(typeof data39[i4] !== "string"){
 const err10 = {instancePath:instancePath+"/isolation/returned/" + i4,schemaPath:"#/$defs/Isolation/properties/returned/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err10];
@@ -923,7 +946,7 @@ vErrors.push(err10);
 }
 errors++;
 }
-var valid15 = _errs83 === errors;
+var valid15 = _errs85 === errors;
 if(!valid15){
 break;
 }
@@ -940,20 +963,20 @@ vErrors.push(err11);
 errors++;
 }
 }
-var valid12 = _errs81 === errors;
+var valid12 = _errs83 === errors;
 }
 else {
 var valid12 = true;
 }
 if(valid12){
-if(data28.not_returned !== undefined){
-let data40 = data28.not_returned;
-const _errs85 = errors;
-if(errors === _errs85){
-if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
-for(const key0 in data40){
-const _errs88 = errors;
-if(typeof data40[key0] !== "string"){
+if(data29.not_returned !== undefined){
+let data41 = data29.not_returned;
+const _errs87 = errors;
+if(errors === _errs87){
+if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
+for(const key0 in data41){
+const _errs90 = errors;
+if(typeof data41[key0] !== "string"){
 const err12 = {instancePath:instancePath+"/isolation/not_returned/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/Isolation/properties/not_returned/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
@@ -963,7 +986,7 @@ vErrors.push(err12);
 }
 errors++;
 }
-var valid16 = _errs88 === errors;
+var valid16 = _errs90 === errors;
 if(!valid16){
 break;
 }
@@ -980,7 +1003,7 @@ vErrors.push(err13);
 errors++;
 }
 }
-var valid12 = _errs85 === errors;
+var valid12 = _errs87 === errors;
 }
 else {
 var valid12 = true;
@@ -1006,7 +1029,7 @@ vErrors.push(err14);
 errors++;
 }
 }
-var _valid0 = _errs61 === errors;
+var _valid0 = _errs63 === errors;
 valid10 = valid10 || _valid0;
 if(_valid0){
 var props0 = {};
@@ -1020,8 +1043,8 @@ props0.network = true;
 props0.returned = true;
 props0.not_returned = true;
 }
-const _errs90 = errors;
-if(data28 !== null){
+const _errs92 = errors;
+if(data29 !== null){
 const err15 = {instancePath:instancePath+"/isolation",schemaPath:"#/properties/isolation/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err15];
@@ -1031,7 +1054,7 @@ vErrors.push(err15);
 }
 errors++;
 }
-var _valid0 = _errs90 === errors;
+var _valid0 = _errs92 === errors;
 valid10 = valid10 || _valid0;
 if(!valid10){
 const err16 = {instancePath:instancePath+"/isolation",schemaPath:"#/properties/isolation/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
@@ -1046,32 +1069,354 @@ validate23.errors = vErrors;
 return false;
 }
 else {
-errors = _errs60;
+errors = _errs62;
 if(vErrors !== null){
-if(_errs60){
-vErrors.length = _errs60;
+if(_errs62){
+vErrors.length = _errs62;
 }
 else {
 vErrors = null;
 }
 }
 }
-var valid0 = _errs59 === errors;
+var valid0 = _errs61 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.files !== undefined){
-const _errs92 = errors;
+const _errs94 = errors;
 if(!(validate24(data.files, {instancePath:instancePath+"/files",parentData:data,parentDataProperty:"files",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
 errors = vErrors.length;
 }
-var valid0 = _errs92 === errors;
+var valid0 = _errs94 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data.output !== undefined){
+let data44 = data.output;
+const _errs96 = errors;
+const _errs97 = errors;
+let valid18 = false;
+const _errs98 = errors;
+const _errs99 = errors;
+if(errors === _errs99){
+if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
+let missing5;
+if(((((data44.name === undefined) && (missing5 = "name")) || ((data44.type === undefined) && (missing5 = "type"))) || ((data44.status === undefined) && (missing5 = "status"))) || ((data44.error === undefined) && (missing5 = "error"))){
+const err17 = {instancePath:instancePath+"/output",schemaPath:"#/$defs/ResultVariable/required",keyword:"required",params:{missingProperty: missing5},message:"must have required property '"+missing5+"'"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+else {
+if(data44.name !== undefined){
+let data45 = data44.name;
+const _errs101 = errors;
+if(errors === _errs101){
+if(typeof data45 === "string"){
+if(func1(data45) < 1){
+const err18 = {instancePath:instancePath+"/output/name",schemaPath:"#/$defs/ResultVariable/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/output/name",schemaPath:"#/$defs/ResultVariable/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+var valid20 = _errs101 === errors;
+}
+else {
+var valid20 = true;
+}
+if(valid20){
+if(data44.type !== undefined){
+let data46 = data44.type;
+const _errs103 = errors;
+if((typeof data46 !== "string") && (data46 !== null)){
+const err20 = {instancePath:instancePath+"/output/type",schemaPath:"#/$defs/ResultVariable/properties/type/type",keyword:"type",params:{type: schema45.properties.type.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+var valid20 = _errs103 === errors;
+}
+else {
+var valid20 = true;
+}
+if(valid20){
+if(data44.status !== undefined){
+let data47 = data44.status;
+const _errs105 = errors;
+if(!((((data47 === "valid") || (data47 === "missing")) || (data47 === "invalid")) || (data47 === null))){
+const err21 = {instancePath:instancePath+"/output/status",schemaPath:"#/$defs/ResultVariable/properties/status/enum",keyword:"enum",params:{allowedValues: schema45.properties.status.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+var valid20 = _errs105 === errors;
+}
+else {
+var valid20 = true;
+}
+if(valid20){
+if(data44.error !== undefined){
+let data48 = data44.error;
+const _errs106 = errors;
+if((typeof data48 !== "string") && (data48 !== null)){
+const err22 = {instancePath:instancePath+"/output/error",schemaPath:"#/$defs/ResultVariable/properties/error/type",keyword:"type",params:{type: schema45.properties.error.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+var valid20 = _errs106 === errors;
+}
+else {
+var valid20 = true;
+}
+if(valid20){
+if(data44.corrections !== undefined){
+let data49 = data44.corrections;
+const _errs108 = errors;
+if(errors === _errs108){
+if(Array.isArray(data49)){
+var valid21 = true;
+const len5 = data49.length;
+for(let i5=0; i5<len5; i5++){
+let data50 = data49[i5];
+const _errs110 = errors;
+if(errors === _errs110){
+if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
+let missing6;
+if(((data50.turn === undefined) && (missing6 = "turn")) || ((data50.problem === undefined) && (missing6 = "problem"))){
+const err23 = {instancePath:instancePath+"/output/corrections/" + i5,schemaPath:"#/$defs/ResultVariable/properties/corrections/items/required",keyword:"required",params:{missingProperty: missing6},message:"must have required property '"+missing6+"'"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+else {
+if(data50.turn !== undefined){
+let data51 = data50.turn;
+const _errs112 = errors;
+if(!(((typeof data51 == "number") && (!(data51 % 1) && !isNaN(data51))) && (isFinite(data51)))){
+const err24 = {instancePath:instancePath+"/output/corrections/" + i5+"/turn",schemaPath:"#/$defs/ResultVariable/properties/corrections/items/properties/turn/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+if(errors === _errs112){
+if((typeof data51 == "number") && (isFinite(data51))){
+if(data51 < 0 || isNaN(data51)){
+const err25 = {instancePath:instancePath+"/output/corrections/" + i5+"/turn",schemaPath:"#/$defs/ResultVariable/properties/corrections/items/properties/turn/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+}
+var valid22 = _errs112 === errors;
+}
+else {
+var valid22 = true;
+}
+if(valid22){
+if(data50.problem !== undefined){
+const _errs114 = errors;
+if(typeof data50.problem !== "string"){
+const err26 = {instancePath:instancePath+"/output/corrections/" + i5+"/problem",schemaPath:"#/$defs/ResultVariable/properties/corrections/items/properties/problem/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+var valid22 = _errs114 === errors;
+}
+else {
+var valid22 = true;
+}
+}
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/output/corrections/" + i5,schemaPath:"#/$defs/ResultVariable/properties/corrections/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+var valid21 = _errs110 === errors;
+if(!valid21){
+break;
+}
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/output/corrections",schemaPath:"#/$defs/ResultVariable/properties/corrections/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+var valid20 = _errs108 === errors;
+}
+else {
+var valid20 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/output",schemaPath:"#/$defs/ResultVariable/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+var _valid1 = _errs98 === errors;
+valid18 = valid18 || _valid1;
+if(_valid1){
+var props1 = {};
+props1.name = true;
+props1.type = true;
+props1.status = true;
+props1.error = true;
+props1.corrections = true;
+}
+const _errs116 = errors;
+if(data44 !== null){
+const err30 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+var _valid1 = _errs116 === errors;
+valid18 = valid18 || _valid1;
+if(!valid18){
+const err31 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+validate23.errors = vErrors;
+return false;
+}
+else {
+errors = _errs97;
+if(vErrors !== null){
+if(_errs97){
+vErrors.length = _errs97;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs96 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.mcp !== undefined){
+let data53 = data.mcp;
+const _errs118 = errors;
+if(errors === _errs118){
+if(Array.isArray(data53)){
+var valid23 = true;
+const len6 = data53.length;
+for(let i6=0; i6<len6; i6++){
+const _errs120 = errors;
+if(typeof data53[i6] !== "string"){
+validate23.errors = [{instancePath:instancePath+"/mcp/" + i6,schemaPath:"#/properties/mcp/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid23 = _errs120 === errors;
+if(!valid23){
+break;
+}
+}
+}
+else {
+validate23.errors = [{instancePath:instancePath+"/mcp",schemaPath:"#/properties/mcp/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs118 === errors;
+}
+else {
+var valid0 = true;
+}
+}
 }
 }
 }
@@ -1103,7 +1448,7 @@ return false;
 validate23.errors = vErrors;
 return errors === 0;
 }
-validate23.evaluated = {"props":{"run_id":true,"task":true,"model":true,"status":true,"end_reason":true,"steps":true,"max_steps":true,"usage":true,"cost_usd":true,"started_at":true,"elapsed_s":true,"cell_id":true,"insert_mode":true,"current_code":true,"execution_count":true,"followups":true,"replayed_from":true,"compact_outputs":true,"approve":true,"isolation":true,"files":true},"dynamicProps":false,"dynamicItems":false};
+validate23.evaluated = {"props":{"run_id":true,"task":true,"model":true,"status":true,"end_reason":true,"steps":true,"max_steps":true,"usage":true,"cost_usd":true,"started_at":true,"elapsed_s":true,"cell_id":true,"insert_mode":true,"current_code":true,"execution_count":true,"followups":true,"replayed_from":true,"compact_outputs":true,"approve":true,"isolation":true,"files":true,"output":true,"mcp":true},"dynamicProps":false,"dynamicItems":false};
 
 
 function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -1205,7 +1550,7 @@ return errors === 0;
 validate55.evaluated = {"props":{"protocol":true,"version":true,"type":true,"runs":true},"dynamicProps":false,"dynamicItems":false};
 
 const validateRunMessage = validate57;
-const schema45 = {"description":"kernel -> frontend: one run changed (started, a step finished, usage grew, it ended).","type":"object","required":["protocol","version","type","run"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"run"},"run":{"$ref":"#/$defs/RunSummary"}}};
+const schema46 = {"description":"kernel -> frontend: one run changed (started, a step finished, usage grew, it ended).","type":"object","required":["protocol","version","type","run"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"run"},"run":{"$ref":"#/$defs/RunSummary"}}};
 
 function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1288,7 +1633,7 @@ return errors === 0;
 validate57.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run":true},"dynamicProps":false,"dynamicItems":false};
 
 const validateTextMessage = validate59;
-const schema48 = {"description":"kernel -> frontend: the model's reasoning streamed so far in the current turn (whole text, not a delta).","type":"object","required":["protocol","version","type","run_id","text"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"text"},"run_id":{"type":"string"},"text":{"type":"string"}}};
+const schema49 = {"description":"kernel -> frontend: the model's reasoning streamed so far in the current turn (whole text, not a delta).","type":"object","required":["protocol","version","type","run_id","text"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"text"},"run_id":{"type":"string"},"text":{"type":"string"}}};
 
 function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1384,14 +1729,14 @@ return errors === 0;
 validate59.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"text":true},"dynamicProps":false,"dynamicItems":false};
 
 const validateCellMessage = validate60;
-const schema51 = {"description":"kernel -> frontend: one finished cell of the trajectory, to insert below the run's %%codeact cell at position `index` of the run's cells.","type":"object","required":["protocol","version","type","run_id","key","index","cell_id","insert_mode","cell"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"cell"},"run_id":{"type":"string"},"key":{"type":"string","description":"Unique per inserted cell: the same as cell.metadata.codeact.key. A frontend never inserts a key twice."},"index":{"type":"integer","minimum":0,"description":"Position among the run's cells, the same as cell.metadata.codeact.index."},"cell_id":{"type":["string","null"]},"insert_mode":{"$ref":"#/$defs/InsertMode"},"cell":{"$ref":"#/$defs/TrajectoryCell"}}};
-const schema55 = {"title":"TrajectoryCell","description":"An nbformat v4 cell (https://nbformat.readthedocs.io/en/latest/format_description.html) as the kernel sends it, without `id`.","type":"object","required":["cell_type","source","metadata"],"properties":{"cell_type":{"enum":["code","markdown"]},"source":{"type":"string"},"metadata":{"type":"object","required":["codeact"],"properties":{"codeact":{"$ref":"#/$defs/CellMetadata"}}},"outputs":{"type":"array","items":{"$ref":"#/$defs/Output"}},"execution_count":{"type":["integer","null"]}}};
-const schema56 = {"title":"CellMetadata","description":"`metadata.codeact` of a trajectory cell (written by codeact_magic.protocol.cell_metadata), in the cells sent live and in an exported notebook. `source_hash` is added by the extension when it inserts the cell, so that a later `replace` can tell whether the user edited it.","type":"object","required":["run_id","role"],"properties":{"run_id":{"type":"string","minLength":1},"role":{"$ref":"#/$defs/CellRole"},"key":{"type":"string","description":"Unique per cell of a run: `<run_id>:<index>`. An identity only: read `index` for the position."},"index":{"type":"integer","minimum":0,"description":"Position among the run's cells (the task cell of an export has none)."},"step":{"type":"integer","minimum":1,"description":"role `step`: the step's number in the run, from 1."},"turn":{"type":"integer","minimum":0,"description":"The model turn the cell comes from, from 0."},"source_cell_id":{"type":["string","null"],"description":"id of the %%codeact cell that started the run, or null."},"tool_use_id":{"type":"string","description":"role `step`: the id of the tool_use block it ran."},"status":{"description":"role `step`: how the step ended; role `note`: how the run ended.","anyOf":[{"$ref":"#/$defs/StepStatus"},{"$ref":"#/$defs/RunStatus"}]},"duration_s":{"type":"number","minimum":0,"description":"role `step`: seconds the code ran."},"turn_usage":{"description":"role `step`: the usage of the model turn that asked for it.","allOf":[{"$ref":"#/$defs/Usage"}]},"source_hash":{"type":"string","description":"Added by the extension: a hash of the source as inserted."},"approval":{"description":"role `step`: how it was approved under --approve.","allOf":[{"$ref":"#/$defs/Approval"}]},"files":{"description":"role `step`: the files it created, modified or deleted.","allOf":[{"$ref":"#/$defs/FilesTouched"}]},"environment":{"description":"role `step`: set when the sandbox kernel was recreated before it.","allOf":[{"$ref":"#/$defs/Environment"}]}}};
-const schema57 = {"title":"CellRole","description":"What a trajectory cell holds: the task (exports only), the user's own earlier cell the run read from (setup, exports only: no outputs, its In[n] as `execution_count` and the names it gives as `names` in the metadata), the model's reasoning, a code step, the final answer, or a note on how the run ended.","enum":["task","setup","reasoning","step","answer","note"]};
-const schema58 = {"title":"StepStatus","description":"How one code step ended (records.StepStatus). `declined`: not run, the user answered n to --approve.","enum":["ok","error","timeout","interrupted","crashed","declined"]};
-const schema63 = {"title":"Environment","description":"Set on a step before which the sandbox kernel was recreated (codeact_magic.sandbox): why, how many earlier steps were re-run to restore its state, and which of them failed.","type":"object","required":["recreated","reason"],"properties":{"recreated":{"type":"boolean"},"reason":{"type":"string"},"replayed":{"type":"integer","minimum":0},"failed_replays":{"type":"array","items":{"type":"integer"}},"unloaded":{"type":"array","items":{"type":"string"}}}};
-const schema61 = {"title":"Approval","description":"How a step was approved under --approve (codeact_magic.approval): the mode, whether the user was asked, the answer (y, n, a, q; `a` also for the steps after it, which were not asked), the reason typed after n, and what the risky check flagged.","type":"object","required":["mode","asked"],"properties":{"mode":{"enum":["always","risky","never"]},"asked":{"type":"boolean"},"answer":{"enum":["y","n","a","q",null]},"reason":{"type":"string"},"flagged":{"type":"array","items":{"$ref":"#/$defs/Risk"}}}};
-const schema62 = {"title":"Risk","description":"What the --approve risky check (codeact_magic.risks) flagged in a step: its kind and a short phrase naming it.","type":"object","required":["kind","detail"],"properties":{"kind":{"enum":["shell","install","file_write","file_delete","network","rebind","delete_name","unreadable"]},"detail":{"type":"string"}}};
+const schema52 = {"description":"kernel -> frontend: one finished cell of the trajectory, to insert below the run's %%codeact cell at position `index` of the run's cells.","type":"object","required":["protocol","version","type","run_id","key","index","cell_id","insert_mode","cell"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"cell"},"run_id":{"type":"string"},"key":{"type":"string","description":"Unique per inserted cell: the same as cell.metadata.codeact.key. A frontend never inserts a key twice."},"index":{"type":"integer","minimum":0,"description":"Position among the run's cells, the same as cell.metadata.codeact.index."},"cell_id":{"type":["string","null"]},"insert_mode":{"$ref":"#/$defs/InsertMode"},"cell":{"$ref":"#/$defs/TrajectoryCell"}}};
+const schema56 = {"title":"TrajectoryCell","description":"An nbformat v4 cell (https://nbformat.readthedocs.io/en/latest/format_description.html) as the kernel sends it, without `id`.","type":"object","required":["cell_type","source","metadata"],"properties":{"cell_type":{"enum":["code","markdown"]},"source":{"type":"string"},"metadata":{"type":"object","required":["codeact"],"properties":{"codeact":{"$ref":"#/$defs/CellMetadata"}}},"outputs":{"type":"array","items":{"$ref":"#/$defs/Output"}},"execution_count":{"type":["integer","null"]}}};
+const schema57 = {"title":"CellMetadata","description":"`metadata.codeact` of a trajectory cell (written by codeact_magic.protocol.cell_metadata), in the cells sent live and in an exported notebook. `source_hash` is added by the extension when it inserts the cell, so that a later `replace` can tell whether the user edited it.","type":"object","required":["run_id","role"],"properties":{"run_id":{"type":"string","minLength":1},"role":{"$ref":"#/$defs/CellRole"},"key":{"type":"string","description":"Unique per cell of a run: `<run_id>:<index>`. An identity only: read `index` for the position."},"index":{"type":"integer","minimum":0,"description":"Position among the run's cells (the task cell of an export has none)."},"step":{"type":"integer","minimum":1,"description":"role `step`: the step's number in the run, from 1."},"turn":{"type":"integer","minimum":0,"description":"The model turn the cell comes from, from 0."},"source_cell_id":{"type":["string","null"],"description":"id of the %%codeact cell that started the run, or null."},"tool_use_id":{"type":"string","description":"roles `step` and `question`: the id of its tool_use block."},"status":{"description":"role `step`: how the step ended; role `note`: how the run ended.","anyOf":[{"$ref":"#/$defs/StepStatus"},{"$ref":"#/$defs/RunStatus"}]},"duration_s":{"type":"number","minimum":0,"description":"role `step`: seconds the code ran."},"turn_usage":{"description":"role `step`: the usage of the model turn that asked for it.","allOf":[{"$ref":"#/$defs/Usage"}]},"source_hash":{"type":"string","description":"Added by the extension: a hash of the source as inserted."},"approval":{"description":"role `step`: how it was approved under --approve.","allOf":[{"$ref":"#/$defs/Approval"}]},"files":{"description":"role `step`: the files it created, modified or deleted.","allOf":[{"$ref":"#/$defs/FilesTouched"}]},"environment":{"description":"role `step`: set when the sandbox kernel was recreated before it.","allOf":[{"$ref":"#/$defs/Environment"}]},"answered":{"type":"boolean","description":"role `question`: whether the user replied (false: nobody could be asked, or no more questions were allowed)."}}};
+const schema58 = {"title":"CellRole","description":"What a trajectory cell holds: the task (exports only), the user's own earlier cell the run read from (setup, exports only: no outputs, its In[n] as `execution_count` and the names it gives as `names` in the metadata), the model's reasoning, a code step, a question the model asked the user (ask_user) and its reply, the final answer, or a note on how the run ended.","enum":["task","setup","reasoning","step","question","answer","note"]};
+const schema59 = {"title":"StepStatus","description":"How one code step ended (records.StepStatus). `declined`: not run, the user answered n to --approve.","enum":["ok","error","timeout","interrupted","crashed","declined"]};
+const schema64 = {"title":"Environment","description":"Set on a step before which the sandbox kernel was recreated (codeact_magic.sandbox): why, how many earlier steps were re-run to restore its state, and which of them failed.","type":"object","required":["recreated","reason"],"properties":{"recreated":{"type":"boolean"},"reason":{"type":"string"},"replayed":{"type":"integer","minimum":0},"failed_replays":{"type":"array","items":{"type":"integer"}},"unloaded":{"type":"array","items":{"type":"string"}}}};
+const schema62 = {"title":"Approval","description":"How a step was approved under --approve (codeact_magic.approval): the mode, whether the user was asked, the answer (y, n, a, q; `a` also for the steps after it, which were not asked), the reason typed after n, and what the risky check flagged.","type":"object","required":["mode","asked"],"properties":{"mode":{"enum":["always","risky","never"]},"asked":{"type":"boolean"},"answer":{"enum":["y","n","a","q",null]},"reason":{"type":"string"},"flagged":{"type":"array","items":{"$ref":"#/$defs/Risk"}}}};
+const schema63 = {"title":"Risk","description":"What the --approve risky check (codeact_magic.risks) flagged in a step: its kind and a short phrase naming it.","type":"object","required":["kind","detail"],"properties":{"kind":{"enum":["shell","install","file_write","file_delete","network","rebind","delete_name","unreadable"]},"detail":{"type":"string"}}};
 
 function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1415,7 +1760,7 @@ if(data.mode !== undefined){
 let data0 = data.mode;
 const _errs1 = errors;
 if(!(((data0 === "always") || (data0 === "risky")) || (data0 === "never"))){
-validate36.errors = [{instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema61.properties.mode.enum},message:"must be equal to one of the allowed values"}];
+validate36.errors = [{instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema62.properties.mode.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -1440,7 +1785,7 @@ if(data.answer !== undefined){
 let data2 = data.answer;
 const _errs4 = errors;
 if(!(((((data2 === "y") || (data2 === "n")) || (data2 === "a")) || (data2 === "q")) || (data2 === null))){
-validate36.errors = [{instancePath:instancePath+"/answer",schemaPath:"#/properties/answer/enum",keyword:"enum",params:{allowedValues: schema61.properties.answer.enum},message:"must be equal to one of the allowed values"}];
+validate36.errors = [{instancePath:instancePath+"/answer",schemaPath:"#/properties/answer/enum",keyword:"enum",params:{allowedValues: schema62.properties.answer.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -1484,7 +1829,7 @@ if(data5.kind !== undefined){
 let data6 = data5.kind;
 const _errs12 = errors;
 if(!((((((((data6 === "shell") || (data6 === "install")) || (data6 === "file_write")) || (data6 === "file_delete")) || (data6 === "network")) || (data6 === "rebind")) || (data6 === "delete_name")) || (data6 === "unreadable"))){
-validate36.errors = [{instancePath:instancePath+"/flagged/" + i0+"/kind",schemaPath:"#/$defs/Risk/properties/kind/enum",keyword:"enum",params:{allowedValues: schema62.properties.kind.enum},message:"must be equal to one of the allowed values"}];
+validate36.errors = [{instancePath:instancePath+"/flagged/" + i0+"/kind",schemaPath:"#/$defs/Risk/properties/kind/enum",keyword:"enum",params:{allowedValues: schema63.properties.kind.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid3 = _errs12 === errors;
@@ -1587,8 +1932,8 @@ if(valid0){
 if(data.role !== undefined){
 let data1 = data.role;
 const _errs3 = errors;
-if(!((((((data1 === "task") || (data1 === "setup")) || (data1 === "reasoning")) || (data1 === "step")) || (data1 === "answer")) || (data1 === "note"))){
-validate35.errors = [{instancePath:instancePath+"/role",schemaPath:"#/$defs/CellRole/enum",keyword:"enum",params:{allowedValues: schema57.enum},message:"must be equal to one of the allowed values"}];
+if(!(((((((data1 === "task") || (data1 === "setup")) || (data1 === "reasoning")) || (data1 === "step")) || (data1 === "question")) || (data1 === "answer")) || (data1 === "note"))){
+validate35.errors = [{instancePath:instancePath+"/role",schemaPath:"#/$defs/CellRole/enum",keyword:"enum",params:{allowedValues: schema58.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -1676,7 +2021,7 @@ if(data.source_cell_id !== undefined){
 let data6 = data.source_cell_id;
 const _errs13 = errors;
 if((typeof data6 !== "string") && (data6 !== null)){
-validate35.errors = [{instancePath:instancePath+"/source_cell_id",schemaPath:"#/properties/source_cell_id/type",keyword:"type",params:{type: schema56.properties.source_cell_id.type},message:"must be string,null"}];
+validate35.errors = [{instancePath:instancePath+"/source_cell_id",schemaPath:"#/properties/source_cell_id/type",keyword:"type",params:{type: schema57.properties.source_cell_id.type},message:"must be string,null"}];
 return false;
 }
 var valid0 = _errs13 === errors;
@@ -1704,7 +2049,7 @@ const _errs18 = errors;
 let valid2 = false;
 const _errs19 = errors;
 if(!((((((data8 === "ok") || (data8 === "error")) || (data8 === "timeout")) || (data8 === "interrupted")) || (data8 === "crashed")) || (data8 === "declined"))){
-const err0 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/StepStatus/enum",keyword:"enum",params:{allowedValues: schema58.enum},message:"must be equal to one of the allowed values"};
+const err0 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/StepStatus/enum",keyword:"enum",params:{allowedValues: schema59.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1873,6 +2218,28 @@ var valid7 = _errs35 === errors;
 else {
 var valid7 = true;
 }
+if(valid7){
+if(data10.image_tokens !== undefined){
+let data15 = data10.image_tokens;
+const _errs37 = errors;
+if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+validate35.errors = [{instancePath:instancePath+"/turn_usage/image_tokens",schemaPath:"#/$defs/Usage/properties/image_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs37){
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 < 0 || isNaN(data15)){
+validate35.errors = [{instancePath:instancePath+"/turn_usage/image_tokens",schemaPath:"#/$defs/Usage/properties/image_tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid7 = _errs37 === errors;
+}
+else {
+var valid7 = true;
+}
+}
 }
 }
 }
@@ -1890,22 +2257,10 @@ var valid0 = true;
 }
 if(valid0){
 if(data.source_hash !== undefined){
-const _errs37 = errors;
+const _errs39 = errors;
 if(typeof data.source_hash !== "string"){
 validate35.errors = [{instancePath:instancePath+"/source_hash",schemaPath:"#/properties/source_hash/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
-}
-var valid0 = _errs37 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.approval !== undefined){
-const _errs39 = errors;
-if(!(validate36(data.approval, {instancePath:instancePath+"/approval",parentData:data,parentDataProperty:"approval",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
-errors = vErrors.length;
 }
 var valid0 = _errs39 === errors;
 }
@@ -1913,10 +2268,10 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.files !== undefined){
+if(data.approval !== undefined){
 const _errs41 = errors;
-if(!(validate24(data.files, {instancePath:instancePath+"/files",parentData:data,parentDataProperty:"files",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+if(!(validate36(data.approval, {instancePath:instancePath+"/approval",parentData:data,parentDataProperty:"approval",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs41 === errors;
@@ -1925,34 +2280,34 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.environment !== undefined){
-let data18 = data.environment;
+if(data.files !== undefined){
 const _errs43 = errors;
+if(!(validate24(data.files, {instancePath:instancePath+"/files",parentData:data,parentDataProperty:"files",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs43 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environment !== undefined){
+let data19 = data.environment;
 const _errs45 = errors;
-if(errors === _errs45){
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+const _errs47 = errors;
+if(errors === _errs47){
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
 let missing2;
-if(((data18.recreated === undefined) && (missing2 = "recreated")) || ((data18.reason === undefined) && (missing2 = "reason"))){
+if(((data19.recreated === undefined) && (missing2 = "recreated")) || ((data19.reason === undefined) && (missing2 = "reason"))){
 validate35.errors = [{instancePath:instancePath+"/environment",schemaPath:"#/$defs/Environment/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
 return false;
 }
 else {
-if(data18.recreated !== undefined){
-const _errs47 = errors;
-if(typeof data18.recreated !== "boolean"){
-validate35.errors = [{instancePath:instancePath+"/environment/recreated",schemaPath:"#/$defs/Environment/properties/recreated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid12 = _errs47 === errors;
-}
-else {
-var valid12 = true;
-}
-if(valid12){
-if(data18.reason !== undefined){
+if(data19.recreated !== undefined){
 const _errs49 = errors;
-if(typeof data18.reason !== "string"){
-validate35.errors = [{instancePath:instancePath+"/environment/reason",schemaPath:"#/$defs/Environment/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(typeof data19.recreated !== "boolean"){
+validate35.errors = [{instancePath:instancePath+"/environment/recreated",schemaPath:"#/$defs/Environment/properties/recreated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid12 = _errs49 === errors;
@@ -1961,20 +2316,11 @@ else {
 var valid12 = true;
 }
 if(valid12){
-if(data18.replayed !== undefined){
-let data21 = data18.replayed;
+if(data19.reason !== undefined){
 const _errs51 = errors;
-if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){
-validate35.errors = [{instancePath:instancePath+"/environment/replayed",schemaPath:"#/$defs/Environment/properties/replayed/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+if(typeof data19.reason !== "string"){
+validate35.errors = [{instancePath:instancePath+"/environment/reason",schemaPath:"#/$defs/Environment/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
-}
-if(errors === _errs51){
-if((typeof data21 == "number") && (isFinite(data21))){
-if(data21 < 0 || isNaN(data21)){
-validate35.errors = [{instancePath:instancePath+"/environment/replayed",schemaPath:"#/$defs/Environment/properties/replayed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
 }
 var valid12 = _errs51 === errors;
 }
@@ -1982,21 +2328,42 @@ else {
 var valid12 = true;
 }
 if(valid12){
-if(data18.failed_replays !== undefined){
-let data22 = data18.failed_replays;
+if(data19.replayed !== undefined){
+let data22 = data19.replayed;
 const _errs53 = errors;
+if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
+validate35.errors = [{instancePath:instancePath+"/environment/replayed",schemaPath:"#/$defs/Environment/properties/replayed/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
 if(errors === _errs53){
-if(Array.isArray(data22)){
-var valid13 = true;
-const len0 = data22.length;
-for(let i0=0; i0<len0; i0++){
-let data23 = data22[i0];
+if((typeof data22 == "number") && (isFinite(data22))){
+if(data22 < 0 || isNaN(data22)){
+validate35.errors = [{instancePath:instancePath+"/environment/replayed",schemaPath:"#/$defs/Environment/properties/replayed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid12 = _errs53 === errors;
+}
+else {
+var valid12 = true;
+}
+if(valid12){
+if(data19.failed_replays !== undefined){
+let data23 = data19.failed_replays;
 const _errs55 = errors;
-if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
+if(errors === _errs55){
+if(Array.isArray(data23)){
+var valid13 = true;
+const len0 = data23.length;
+for(let i0=0; i0<len0; i0++){
+let data24 = data23[i0];
+const _errs57 = errors;
+if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
 validate35.errors = [{instancePath:instancePath+"/environment/failed_replays/" + i0,schemaPath:"#/$defs/Environment/properties/failed_replays/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-var valid13 = _errs55 === errors;
+var valid13 = _errs57 === errors;
 if(!valid13){
 break;
 }
@@ -2007,26 +2374,26 @@ validate35.errors = [{instancePath:instancePath+"/environment/failed_replays",sc
 return false;
 }
 }
-var valid12 = _errs53 === errors;
+var valid12 = _errs55 === errors;
 }
 else {
 var valid12 = true;
 }
 if(valid12){
-if(data18.unloaded !== undefined){
-let data24 = data18.unloaded;
-const _errs57 = errors;
-if(errors === _errs57){
-if(Array.isArray(data24)){
-var valid14 = true;
-const len1 = data24.length;
-for(let i1=0; i1<len1; i1++){
+if(data19.unloaded !== undefined){
+let data25 = data19.unloaded;
 const _errs59 = errors;
-if(typeof data24[i1] !== "string"){
+if(errors === _errs59){
+if(Array.isArray(data25)){
+var valid14 = true;
+const len1 = data25.length;
+for(let i1=0; i1<len1; i1++){
+const _errs61 = errors;
+if(typeof data25[i1] !== "string"){
 validate35.errors = [{instancePath:instancePath+"/environment/unloaded/" + i1,schemaPath:"#/$defs/Environment/properties/unloaded/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid14 = _errs59 === errors;
+var valid14 = _errs61 === errors;
 if(!valid14){
 break;
 }
@@ -2037,7 +2404,7 @@ validate35.errors = [{instancePath:instancePath+"/environment/unloaded",schemaPa
 return false;
 }
 }
-var valid12 = _errs57 === errors;
+var valid12 = _errs59 === errors;
 }
 else {
 var valid12 = true;
@@ -2053,10 +2420,23 @@ validate35.errors = [{instancePath:instancePath+"/environment",schemaPath:"#/$de
 return false;
 }
 }
-var valid0 = _errs43 === errors;
+var valid0 = _errs45 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data.answered !== undefined){
+const _errs63 = errors;
+if(typeof data.answered !== "boolean"){
+validate35.errors = [{instancePath:instancePath+"/answered",schemaPath:"#/properties/answered/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid0 = _errs63 === errors;
+}
+else {
+var valid0 = true;
+}
 }
 }
 }
@@ -2082,7 +2462,7 @@ return false;
 validate35.errors = vErrors;
 return errors === 0;
 }
-validate35.evaluated = {"props":{"run_id":true,"role":true,"key":true,"index":true,"step":true,"turn":true,"source_cell_id":true,"tool_use_id":true,"status":true,"duration_s":true,"turn_usage":true,"source_hash":true,"approval":true,"files":true,"environment":true},"dynamicProps":false,"dynamicItems":false};
+validate35.evaluated = {"props":{"run_id":true,"role":true,"key":true,"index":true,"step":true,"turn":true,"source_cell_id":true,"tool_use_id":true,"status":true,"duration_s":true,"turn_usage":true,"source_hash":true,"approval":true,"files":true,"environment":true,"answered":true},"dynamicProps":false,"dynamicItems":false};
 
 
 function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -2107,7 +2487,7 @@ if(data.cell_type !== undefined){
 let data0 = data.cell_type;
 const _errs1 = errors;
 if(!((data0 === "code") || (data0 === "markdown"))){
-validate34.errors = [{instancePath:instancePath+"/cell_type",schemaPath:"#/properties/cell_type/enum",keyword:"enum",params:{allowedValues: schema55.properties.cell_type.enum},message:"must be equal to one of the allowed values"}];
+validate34.errors = [{instancePath:instancePath+"/cell_type",schemaPath:"#/properties/cell_type/enum",keyword:"enum",params:{allowedValues: schema56.properties.cell_type.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -2203,7 +2583,7 @@ if(data.execution_count !== undefined){
 let data6 = data.execution_count;
 const _errs12 = errors;
 if((!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))) && (data6 !== null)){
-validate34.errors = [{instancePath:instancePath+"/execution_count",schemaPath:"#/properties/execution_count/type",keyword:"type",params:{type: schema55.properties.execution_count.type},message:"must be integer,null"}];
+validate34.errors = [{instancePath:instancePath+"/execution_count",schemaPath:"#/properties/execution_count/type",keyword:"type",params:{type: schema56.properties.execution_count.type},message:"must be integer,null"}];
 return false;
 }
 var valid0 = _errs12 === errors;
@@ -2331,7 +2711,7 @@ if(data.cell_id !== undefined){
 let data6 = data.cell_id;
 const _errs12 = errors;
 if((typeof data6 !== "string") && (data6 !== null)){
-validate60.errors = [{instancePath:instancePath+"/cell_id",schemaPath:"#/properties/cell_id/type",keyword:"type",params:{type: schema51.properties.cell_id.type},message:"must be string,null"}];
+validate60.errors = [{instancePath:instancePath+"/cell_id",schemaPath:"#/properties/cell_id/type",keyword:"type",params:{type: schema52.properties.cell_id.type},message:"must be string,null"}];
 return false;
 }
 var valid0 = _errs12 === errors;
@@ -2385,7 +2765,7 @@ return errors === 0;
 validate60.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"key":true,"index":true,"cell_id":true,"insert_mode":true,"cell":true},"dynamicProps":false,"dynamicItems":false};
 
 const validateOutputsMessage = validate62;
-const schema65 = {"title":"OutputsMessage","description":"kernel -> frontend: the outputs of the run's cell at `index` changed after it was sent (a later step's update_display_data replaced an output with its display_id, as a notebook does): replace that inserted cell's outputs with these.","type":"object","required":["protocol","version","type","run_id","key","index","outputs"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"outputs"},"run_id":{"type":"string"},"key":{"type":"string","description":"cell.metadata.codeact.key of the cell."},"index":{"type":"integer","minimum":0},"outputs":{"type":"array","items":{"$ref":"#/$defs/Output"}}}};
+const schema66 = {"title":"OutputsMessage","description":"kernel -> frontend: the outputs of the run's cell at `index` changed after it was sent (a later step's update_display_data replaced an output with its display_id, as a notebook does): replace that inserted cell's outputs with these.","type":"object","required":["protocol","version","type","run_id","key","index","outputs"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"outputs"},"run_id":{"type":"string"},"key":{"type":"string","description":"cell.metadata.codeact.key of the cell."},"index":{"type":"integer","minimum":0},"outputs":{"type":"array","items":{"$ref":"#/$defs/Output"}}}};
 
 function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2545,7 +2925,7 @@ return errors === 0;
 validate62.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"key":true,"index":true,"outputs":true},"dynamicProps":false,"dynamicItems":false};
 
 const validateExportMessage = validate63;
-const schema69 = {"description":"kernel -> frontend: reply to `export_request`: the run as an nbformat v4 notebook.","type":"object","required":["protocol","version","type","run_id","filename","notebook"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"export"},"run_id":{"type":"string"},"filename":{"type":"string"},"notebook":{"type":"object","required":["cells","metadata","nbformat","nbformat_minor"],"description":"The run as an nbformat v4 notebook; only its top-level keys are checked here.","properties":{"cells":{},"metadata":{},"nbformat":{},"nbformat_minor":{}}}}};
+const schema70 = {"description":"kernel -> frontend: reply to `export_request`: the run as an nbformat v4 notebook.","type":"object","required":["protocol","version","type","run_id","filename","notebook"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"export"},"run_id":{"type":"string"},"filename":{"type":"string"},"notebook":{"type":"object","required":["cells","metadata","nbformat","nbformat_minor"],"description":"The run as an nbformat v4 notebook; only its top-level keys are checked here.","properties":{"cells":{},"metadata":{},"nbformat":{},"nbformat_minor":{}}}}};
 
 function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2664,7 +3044,7 @@ return errors === 0;
 validate63.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"filename":true,"notebook":true},"dynamicProps":false,"dynamicItems":false};
 
 const validateErrorMessage = validate64;
-const schema72 = {"description":"kernel -> frontend: a request could not be served.","type":"object","required":["protocol","version","type","message"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"error"},"message":{"type":"string"}}};
+const schema73 = {"description":"kernel -> frontend: a request could not be served.","type":"object","required":["protocol","version","type","message"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"error"},"message":{"type":"string"}}};
 
 function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2747,7 +3127,7 @@ return errors === 0;
 validate64.evaluated = {"props":{"protocol":true,"version":true,"type":true,"message":true},"dynamicProps":false,"dynamicItems":false};
 
 const validateSyncRequest = validate65;
-const schema76 = {"description":"frontend -> kernel: send `runs`. Answered when the kernel is next idle.","type":"object","required":["protocol","version","type"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"sync"},"widgets":{"type":"boolean","description":"false: this frontend renders no ipywidgets (the `codeact run` command), so the kernel shows its status as static output. Absent means true."}}};
+const schema77 = {"description":"frontend -> kernel: send `runs`. Answered when the kernel is next idle.","type":"object","required":["protocol","version","type"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"sync"},"widgets":{"type":"boolean","description":"false: this frontend renders no ipywidgets (the `codeact run` command), so the kernel shows its status as static output. Absent means true."}}};
 
 function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2830,7 +3210,7 @@ return errors === 0;
 validate65.evaluated = {"props":{"protocol":true,"version":true,"type":true,"widgets":true},"dynamicProps":false,"dynamicItems":false};
 
 const validateExportRequest = validate66;
-const schema79 = {"description":"frontend -> kernel: send run `run_id` as an `export` message.","type":"object","required":["protocol","version","type","run_id"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"export_request"},"run_id":{"type":"string"}}};
+const schema80 = {"description":"frontend -> kernel: send run `run_id` as an `export` message.","type":"object","required":["protocol","version","type","run_id"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"export_request"},"run_id":{"type":"string"}}};
 
 function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2913,7 +3293,7 @@ return errors === 0;
 validate66.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true},"dynamicProps":false,"dynamicItems":false};
 
 const validateStepsLink = validate67;
-const schema111 = {"description":"The data of the application/vnd.codeact.steps+json output that closes a %%codeact cell's compact output: one line pointing at the run's cells below (the extension renders it with a 'Go to' button; other frontends show its text/plain).","type":"object","required":["run_id","steps","cells","text"],"properties":{"run_id":{"type":"string","minLength":1},"steps":{"type":"integer","minimum":0,"description":"Code steps the run ran."},"cells":{"type":"integer","minimum":0,"description":"Cells the run inserted (Markdown ones included)."},"text":{"type":"string","description":"The line itself, for example '5 steps below ↓'."}},"additionalProperties":false};
+const schema112 = {"description":"The data of the application/vnd.codeact.steps+json output that closes a %%codeact cell's compact output: one line pointing at the run's cells below (the extension renders it with a 'Go to' button; other frontends show its text/plain).","type":"object","required":["run_id","steps","cells","text"],"properties":{"run_id":{"type":"string","minLength":1},"steps":{"type":"integer","minimum":0,"description":"Code steps the run ran."},"cells":{"type":"integer","minimum":0,"description":"Cells the run inserted (Markdown ones included)."},"text":{"type":"string","description":"The line itself, for example '5 steps below ↓'."}},"additionalProperties":false};
 
 function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
