@@ -16,7 +16,11 @@ __all__ = [
     "BrokenStreamError",
     "CodeActError",
     "ExportError",
+    "MCPConfigError",
+    "MCPError",
+    "MCPToolError",
     "MissingAPIKeyError",
+    "MissingExtraError",
     "ModelError",
     "ReplayDivergedError",
     "ReplayError",
@@ -173,3 +177,65 @@ class ExportError(CodeActError):
     """``%codeact export PATH`` cannot write there: the file exists (and ``--force`` was not given), the parent
     directory is missing, ``PATH`` is a directory, or the file system refused the write. Nothing is created: no
     directory, no partial file."""
+
+
+class MCPError(CodeActError):
+    """Something about the MCP servers of a run (``--mcp``): their configuration, or a call to one of their tools."""
+
+
+class MCPConfigError(MCPError):
+    """The MCP configuration is unusable: an entry of ``mcp_servers`` or of ``.mcp.json`` without ``command`` or
+    ``url`` or with a wrongly typed field, a ``.mcp.json`` that is not JSON or not ``{"mcpServers": {...}}``, a
+    ``${VAR}`` that is not set, a ``--mcp NAME`` that names no configured server, or the ``mcp`` package missing.
+    The line names the server or the file and what is wrong, never a value of ``env`` or ``headers``."""
+
+
+class MCPToolError(MCPError):
+    """An MCP tool called from a step failed: the server answered with ``isError`` (its message is kept), the call
+    timed out, the server's connection was lost, or the run that connected it has ended.
+
+    Raised inside the *generated* code, so it is a step's failure (data fed back to the model), not the run's.
+
+    Parameters
+    ----------
+    server : str
+        The server's name in the configuration.
+    tool : str
+        The tool's name as the server spells it.
+    message : str
+        What went wrong: the server's own text for an ``isError`` result.
+    """
+
+    def __init__(self, server: str, tool: str, message: str) -> None:
+        super().__init__(f"MCP tool {tool!r} of server {server!r} failed: {message}")
+        self.server = server
+        self.tool = tool
+        self.message = message
+
+    def __reduce__(self):
+        return type(self), (self.server, self.tool, self.message)
+
+
+class MissingExtraError(CodeActError):
+    """The SDK's client for a platform needs packages that are not installed (the SDK's pip extra of that name).
+
+    Parameters
+    ----------
+    provider : str
+        The ``provider`` trait: ``bedrock`` (``boto3`` and ``botocore``) or ``vertex`` (``google-auth`` and
+        ``requests``).
+    extra : str
+        The ``anthropic`` package's extra that installs them.
+    library : str
+        The first missing package.
+    """
+
+    def __init__(self, provider: str, extra: str, library: str) -> None:
+        super().__init__(f"provider {provider!r} needs the SDK's {extra} extra ({library} is missing): "
+                         f'pip install "anthropic[{extra}]"')
+        self.provider = provider
+        self.extra = extra
+        self.library = library
+
+    def __reduce__(self):
+        return type(self), (self.provider, self.extra, self.library)

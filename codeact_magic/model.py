@@ -1,7 +1,14 @@
-"""Claude through the official ``anthropic`` SDK: the code tool, prompt caching, streaming, usage and errors.
+"""Claude through the official ``anthropic`` SDK: the tools, prompt caching, streaming, usage and errors.
 
 Everything that talks to the Messages API lives here. The agent loop sees :class:`ClaudeModel` (or
 :class:`ReplayModel`) through one method, ``turn(system, messages, on_text) -> Turn``.
+
+Three providers (the ``provider`` trait): ``anthropic`` is ``anthropic.Anthropic`` at ``base_url``, Anthropic's API or
+any server that speaks the Messages API (Ollama, llama.cpp's server, vLLM, LiteLLM's proxy; the SDK appends
+``/v1/messages`` to the base URL); ``bedrock`` and ``vertex`` are the SDK's own ``AnthropicBedrock`` and
+``AnthropicVertex``, with credentials from those platforms' standard environment. A server that rejects prompt caching
+(``cache_control``) with a 400 gets the same turn once more without it, and never again this session (see
+:meth:`ClaudeModel.turn`).
 """
 
 from __future__ import annotations
@@ -10,18 +17,22 @@ import copy
 import os
 import time
 from collections.abc import Callable, Sequence
+from importlib import import_module
 from typing import Any
+from urllib.parse import urlsplit
 
 import anthropic
 import httpx2
+from traitlets.log import get_logger
 
-from .agent import CODE_TOOL
+from .agent import ASK_TOOL, CODE_TOOL
 from .config import default
-from .exceptions import CONNECT_TIMEOUT_S, SLOW_LINK, BrokenStreamError, MissingAPIKeyError, ModelError, ReplayError
+from .exceptions import (CONNECT_TIMEOUT_S, SLOW_LINK, BrokenStreamError, MissingAPIKeyError, MissingExtraError,
+                         ModelError, ReplayError)
 from .records import Turn, Usage
 
-__all__ = ["PYTHON_TOOL", "ClaudeModel", "ReplayModel", "build_request", "check_api_key",
-           "has_api_key", "sendable"]
+__all__ = ["ASK_USER_TOOL", "PROVIDERS", "PYTHON_TOOL", "ClaudeModel", "ReplayModel", "build_request",
+           "check_api_key", "has_api_key", "sendable"]
 
 #: The one client tool Claude gets. Each ``tool_use`` of it is one code step.
 PYTHON_TOOL: dict[str, Any] = {
@@ -39,6 +50,37 @@ PYTHON_TOOL: dict[str, Any] = {
     },
 }
 
+#: The tool Claude asks the user a question with; its ``tool_use`` is not a step (``agent.ASK_TOOL``).
+ASK_USER_TOOL: dict[str, Any] = {
+    "name": ASK_TOOL,
+    "description": (
+        "Ask the user one short question, only when the task is ambiguous and a wrong guess would waste the work "
+        "(which file, which column, which year). Do not ask for what you can find out by running code. The result is "
+        "the user's answer, or a note that no user is available: then make a reasonable choice and say which."
+    ),
+    "input_schema": {
+        "type": "object",
+        "properties": {"question": {"type": "string",
+                                    "description": "One short, self-contained question, answerable in a few words."}},
+        "required": ["question"],
+    },
+}
+
+#: The values of the ``provider`` trait.
+PROVIDERS = ("anthropic", "bedrock", "vertex")
+#: What each platform's client imports, as ``(module, distribution)``: the SDK's pip extra of the provider's name
+#: (``anthropic[bedrock]``, ``anthropic[vertex]``), checked before any request.
+_EXTRAS = {"bedrock": (("botocore", "botocore"), ("boto3", "boto3")),  # boto3 imports botocore: name that first
+           "vertex": (("google.auth", "google-auth"), ("google.auth.transport.requests", "requests"))}
+#: The host of Anthropic's own API, which supports prompt caching: a 400 from it is never taken to be about caching.
+_ANTHROPIC_HOST = "api.anthropic.com"
+#: Words of a 400 that rejects ``cache_control``: its name, or a complaint about a field the server does not know.
+_CACHE_REJECTED = ("cache_control", "caching", "prompt cache", "extra inputs", "extra_forbidden", "unknown field",
+                   "unrecognized", "additional properties")
+#: Base URLs (:attr:`ClaudeModel.base_url`) whose server rejected ``cache_control`` this session (the kernel's process):
+#: no request to them carries it again, from any :class:`ClaudeModel`.
+_NO_CACHE: set[str] = set()
+
 _EPHEMERAL = {"type": "ephemeral"}
 _DERIVED = {"text", "input_json", "citation", "thinking", "signature"}  # the SDK's events made from a delta event
 
@@ -54,31 +96,109 @@ def sendable(content: Any) -> Any:
     return content if isinstance(content, str) else [b for b in content if not _blank(b)]
 
 
-def has_api_key() -> bool:
-    """Whether ``ANTHROPIC_API_KEY`` (or ``ANTHROPIC_AUTH_TOKEN``) is set to a non-empty value."""
-    return bool(os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_AUTH_TOKEN"))
+def has_api_key(auth_token: str | None = None, provider: str = "anthropic") -> bool:
+    """Whether a credential for the provider is at hand.
+
+    Parameters
+    ----------
+    auth_token : str, optional
+        The ``auth_token`` trait (a bearer token); empty or None is not set.
+    provider : {"anthropic", "bedrock", "vertex"}, default "anthropic"
+        Bedrock and Vertex AI take their credentials from the platform's own environment (AWS, Google Cloud), which
+        their SDK client reads at the first request, so for them this is always True.
+
+    Returns
+    -------
+    bool
+        For ``anthropic``: `auth_token`, ``ANTHROPIC_API_KEY`` or ``ANTHROPIC_AUTH_TOKEN`` is non-empty.
+    """
+    if provider != "anthropic":
+        return True
+    return bool(auth_token or os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_AUTH_TOKEN"))
 
 
-def check_api_key() -> None:
-    """Raise :class:`MissingAPIKeyError` unless ``ANTHROPIC_API_KEY`` (or ``ANTHROPIC_AUTH_TOKEN``) is set.
+def check_api_key(auth_token: str | None = None, provider: str = "anthropic") -> None:
+    """Raise :class:`MissingAPIKeyError` unless :func:`has_api_key` (same parameters).
 
     Raises
     ------
     MissingAPIKeyError
-        When neither variable is set to a non-empty value.
+        For provider ``anthropic`` when neither `auth_token` nor ``ANTHROPIC_API_KEY`` nor ``ANTHROPIC_AUTH_TOKEN``
+        is set to a non-empty value.
     """
-    if not has_api_key():
+    if not has_api_key(auth_token, provider):
         raise MissingAPIKeyError()
 
 
+def _check_extra(provider: str) -> None:
+    """Raise :class:`MissingExtraError` when a module the provider's SDK client needs cannot be imported.
+
+    The SDK would fail only at the first request (``botocore`` for SigV4 signing, ``google.auth`` for the access
+    token); this says so before any. A Bedrock API key (``AWS_BEARER_TOKEN_BEDROCK``, sent as a bearer token) needs
+    neither ``boto3`` nor ``botocore``.
+    """
+    if provider == "bedrock" and os.environ.get("AWS_BEARER_TOKEN_BEDROCK"):
+        return
+    for module, distribution in _EXTRAS.get(provider, ()):
+        try:
+            import_module(module)
+        except ImportError:
+            raise MissingExtraError(provider, provider, distribution) from None
+
+
+def _client(provider: str, *, base_url: str | None, auth_token: str | None, max_retries: int,
+            timeout: httpx2.Timeout) -> anthropic.Anthropic:
+    """The SDK client of `provider` (``Anthropic``, ``AnthropicBedrock`` or ``AnthropicVertex``).
+
+    Raises
+    ------
+    MissingExtraError
+        When the provider's pip extra is not installed.
+    ModelError
+        When the platform's client cannot be set up (Bedrock with no AWS region, Vertex with no ``CLOUD_ML_REGION``).
+    ValueError
+        For a provider other than those of :data:`PROVIDERS`.
+    """
+    common: dict[str, Any] = {"max_retries": max_retries, "timeout": timeout}
+    if base_url:  # else the SDK reads ANTHROPIC_BASE_URL (ANTHROPIC_BEDROCK_BASE_URL, ANTHROPIC_VERTEX_BASE_URL)
+        common["base_url"] = base_url
+    if provider == "anthropic":  # auth_token None: the SDK reads ANTHROPIC_API_KEY, then ANTHROPIC_AUTH_TOKEN
+        return anthropic.Anthropic(auth_token=auth_token or None, **common)
+    if provider not in PROVIDERS:
+        raise ValueError(f"provider must be one of {', '.join(PROVIDERS)}, not {provider!r}")
+    _check_extra(provider)
+    platform = anthropic.AnthropicBedrock if provider == "bedrock" else anthropic.AnthropicVertex
+    try:
+        return platform(**common)
+    except ValueError as error:  # the SDK's own one line, e.g. "No AWS region was provided. Set ..."
+        raise ModelError(f"provider {provider!r} is not set up: {error}") from error
+
+
+def _rejects_caching(error: BaseException | None, base_url: str) -> bool:
+    """Whether `error`, what a request with ``cache_control`` got, may be the server refusing prompt caching.
+
+    Only a 400 (``anthropic.BadRequestError``, which the SDK raises from the response status, before any event of
+    the stream, and never retries) from a server that is not Anthropic's own API (whose 400 is never about support
+    for caching, and so is never hidden), whose message names ``cache_control`` or caching, or rejects a field it
+    does not know ("Extra inputs are not permitted", "unknown field") as servers that lack caching do. Any other 400
+    is the request's own fault and is raised at once, not sent twice.
+    """
+    if not isinstance(error, anthropic.BadRequestError) or urlsplit(base_url).hostname == _ANTHROPIC_HOST:
+        return False
+    text = f"{error.message} {error.body}".lower()
+    return any(word in text for word in _CACHE_REJECTED)
+
+
 def build_request(
-    system: str, messages: Sequence[dict[str, Any]], *, model: str, max_tokens: int, tools: Sequence[dict] = (PYTHON_TOOL,)
+    system: str, messages: Sequence[dict[str, Any]], *, model: str, max_tokens: int,
+    tools: Sequence[dict] = (PYTHON_TOOL,), cache: bool = True,
 ) -> dict[str, Any]:
     """The keyword arguments of one ``messages.stream`` call, with prompt-caching breakpoints.
 
     Three ``cache_control`` breakpoints (the API allows 4): the last tool, the system prompt, and the last content
     block of the last message. The last one moves forward every turn, so each request reads the previous turn's
     prefix from the cache and writes only the new blocks (https://platform.claude.com/docs/en/build-with-claude/prompt-caching).
+    Without `cache` no block carries ``cache_control``, for servers that reject it.
     Empty or whitespace-only text blocks are left out (see :func:`sendable`): the model sometimes sends one before a
     ``tool_use``, and the API rejects the whole request when it comes back.
 
@@ -94,6 +214,8 @@ def build_request(
         Output tokens of the turn.
     tools : sequence of dict
         Tool definitions.
+    cache : bool, default True
+        Whether to place the ``cache_control`` breakpoints.
 
     Returns
     -------
@@ -101,10 +223,10 @@ def build_request(
         ``model``, ``max_tokens``, ``system``, ``tools``, ``messages``.
     """
     tools = [dict(t) for t in tools]
-    if tools:
+    if tools and cache:
         tools[-1]["cache_control"] = _EPHEMERAL
     msgs = [{**m, "content": sendable(m["content"])} for m in messages]
-    if msgs:
+    if msgs and cache:
         last = msgs[-1]
         content = last["content"]
         if isinstance(content, str):
@@ -117,7 +239,7 @@ def build_request(
     return {
         "model": model,
         "max_tokens": max_tokens,
-        "system": [{"type": "text", "text": system, "cache_control": _EPHEMERAL}],
+        "system": [{"type": "text", "text": system, **({"cache_control": _EPHEMERAL} if cache else {})}],
         "tools": tools,
         "messages": msgs,
     }
@@ -138,7 +260,7 @@ def _block_param(block: Any) -> dict[str, Any]:
 
 
 class ClaudeModel:
-    """Claude, streamed through ``anthropic.Anthropic().messages.stream``.
+    """Claude, streamed through the SDK client's ``messages.stream``.
 
     Each option left out (``None``) takes the default of its trait in :class:`~codeact_magic.config.CodeActConfig`
     (``max_tokens``, ``max_retries``, ``request_timeout``, ``read_timeout``).
@@ -146,7 +268,8 @@ class ClaudeModel:
     Parameters
     ----------
     model : str
-        Model id.
+        Model id (on Bedrock and Vertex AI in their own form, e.g. ``anthropic.claude-sonnet-4-5-20250929-v1:0`` and
+        ``claude-sonnet-4-5@20250929``).
     max_tokens : int
         Output tokens per turn.
     max_retries : int
@@ -160,16 +283,36 @@ class ClaudeModel:
         backoff: 3 * 40 + ~1.5 = ~122 s with the defaults) and between two bytes of the stream (then the turn is
         broken, see :class:`BrokenStreamError`). The stream sends ``ping`` events while the model works, so a live
         answer is never this silent. Opening a connection may take at most ``min(10, read_timeout)`` seconds.
+    base_url : str, optional
+        The server's address, without ``/v1/messages`` (the SDK appends it), e.g. ``http://localhost:11434`` for
+        Ollama. None or empty: the SDK's default (``ANTHROPIC_BASE_URL``, else https://api.anthropic.com; for Bedrock
+        and Vertex their regional endpoint).
+    auth_token : str, optional
+        A bearer token (``Authorization: Bearer``) for provider ``anthropic``, used instead of the environment's
+        ``ANTHROPIC_API_KEY`` / ``ANTHROPIC_AUTH_TOKEN``. None or empty: the SDK reads those.
+    provider : {"anthropic", "bedrock", "vertex"}, default "anthropic"
+        ``anthropic.Anthropic``, ``anthropic.AnthropicBedrock`` (AWS credentials and region from the standard
+        environment: ``AWS_REGION``, ``AWS_PROFILE``, ``~/.aws``, or ``AWS_BEARER_TOKEN_BEDROCK``) or
+        ``anthropic.AnthropicVertex`` (``CLOUD_ML_REGION``, ``ANTHROPIC_VERTEX_PROJECT_ID`` and Google's application
+        default credentials).
+    tools : sequence of dict, optional
+        The tool definitions sent with every turn; default ``(PYTHON_TOOL,)``.
 
     Raises
     ------
     MissingAPIKeyError
-        When no API key is set; raised before any request.
+        For provider ``anthropic`` when no API key or token is set; raised before any request.
+    MissingExtraError
+        For ``bedrock`` or ``vertex`` when the SDK's extra of that name is not installed.
+    ModelError
+        When the Bedrock or Vertex client cannot be set up (no region).
     """
 
     def __init__(self, *, model: str, max_tokens: int | None = None, max_retries: int | None = None,
-                 timeout: float | None = None, read_timeout: float | None = None) -> None:
-        check_api_key()
+                 timeout: float | None = None, read_timeout: float | None = None, base_url: str | None = None,
+                 auth_token: str | None = None, provider: str = "anthropic",
+                 tools: Sequence[dict[str, Any]] | None = None) -> None:
+        check_api_key(auth_token, provider)
         # a None is the setting's default, read from its trait (codeact_magic.config)
         max_tokens = default("max_tokens") if max_tokens is None else max_tokens
         max_retries = default("max_retries") if max_retries is None else max_retries
@@ -179,11 +322,30 @@ class ClaudeModel:
         self.max_tokens = max_tokens
         self.max_retries = max_retries
         self.read_timeout = read_timeout
+        self.provider = provider
+        self.tools = [PYTHON_TOOL] if tools is None else list(tools)
         timeouts = httpx2.Timeout(timeout, connect=min(CONNECT_TIMEOUT_S, read_timeout), read=read_timeout)
-        self.client = anthropic.Anthropic(max_retries=max_retries, timeout=timeouts)
+        self.client = _client(provider, base_url=base_url or None, auth_token=auth_token or None,
+                              max_retries=max_retries, timeout=timeouts)
+
+    @property
+    def base_url(self) -> str:
+        """The server's base URL as the SDK client has it, without a trailing slash (the SDK adds
+        ``/v1/messages``)."""
+        return str(self.client.base_url).rstrip("/")
+
+    @property
+    def caching(self) -> bool:
+        """Whether requests carry ``cache_control``: False once this server rejected it, this session."""
+        return self.base_url not in _NO_CACHE
 
     def turn(self, system: str, messages: Sequence[dict[str, Any]], on_text: Callable[[str], None] | None = None) -> Turn:
         """Ask for the next assistant message, streaming its text to ``on_text``.
+
+        A server that answers a request with ``cache_control`` with a 400 about it (see :func:`_rejects_caching`;
+        servers that speak the Messages API often lack prompt caching) gets the same turn once more without it. When
+        that succeeds, its base URL is remembered for the session: no later turn of any :class:`ClaudeModel` sends
+        it ``cache_control``. A 400 comes before any byte of the stream, so nothing went to ``on_text`` twice.
 
         Parameters
         ----------
@@ -197,7 +359,8 @@ class ClaudeModel:
         Returns
         -------
         Turn
-            Content blocks (blank text blocks left out), stop_reason, usage and latency (seconds).
+            Content blocks (blank text blocks left out), stop_reason, usage (a field the server did not send counts
+            0) and latency (seconds, the retry without ``cache_control`` included).
 
         Raises
         ------
@@ -205,13 +368,39 @@ class ClaudeModel:
             When the stream ended before ``message_stop``: the body ended, the connection dropped or stalled for
             ``read_timeout`` seconds. Its text deltas may already have gone to ``on_text``.
         ModelError
-            On an API error the SDK did not (or could not) retry, a connection failure or a malformed stream.
+            On an API error the SDK did not (or could not) retry, a connection failure or a malformed stream; when
+            the turn without ``cache_control`` fails too, with that second error.
         KeyboardInterrupt
             Passed through, so the caller can end the run as stopped.
         """
-        request = build_request(system, messages, model=self.model, max_tokens=self.max_tokens)
         start = time.perf_counter()
-        base_url = str(self.client.base_url)
+        cache = self.caching
+        try:
+            message = self._stream(self._request(system, messages, cache), on_text)
+        except ModelError as error:
+            if not (cache and _rejects_caching(error.__cause__, self.base_url)):
+                raise
+            message = self._stream(self._request(system, messages, False), on_text)
+            if self.base_url not in _NO_CACHE:
+                _NO_CACHE.add(self.base_url)
+                get_logger().info("codeact: %s rejected prompt caching (%s); it gets no cache_control for the rest "
+                                  "of this session", self.base_url, error)
+        return Turn(
+            content=[p for p in map(_block_param, message.content) if not _blank(p)],
+            stop_reason=message.stop_reason,
+            usage=Usage.from_api(getattr(message, "usage", None)),
+            latency_s=time.perf_counter() - start,
+            message_id=message.id,
+        )
+
+    def _request(self, system: str, messages: Sequence[dict[str, Any]], cache: bool) -> dict[str, Any]:
+        return build_request(system, messages, model=self.model, max_tokens=self.max_tokens, tools=self.tools,
+                             cache=cache)
+
+    def _stream(self, request: dict[str, Any], on_text: Callable[[str], None] | None) -> Any:
+        """The final ``anthropic.types.Message`` of one streamed request; errors as :meth:`turn` raises them (an
+        SDK error is the ``__cause__`` of the :class:`ModelError`)."""
+        base_url = self.base_url
         events, complete = 0, False
         try:
             with self.client.messages.stream(**request) as stream:
@@ -224,7 +413,7 @@ class ClaudeModel:
                 if not complete:  # the SDK hands back whatever arrived as if it were the message
                     raise BrokenStreamError(f"The response stream from Claude ended before the message was complete "
                                             f"(no message_stop after {events} events). Run the cell again.")
-                message = stream.get_final_message()
+                return stream.get_final_message()
         except anthropic.APIError as error:
             raise ModelError.from_sdk(error, model=self.model, retries=self.max_retries, base_url=base_url,
                                       read_timeout=self.read_timeout) from error
@@ -237,13 +426,6 @@ class ClaudeModel:
         except (AssertionError, ValueError, RuntimeError) as error:  # the SDK's complaints about a malformed stream
             raise ModelError.from_sdk(error, model=self.model, retries=self.max_retries, base_url=base_url,
                                       read_timeout=self.read_timeout) from error
-        return Turn(
-            content=[p for p in map(_block_param, message.content) if not _blank(p)],
-            stop_reason=message.stop_reason,
-            usage=Usage.from_api(message.usage),
-            latency_s=time.perf_counter() - start,
-            message_id=message.id,
-        )
 
 
 class ReplayModel:

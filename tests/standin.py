@@ -3,20 +3,30 @@
 It answers ``POST /v1/messages`` (one JSON message, or SSE when the request says ``"stream": true``) and
 ``POST /v1/messages/count_tokens`` on 127.0.0.1 over real HTTP, so the real ``anthropic`` SDK can be pointed at it
 with ``ANTHROPIC_BASE_URL`` or ``base_url=``. Answers come from a FIFO queue (`StandIn.enqueue`) or, statelessly,
-from scripts matched on the first user message. Requests are validated like the real API, so client bugs answer 400.
+from scripts matched on the first user message. Requests are validated like the real API, so client bugs answer 400:
+image blocks too (a base64 source of a PNG, JPEG, GIF or WebP whose bytes match its ``media_type``, at most 5 MB of
+base64 and 8000 px a side), and a ``tool_result``'s content list holds only text and image blocks.
 
-Usage is estimated, not tokenized: a block costs ``ceil(len(canonical JSON) / 4)`` tokens, and prompt caching follows
-the documented rules (prefix order tools, system, messages; at most 4 breakpoints; a hit is looked for at each
+Usage is estimated, not tokenized: a block costs ``ceil(len(canonical JSON) / 4)`` tokens, except that an image costs
+``ceil(width * height / 750)`` tokens (https://platform.claude.com/docs/en/build-with-claude/vision; the API's
+down-scaling of large images is not modelled), its size read from the PNG, JPEG, GIF or WebP header. Prompt caching
+follows the documented rules (prefix order tools, system, messages; at most 4 breakpoints; a hit is looked for at each
 breakpoint and up to `LOOKBACK` blocks before it). The minimum cacheable prefix (1,024 tokens and more, per model) is
-ignored, so small test prompts cache too. Run as a script it serves scripts from a JSON file::
+ignored, so small test prompts cache too.
 
-    python tests/standin.py --script SCRIPT.json [--port 0] [--port-file PATH] [--latency S]
+``StandIn(caching=False)`` plays a server without prompt caching, as Ollama, llama.cpp's server or vLLM are: a request
+with ``cache_control`` anywhere answers 400 (``...cache_control: Extra inputs are not permitted``) and no usage carries
+``cache_creation_input_tokens`` or ``cache_read_input_tokens``. Run as a script it serves scripts from a JSON file::
+
+    python tests/standin.py --script SCRIPT.json [--port 0] [--port-file PATH] [--latency S] [--no-cache]
 
 Stdlib only.
 """
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
 import hashlib
 import itertools
 import json
@@ -26,6 +36,7 @@ import secrets
 import select
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -37,7 +48,7 @@ from typing import Any, Callable, Mapping, Sequence, Union
 from urllib.parse import urlsplit
 
 __all__ = ["StandIn", "Recorded", "Turn", "ErrorReply", "Broken", "Silent", "Responder",
-           "turn", "error", "broken", "silent", "responder", "estimate_tokens", "main"]
+           "turn", "error", "broken", "silent", "responder", "estimate_tokens", "image_size", "main"]
 
 NO_SAMPLING_VERSION = "2026-10-21"
 """The ``anthropic-version`` that rejects ``temperature``, ``top_p`` and ``top_k``."""
@@ -45,6 +56,14 @@ MAX_BREAKPOINTS = 4
 """Most ``cache_control`` breakpoints the API accepts in one request."""
 LOOKBACK = 20
 """Blocks before a breakpoint where a cache hit is also looked for (the docs say "about 20")."""
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+"""The ``media_type`` values an image source may have."""
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+"""Most characters of base64 ``data`` in one image block (the API's 5 MB per image)."""
+MAX_IMAGE_PX = 8000
+"""Most pixels on either side of an image."""
+PIXELS_PER_TOKEN = 750
+"""An image costs about ``width * height / 750`` input tokens."""
 _ERRORS = {  # status -> (error type, default message)
     400: ("invalid_request_error", "Invalid request."), 401: ("authentication_error", "invalid x-api-key"),
     402: ("billing_error", "Your credit balance is too low."), 403: ("permission_error", "Permission denied."),
@@ -59,7 +78,7 @@ class Turn:
     """An assistant message to answer with; build it with `turn`."""
 
     text: str | None
-    codes: tuple[str, ...]
+    codes: tuple[str | dict, ...]  # a code string (a `tool` call) or {"name", "input"} per tool_use
     thinking: str | None
     stop_reason: str
     usage: Mapping[str, int] | None  # None: estimated
@@ -112,10 +131,11 @@ class Recorded:
     headers: dict
 
 
-def turn(text: str | None = None, code: str | None = None, *, tool_uses: Sequence[str] | None = None,
+def turn(text: str | None = None, code: str | None = None, *, tool_uses: Sequence[str | Mapping] | None = None,
          thinking: str | None = None, stop_reason: str | None = None, usage: str | Mapping[str, int] = "auto",
          chunks: int = 3, tool: str = "python", cut_after: int | None = None, cut: str = "close") -> Turn:
-    """Build an assistant message: [thinking] [text] then one tool_use (``python`` by default) per code string.
+    """Build an assistant message: [thinking] [text] then one tool_use per code string (of `tool`, ``python`` by
+    default) or per ``{"name", "input"}`` of any tool.
 
     Parameters
     ----------
@@ -125,8 +145,10 @@ def turn(text: str | None = None, code: str | None = None, *, tool_uses: Sequenc
         tool_use (and rejects, with a 400, when a client sends it back).
     code : str, optional
         Code of one ``tool_use`` block named `tool` with input ``{"code": code}``.
-    tool_uses : sequence of str, optional
-        Codes of several ``tool_use`` blocks in one turn (instead of `code`).
+    tool_uses : sequence of str or mapping, optional
+        Several ``tool_use`` blocks in one turn (instead of `code`), in order: a str is the code of a `tool` call, a
+        mapping ``{"name": str, "input": dict}`` a call of any tool with any input, e.g.
+        ``{"name": "ask_user", "input": {"question": "Which year?"}}``.
     thinking : str, optional
         Content of a leading thinking block (with a made-up signature).
     stop_reason : str, optional
@@ -155,10 +177,13 @@ def turn(text: str | None = None, code: str | None = None, *, tool_uses: Sequenc
     Raises
     ------
     ValueError
-        If both `code` and `tool_uses` are given, `chunks` < 1, `cut_after` < 0 or `cut` is unknown.
+        If both `code` and `tool_uses` are given, `chunks` < 1, `cut_after` < 0, `cut` is unknown, or a tool use is
+        neither a str nor ``{"name": non-empty str, "input": mapping}``.
     """
     if code is not None and tool_uses is not None:
         raise ValueError("give code or tool_uses, not both")
+    if isinstance(tool_uses, (str, Mapping)):
+        raise ValueError("tool_uses is a sequence of tool uses; give one in a list")
     if chunks < 1:
         raise ValueError("chunks must be >= 1")
     if usage != "auto" and not isinstance(usage, Mapping):
@@ -167,9 +192,20 @@ def turn(text: str | None = None, code: str | None = None, *, tool_uses: Sequenc
         raise ValueError("cut_after must be >= 0")
     if cut not in ("close", "disconnect", "stall"):
         raise ValueError(f"cut must be 'close', 'disconnect' or 'stall', not {cut!r}")
-    codes = tuple(tool_uses or ()) + (() if code is None else (code,))
+    codes = tuple(map(_tool_use, tool_uses or ())) + (() if code is None else (code,))
     return Turn(text, codes, thinking, stop_reason or ("tool_use" if codes else "end_turn"),
                 None if usage == "auto" else dict(usage), chunks, tool, cut_after, cut)
+
+
+def _tool_use(use: Any) -> str | dict:
+    """One item of `turn`'s ``tool_uses``: a code string as it is, a call of any tool as a fresh
+    ``{"name", "input"}`` dict."""
+    if isinstance(use, str):
+        return use
+    if (isinstance(use, Mapping) and set(use) == {"name", "input"} and isinstance(use["name"], str) and use["name"]
+            and isinstance(use["input"], Mapping)):
+        return {"name": use["name"], "input": json.loads(json.dumps(use["input"]))}
+    raise ValueError(f'a tool use is a code string or {{"name": str, "input": dict}}, not {use!r}')
 
 
 def error(status: int, type: str | None = None, message: str | None = None, *, retry_after: float | None = None,
@@ -282,8 +318,89 @@ def _strip(obj: Any) -> tuple[Any, int]:
     return obj, 0
 
 
-def _prompt(body: dict) -> list[tuple[str, str, int]]:
-    """The prompt as ``(where, canonical JSON, breakpoints)`` per block, in prefix order tools, system, messages."""
+def _canon(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def image_size(data: bytes) -> tuple[str, int, int] | None:
+    """``(media_type, width, height)`` read from the header of PNG (IHDR), JPEG (the SOFn marker: baseline SOF0,
+    progressive SOF2, ...), GIF or WebP bytes; ``None`` when they are none of these or the header is cut."""
+    try:
+        if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+            return ("image/png", *struct.unpack(">II", data[16:24]))
+        if data[:6] in (b"GIF87a", b"GIF89a"):
+            return ("image/gif", *struct.unpack("<HH", data[6:10]))
+        if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+            chunk = data[12:16]
+            if chunk == b"VP8X":
+                return ("image/webp", 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little"))
+            if chunk == b"VP8L" and data[20:21] == b"\x2f":
+                bits = int.from_bytes(data[21:25], "little")
+                return "image/webp", (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+            if chunk == b"VP8 " and data[23:26] == b"\x9d\x01\x2a":
+                w, h = struct.unpack("<HH", data[26:30])
+                return "image/webp", w & 0x3FFF, h & 0x3FFF
+            return None
+        if data[:2] == b"\xff\xd8":
+            i = 2
+            while i + 4 <= len(data):
+                if data[i] != 0xFF:
+                    return None
+                marker = data[i + 1]
+                if marker == 0xFF:  # fill byte
+                    i += 1
+                elif marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
+                    i += 2
+                elif 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # SOFn: precision, height, width
+                    height, width = struct.unpack(">HH", data[i + 5:i + 9])
+                    return "image/jpeg", width, height
+                else:
+                    i += 2 + struct.unpack(">H", data[i + 2:i + 4])[0]
+    except struct.error:
+        return None
+    return None
+
+
+def _image_tokens(block: Mapping) -> int | None:
+    """``ceil(width * height / 750)`` of an image block with a readable base64 source, else None."""
+    source = block.get("source")
+    if not isinstance(source, Mapping) or not isinstance(source.get("data"), str):
+        return None
+    try:
+        size = image_size(base64.b64decode(source["data"].encode()))
+    except (binascii.Error, ValueError):
+        return None
+    return None if size is None else math.ceil(size[1] * size[2] / PIXELS_PER_TOKEN)
+
+
+def _tokens(block: Any) -> int:
+    """Estimated tokens of one prompt block (``cache_control`` stripped): ``ceil(len(canonical JSON) / 4)``, but an
+    image block (on its own, or in a ``tool_result``'s content) costs its pixels, ``ceil(width * height / 750)``."""
+    pixels = 0
+
+    def text_of(obj: Any) -> Any:
+        nonlocal pixels
+        if isinstance(obj, list):
+            kept = []
+            for item in obj:
+                n = _image_tokens(item) if isinstance(item, Mapping) and item.get("type") == "image" else None
+                if n is None:
+                    kept.append(text_of(item))
+                else:
+                    pixels += n
+            return kept
+        if isinstance(obj, Mapping):
+            return {k: text_of(v) for k, v in obj.items()}
+        return obj
+
+    if isinstance(block, Mapping) and block.get("type") == "image" and (n := _image_tokens(block)) is not None:
+        return n
+    return math.ceil(len(_canon(text_of(block))) / 4) + pixels
+
+
+def _prompt(body: dict) -> list[tuple[str, str, int, int]]:
+    """The prompt as ``(where, canonical JSON, breakpoints, tokens)`` per block, in prefix order tools, system,
+    messages."""
     system = body.get("system")
     parts = [("tool", t) for t in body.get("tools") or () if isinstance(t, Mapping)]
     parts += [("system", b) for b in _blocks(system)]
@@ -292,15 +409,80 @@ def _prompt(body: dict) -> list[tuple[str, str, int]]:
     items = []
     for where, block in parts:
         clean, found = _strip(block)
-        items.append((where, json.dumps(clean, sort_keys=True, separators=(",", ":"), ensure_ascii=False), found))
+        items.append((where, _canon(clean), found, _tokens(clean)))
     if body.get("cache_control") is not None and items:  # automatic caching: a breakpoint on the last block
-        items[-1] = items[-1][:2] + (items[-1][2] + 1,)
+        where, canon, found, tokens = items[-1]
+        items[-1] = (where, canon, found + 1, tokens)
     return items
 
 
 def estimate_tokens(body: dict) -> int:
-    """Estimated input tokens of a request body: sum of ``ceil(len(canonical JSON) / 4)`` over its blocks."""
-    return sum(math.ceil(len(canon) / 4) for _, canon, _ in _prompt(body))
+    """Estimated input tokens of a request body: the sum over its blocks of ``ceil(len(canonical JSON) / 4)``, or of
+    ``ceil(width * height / 750)`` for an image (a ``tool_result`` holding images: its JSON without them, plus their
+    pixels)."""
+    return sum(tokens for *_, tokens in _prompt(body))
+
+
+def _cache_controls(obj: Any, path: str = "") -> list[str]:
+    """The dotted paths of every ``cache_control`` in `obj`, a typed block's type in them as the API names a tagged
+    union's member: ``messages.0.content.0.text.cache_control``."""
+    if isinstance(obj, Mapping):
+        found = [f"{path}cache_control"] if obj.get("cache_control") is not None else []
+        return found + [p for k, v in obj.items() if k != "cache_control" for p in _cache_controls(v, f"{path}{k}.")]
+    if isinstance(obj, list):
+        tag = lambda v: f"{v['type']}." if isinstance(v, Mapping) and isinstance(v.get("type"), str) else ""
+        return [p for i, v in enumerate(obj) for p in _cache_controls(v, f"{path}{i}.{tag(v)}")]
+    return []
+
+
+def _bad_image(block: Mapping, where: str) -> str | None:
+    """Why the API would reject the image block at `where` (``messages.0.content.1``), or None."""
+    source = block.get("source")
+    if not isinstance(source, Mapping):
+        return f"{where}.source: Field required"
+    if source.get("type") != "base64":
+        return (f"{where}.source: Input tag {source.get('type')!r} found using 'type' does not match any of the "
+                "expected tags: 'base64'")
+    for key in ("media_type", "data"):
+        if not isinstance(source.get(key), str):
+            return f"{where}.source.base64.{key}: Field required"
+    media_type, data = source["media_type"], source["data"]
+    if media_type not in IMAGE_TYPES:
+        return (f"{where}.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or "
+                "'image/webp'")
+    if len(data) > MAX_IMAGE_BYTES:
+        return f"{where}.source.base64: image exceeds 5 MB maximum: {len(data)} bytes > {MAX_IMAGE_BYTES} bytes"
+    try:
+        raw = base64.b64decode(data.encode(), validate=True)
+    except (binascii.Error, ValueError):
+        return f"{where}.source.base64.data: The image data is not valid base64."
+    size = image_size(raw)
+    if size is None:
+        return f"{where}.source.base64.data: Could not process image"
+    if size[0] != media_type:
+        return f"{where}.source.base64.data: Image does not match the provided media type {media_type}"
+    if max(size[1:]) > MAX_IMAGE_PX:
+        return f"{where}.source.base64: image dimensions exceed max allowed size: {MAX_IMAGE_PX} pixels"
+    return None
+
+
+def _bad_content(i: int, content: Any) -> str | None:
+    """Why the images or ``tool_result`` contents of message `i` would be rejected, or None."""
+    for j, block in enumerate(_blocks(content)):
+        where = f"messages.{i}.content.{j}"
+        inner = [(where, block)]
+        if block.get("type") == "tool_result" and isinstance(block.get("content"), list):
+            inner = []
+            for k, item in enumerate(block["content"]):
+                kind = item.get("type") if isinstance(item, Mapping) else None
+                if kind not in ("text", "image"):
+                    return (f"{where}.content.{k}: Input tag {kind!r} found using 'type' does not match any of the "
+                            "expected tags: 'image', 'text'")
+                inner.append((f"{where}.content.{k}", item))
+        for at, item in inner:
+            if item.get("type") == "image" and (problem := _bad_image(item, at)):
+                return problem
+    return None
 
 
 def _invalid(body: Any, headers: Mapping[str, str], count_only: bool = False) -> str | None:
@@ -339,7 +521,10 @@ def _invalid(body: Any, headers: Mapping[str, str], count_only: bool = False) ->
         for key in ("name", "description", "input_schema"):
             if isinstance(tool, dict) and tool.get("type", "custom") == "custom" and key not in tool:
                 return f"tools.{j}.{key}: Field required"
-    found = sum(n for _, _, n in _prompt(body))
+    for i, m in enumerate(messages):
+        if problem := _bad_content(i, m.get("content")):
+            return problem
+    found = sum(n for _, _, n, _ in _prompt(body))
     if found > MAX_BREAKPOINTS:
         return f"A maximum of {MAX_BREAKPOINTS} blocks with cache_control may be provided. Found {found}."
     expected: list[str] = []  # tool_use ids of the previous assistant message
@@ -432,19 +617,28 @@ class StandIn:
         Seconds to wait before the first byte of every ``/v1/messages`` answer.
     port : int, default 0
         Port to bind; 0 picks a free one.
+    caching : bool, default True
+        False plays a server without prompt caching (Ollama, llama.cpp's server, vLLM): a ``/v1/messages`` or
+        ``count_tokens`` request with ``cache_control`` anywhere (a block, a tool, top-level) answers 400
+        ``invalid_request_error`` ``<path>.cache_control: Extra inputs are not permitted`` without consuming a
+        response, and no usage has ``cache_creation_input_tokens`` or ``cache_read_input_tokens`` (left out of
+        ``message_start``, ``message_delta`` and JSON answers).
 
     Attributes
     ----------
     url : str
         ``http://127.0.0.1:PORT``.
+    caching : bool
+        As given; may be changed between requests.
     requests : list of Recorded
         Every ``POST /v1/messages``, in order (rejected ones included).
     """
 
     def __init__(self, responses: Sequence[Any] = (), *, scripts: Sequence[Mapping] | None = None,
-                 latency: float = 0.0, port: int = 0) -> None:
+                 latency: float = 0.0, port: int = 0, caching: bool = True) -> None:
         self.requests: list[Recorded] = []
         self.latency = float(latency)
+        self.caching = bool(caching)
         self._lock = threading.Lock()
         self._queue: deque[Response] = deque(_from_spec(r) for r in responses)
         self._scripts = []
@@ -505,6 +699,8 @@ class StandIn:
             return error(401, message="x-api-key or Authorization: Bearer header is required")
         if key == "sk-ant-bad":
             return error(401)
+        if not self.caching and isinstance(body, dict) and (paths := _cache_controls(body)):
+            return error(400, message=f"{paths[0]}: Extra inputs are not permitted")
         if problem := _invalid(body, headers, count_only):
             return error(400, message=problem)
         if count_only:
@@ -532,13 +728,15 @@ class StandIn:
         """Estimated usage of a served request; records its breakpoint prefixes in the cache."""
         h = hashlib.sha256(json.dumps(body.get("model")).encode())
         hashes, totals, breakpoints = [], [], []
-        for i, (where, canon, found) in enumerate(_prompt(body)):
+        for i, (where, canon, found, tokens) in enumerate(_prompt(body)):
             h.update(f"{where}\0{canon}\0".encode())
             hashes.append(h.hexdigest())
-            totals.append((totals[-1] if totals else 0) + math.ceil(len(canon) / 4))
+            totals.append((totals[-1] if totals else 0) + tokens)
             if found:
                 breakpoints.append(i)
         total, last = (totals[-1] if totals else 0), (totals[breakpoints[-1]] if breakpoints else 0)
+        if not self.caching:  # like Ollama: no cache fields at all
+            return {"input_tokens": total}
         with self._lock:
             hits = [totals[i] for b in breakpoints for i in range(b, max(b - LOOKBACK, -1), -1)
                     if hashes[i] in self._cache]
@@ -556,6 +754,7 @@ class StandIn:
                        ] if response.thinking is not None else []
             content += [{"type": "text", "text": response.text}] if response.text is not None else []
             content += [{"type": "tool_use", "id": _id("toolu_01"), "name": response.tool, "input": {"code": c}}
+                        if isinstance(c, str) else {"type": "tool_use", "id": _id("toolu_01"), **json.loads(json.dumps(c))}
                         for c in response.codes]
             stop, override = response.stop_reason, response.usage
         out = "".join(json.dumps(b["input"]) if b["type"] == "tool_use" else b.get("text") or b.get("thinking") or ""
@@ -723,12 +922,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
     parser.add_argument("--port-file", help="file to write the URL to once listening")
     parser.add_argument("--latency", type=float, default=0.0, help="delay before each answer, in seconds")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="no prompt caching, as Ollama: cache_control answers 400, usage has no cache fields")
     args = parser.parse_args(argv)
     with open(args.script, encoding="utf-8") as f:
         data = json.load(f)
     scripts = data["scripts"] if isinstance(data, dict) else data
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with StandIn(scripts=scripts, latency=args.latency, port=args.port) as standin:
+    with StandIn(scripts=scripts, latency=args.latency, port=args.port, caching=not args.no_cache) as standin:
         standin._server.verbose = True
         if args.port_file:
             with open(args.port_file + ".tmp", "w", encoding="utf-8") as f:

@@ -1,5 +1,6 @@
 """The local Anthropic stand-in, exercised with the real ``anthropic`` SDK over real HTTP (no mocks)."""
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -433,3 +434,193 @@ def test_cli_serves_a_script_file(tmp_path):
         finally:
             process.terminate()
         assert process.wait(timeout=10) == 0
+
+
+# -- a server without prompt caching (Ollama, llama.cpp, vLLM) ------------------------------------------------------
+def raw_post(url, body, path="/v1/messages"):
+    """Status and body text of one POST, however it answered."""
+    request = urllib.request.Request(url + path, data=json.dumps(body).encode(),
+                                     headers={"x-api-key": KEY, "content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+@pytest.mark.parametrize("where, path", [
+    ("message", "messages.0.content.0.text.cache_control"),
+    ("system", "system.0.text.cache_control"),
+    ("tool", "tools.0.cache_control"),
+    ("top", "cache_control"),
+])
+def test_without_caching_any_cache_control_answers_400(where, path):
+    ephemeral = {"type": "ephemeral"}
+    kwargs = ask(tools=[TOOL])
+    if where == "message":
+        kwargs["messages"] = [{"role": "user", "content": [{"type": "text", "text": "Hi", "cache_control": ephemeral}]}]
+    elif where == "system":
+        kwargs["system"] = [{"type": "text", "text": "Be brief.", "cache_control": ephemeral}]
+    elif where == "tool":
+        kwargs["tools"] = [{**TOOL, "cache_control": ephemeral}]
+    else:
+        kwargs["cache_control"] = ephemeral
+    with StandIn([turn("never sent"), turn("fine")], caching=False) as server:
+        client = anthropic.Anthropic(base_url=server.url, api_key=KEY)
+        with pytest.raises(anthropic.BadRequestError) as info:
+            client.messages.create(**kwargs)
+        assert info.value.body["error"] == {"type": "invalid_request_error",
+                                            "message": f"{path}: Extra inputs are not permitted"}
+        with pytest.raises(anthropic.BadRequestError, match="Extra inputs are not permitted"):
+            client.messages.count_tokens(**{k: v for k, v in kwargs.items() if k != "max_tokens"})
+        assert len(server.requests) == 1  # recorded (count_tokens is not), and no response consumed:
+        assert client.messages.create(**ask(tools=[TOOL])).content[0].text == "never sent"
+
+
+def test_without_caching_usage_has_no_cache_fields():
+    with StandIn([turn("a"), turn("b", "x = 1"), turn("c", usage=dict(output_tokens=7))], caching=False) as server:
+        status, text = raw_post(server.url, ask())
+        assert status == 200
+        assert json.loads(text)["usage"] == {"input_tokens": estimate_tokens(ask()), "output_tokens": 1}
+        status, text = raw_post(server.url, {**ask(tools=[TOOL]), "stream": True})
+        events = [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ")]
+        usages = [e["message"]["usage"] if e["type"] == "message_start" else e["usage"] for e in events
+                  if e["type"] in ("message_start", "message_delta")]
+        assert len(usages) == 2 and all(set(u) == {"input_tokens", "output_tokens"} for u in usages)
+        with anthropic.Anthropic(base_url=server.url, api_key=KEY).messages.stream(**ask()) as stream:
+            usage = stream.get_final_message().usage  # the SDK leaves them None
+        assert (usage.cache_creation_input_tokens, usage.cache_read_input_tokens, usage.output_tokens) == (None, None, 7)
+        status, text = raw_post(server.url, {k: v for k, v in ask().items() if k != "max_tokens"},
+                                "/v1/messages/count_tokens")
+        assert (status, json.loads(text)) == (200, {"input_tokens": estimate_tokens(ask())})
+
+
+def test_cli_no_cache(tmp_path):
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps({"scripts": SCRIPTS}))
+    port_file = tmp_path / "url"
+    command = [sys.executable, str(STANDIN_PY), "--script", str(script), "--port-file", str(port_file), "--no-cache"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as process:
+        try:
+            assert process.stdout.readline().startswith("stand-in listening on")
+            client = anthropic.Anthropic(base_url=port_file.read_text(), api_key=KEY, max_retries=0)
+            with pytest.raises(anthropic.BadRequestError, match="cache_control: Extra inputs are not permitted"):
+                client.messages.create(**ask("sum", cache_control={"type": "ephemeral"}))
+            usage = client.messages.create(**ask("sum", tools=[TOOL])).usage
+            assert usage.cache_read_input_tokens is None and usage.input_tokens > 0
+        finally:
+            process.terminate()
+        assert process.wait(timeout=10) == 0
+
+
+# -- tool uses of any tool -------------------------------------------------------------------------------------------
+ASK = {"name": "ask_user", "input": {"question": "Which year?"}}
+
+
+def test_tool_uses_of_any_tool_with_any_input(client, standin):
+    standin.enqueue(turn("Let me ask.", tool_uses=["x = 1", ASK]))
+    _, final = stream_events(client)
+    assert [(b.name, b.input) for b in final.content[1:]] == [("python", {"code": "x = 1"}), tuple(ASK.values())]
+    assert final.stop_reason == "tool_use" and final.content[1].id != final.content[2].id
+    with StandIn(scripts=[{"match": "", "turns": [{"text": "Asking.", "tool_uses": [ASK]}]}]) as server:
+        got = anthropic.Anthropic(base_url=server.url, api_key=KEY).messages.create(**ask())
+        assert (got.content[1].name, got.content[1].input) == ("ask_user", {"question": "Which year?"})
+    for bad in ({"name": "ask_user"}, {"name": "", "input": {}}, {"name": "x", "input": "text"}, 42):
+        with pytest.raises(ValueError):
+            turn(tool_uses=[bad])
+    with pytest.raises(ValueError):
+        turn(tool_uses="x = 1")  # a bare string is not a list of codes
+
+
+# -- images ----------------------------------------------------------------------------------------------------------
+def picture(fmt, width, height, **save):
+    """Base64 of a real image file (Pillow)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 30)).save(buffer, fmt, **save)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def image_block(data, media_type="image/png"):
+    return {"type": "image", "source": {"type": "base64", "media_type": media_type, "data": data}}
+
+
+@pytest.mark.parametrize("fmt, media_type, save", [
+    ("PNG", "image/png", {}), ("JPEG", "image/jpeg", {}), ("JPEG", "image/jpeg", {"progressive": True}),
+    ("GIF", "image/gif", {}), ("WEBP", "image/webp", {}), ("WEBP", "image/webp", {"lossless": True}),
+])
+def test_image_size_reads_the_header(fmt, media_type, save):
+    import base64
+
+    from standin import image_size
+
+    assert image_size(base64.b64decode(picture(fmt, 321, 123, **save))) == (media_type, 321, 123)
+    assert image_size(b"not an image") is None and image_size(b"\x89PNG\r\n\x1a\n") is None
+
+
+def test_an_image_costs_its_pixels_not_its_base64(client, standin):
+    big = picture("PNG", 800, 600)  # ceil(800 * 600 / 750) = 640 tokens
+    text = {"type": "text", "text": "What is this?"}
+    alone = dict(model=MODEL, max_tokens=100, messages=[{"role": "user", "content": [text]}])
+    with_image = dict(alone, messages=[{"role": "user", "content": [image_block(big), text]}])
+    assert estimate_tokens(with_image) - estimate_tokens(alone) == 640
+    jpeg = picture("JPEG", 1000, 750)  # 1000 tokens
+    assert estimate_tokens(dict(alone, messages=[{"role": "user", "content": [image_block(jpeg, "image/jpeg")]}])) == 1000
+    # in a tool_result: its JSON without the image, plus the image's pixels
+    uses = [{"type": "tool_use", "id": "toolu_1", "name": "python", "input": {"code": "plot()"}}]
+    result = {"type": "tool_result", "tool_use_id": "toolu_1", "content": [{"type": "text", "text": "a plot"}]}
+    messages = [{"role": "user", "content": "Plot it."}, {"role": "assistant", "content": uses},
+                {"role": "user", "content": [result]}]
+    plain = dict(alone, messages=messages)
+    shown = dict(alone, messages=messages[:2] + [{"role": "user", "content": [
+        {**result, "content": result["content"] + [image_block(big)]}]}])
+    assert estimate_tokens(shown) - estimate_tokens(plain) == 640
+    standin.enqueue(turn("A red square."))
+    usage = client.messages.create(**shown).usage
+    assert usage.input_tokens == estimate_tokens(shown) == client.messages.count_tokens(
+        **{k: v for k, v in shown.items() if k != "max_tokens"}).input_tokens
+
+
+@pytest.mark.parametrize("block, message", [
+    (image_block("A" * (5 * 1024 * 1024 + 4)), "image exceeds 5 MB maximum: 5242884 bytes > 5242880 bytes"),
+    (image_block(picture("PNG", 2, 2), "image/bmp"), "media_type: Input should be 'image/jpeg', 'image/png'"),
+    (image_block(picture("PNG", 2, 2), "image/jpeg"), "Image does not match the provided media type image/jpeg"),
+    (image_block("bm90IGFuIGltYWdl"), "data: Could not process image"),
+    (image_block("***"), "not valid base64"),
+    ({"type": "image", "source": {"type": "url", "url": "https://example.com/a.png"}},
+     "source: Input tag 'url' found using 'type' does not match any of the expected tags: 'base64'"),
+    ({"type": "image", "source": {"type": "base64", "data": picture("PNG", 2, 2)}}, "media_type: Field required"),
+    ({"type": "image"}, "source: Field required"),
+])
+def test_bad_images_answer_400(client, standin, block, message):
+    where = "messages.0.content.0."
+    standin.enqueue(turn("not consumed"))
+    with pytest.raises(anthropic.BadRequestError, match=re.escape(message)) as info:
+        client.messages.create(**ask([block]))
+    assert info.value.body["error"]["message"].startswith(where)
+    # the same inside a tool_result
+    uses = [{"type": "tool_use", "id": "toolu_1", "name": "python", "input": {"code": "plot()"}}]
+    messages = [{"role": "user", "content": "Plot it."}, {"role": "assistant", "content": uses},
+                {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": [block]}]}]
+    with pytest.raises(anthropic.BadRequestError, match=re.escape(message)) as info:
+        client.messages.create(**{**ask(), "messages": messages})
+    assert info.value.body["error"]["message"].startswith("messages.2.content.0.content.0.")
+    assert client.messages.create(**ask()).content[0].text == "not consumed"
+
+
+def test_tool_result_content_holds_only_text_and_images(client, standin):
+    uses = [{"type": "tool_use", "id": "toolu_1", "name": "python", "input": {"code": "1"}}]
+    inner = [{"type": "text", "text": "ok"}, {"type": "tool_use", "id": "x", "name": "python", "input": {}}]
+    messages = [{"role": "user", "content": "Go."}, {"role": "assistant", "content": uses},
+                {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": inner}]}]
+    with pytest.raises(anthropic.BadRequestError, match=re.escape(
+            "messages.2.content.0.content.1: Input tag 'tool_use' found using 'type' does not match any of the "
+            "expected tags: 'image', 'text'")):
+        client.messages.create(**{**ask(), "messages": messages})
+    standin.enqueue(turn("fine"))
+    messages[2]["content"][0]["content"] = [inner[0], image_block(picture("GIF", 4, 4), "image/gif")]
+    assert client.messages.create(**{**ask(), "messages": messages}).content[0].text == "fine"
