@@ -25,7 +25,7 @@ from .execution import LiveExecutor, cell_execution_count
 from .frontend import FrontendChannel
 from .history import kernel_setup
 from .journal import RunJournal, find_run, load_runs, merge_runs, resolve_dir
-from .model import ClaudeModel, ReplayModel, has_api_key
+from .model import ASK_USER_TOOL, PYTHON_TOOL, ClaudeModel, ReplayModel, has_api_key
 from .records import FollowUp, Run, RunStatus, new_run_id
 from .redaction import Redactor
 from .report import build_report, runs_table
@@ -281,7 +281,7 @@ class CodeActMagics(Magics, CodeActConfig):
             return self._follow_up(args, task, options)
         why = "Replaying"
         if args.replay_if_no_key and not args.replay:
-            if not has_api_key():
+            if not has_api_key(self.auth_token or None, self.provider):
                 why = "No ANTHROPIC_API_KEY is set: replaying"
                 args.replay = args.replay_if_no_key
         if args.replay:
@@ -324,10 +324,12 @@ class CodeActMagics(Magics, CodeActConfig):
                            control=control, redactor=redactor, user=user, output=output, reach=reach)
 
     def _model(self, name: str, options: RunOptions) -> ClaudeModel:
+        tools = [PYTHON_TOOL, ASK_USER_TOOL] if options.max_questions > 0 else [PYTHON_TOOL]
         try:
             return ClaudeModel(model=name, max_tokens=options.max_tokens,
                                max_retries=self.max_retries, timeout=self.request_timeout,
-                               read_timeout=self.read_timeout)
+                               read_timeout=self.read_timeout, base_url=self.base_url or None,
+                               auth_token=self.auth_token or None, provider=self.provider, tools=tools)
         except CodeActError as error:
             raise UsageError(str(error)) from None
 
