@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import inspect
-import re
-import textwrap
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -30,24 +27,12 @@ from .records import FollowUp, Run, RunStatus, new_run_id
 from .redaction import Redactor
 from .report import build_report, runs_table
 from .replay import ReplayCheck
-from .returns import OutputCheck, OutputSpecError
+from .reach import Reach, configured_servers, output_check, reach as reach_of
+from .returns import OutputCheck
+from .magicline import RESERVED, finish_help, help_text, line_of, split_task_line
 from .trajectory import load_run, write_notebook
 
 __all__ = ["CodeActMagics"]
-
-#: The forms of the magics: the usage line of ``%%codeact?`` and the help ``%codeact`` prints.
-_USAGE = """\
-%%codeact [options]                 the cell's body is the task
-%%codeact -c [RUN_ID] [options]     a follow-up: the body goes on with the last run (or RUN_ID)
-%codeact [options] TASK WORDS       a one-line task
-%codeact export PATH [--run ID] [--force]
-%codeact runs                       the runs of this kernel and of the run journal
-%codeact report [--all]             figures over this kernel's runs (--all: and the run journal's)
-%codeact mcp                        the configured MCP servers and their tools
-%codeact help                       this help"""
-
-#: Words of the line form that are commands, never the start of a task.
-RESERVED = ("export", "runs", "report", "mcp", "help")
 
 _EXAMPLE = "For example:\n%%codeact\nWhich product sold best in `df`, by revenue?"
 
@@ -60,95 +45,6 @@ def _cell_id(shell: Any) -> str | None:
     except Exception:  # noqa: BLE001 - no kernel, no cell id
         get_logger().debug("codeact: no cell id for this run", exc_info=True)
         return None
-
-
-def line_of(args: Any) -> str:
-    """The run options of parsed ``args`` written back as a %%codeact line (``--replay X --max-steps 3``)."""
-    parts = []
-    for name in ("model", "max_steps", "timeout", "max_cost", "replay", "replay_if_no_key", "insert", "approve",
-                 "with_names", "return_names", "gateway", "output", "returns", "mcp"):
-        value = getattr(args, name, None)
-        if value is not None:
-            option = {"with_names": "with", "return_names": "return"}.get(name, name)
-            parts.append(f"--{option.replace('_', '-')} {value}")
-    for name in ("no_insert", "isolated", "allow_network", "no_images"):
-        if getattr(args, name, False):
-            parts.append(f"--{name.replace('_', '-')}")
-    return " ".join(parts)
-
-
-def _settings() -> str:
-    """The ``%config`` traits, one line each with its default: the epilog of ``%%codeact?``."""
-    lines = ["settings (%config CodeActMagics.<name> = value, or c.CodeActMagics.<name> in ipython_config.py):"]
-    for name, trait in sorted(CodeActConfig.class_traits(config=True).items()):
-        value = trait.default()
-        shown = repr(value) if isinstance(value, str) else f"{value:g}" if isinstance(value, float) else str(value)
-        lines.append(f"  {name} = {shown}")
-        lines.extend(textwrap.wrap(trait.help, width=100, initial_indent="      ", subsequent_indent="      "))
-    return "\n".join(lines)
-
-
-class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """Plain argparse help (no reStructuredText ``::`` block or ``<…>`` around metavars, which IPython's
-    ``MagicHelpFormatter`` adds for Sphinx), 100 columns wide, the description dedented as a docstring is."""
-
-    def __init__(self, prog: str) -> None:
-        super().__init__(prog, width=100, max_help_position=34)
-
-    def _fill_text(self, text: str, width: int, indent: str) -> str:
-        return super()._fill_text(inspect.cleandoc(text), width, indent)
-
-    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
-        super().add_usage(usage, actions, groups, "usage:\n" if prefix is None else prefix)
-
-
-def _finish_help(magic: Any) -> None:
-    """Give the magic's parser the forms as its usage and the settings as its epilog, and make its docstring (what
-    ``%%codeact?`` shows) read as plain text."""
-    parser = magic.parser
-    parser.prog = "%%codeact"
-    parser.usage = _USAGE.replace("%", "%%")  # argparse formats the usage with %
-    parser.epilog = _settings()
-    parser.formatter_class = _HelpFormatter
-    magic.__doc__ = parser.format_help()
-
-
-def _help() -> str:
-    """What ``%codeact`` and ``%codeact help`` print."""
-    return (_USAGE + "\n\nAll the options and settings: %%codeact?   Settings now: %config CodeActMagics")
-
-
-def _run_id(word: str) -> bool:
-    """Whether ``word`` reads as a run id (``r-3f9c2a1b``): after ``-c`` on the line form, it names the run."""
-    return re.fullmatch(r"r-[0-9a-f]{4,}", word) is not None
-
-
-def split_task_line(parser: argparse.ArgumentParser, line: str) -> tuple[str, str]:
-    """Split a ``%codeact`` line into its leading options and the task after them, kept as typed (quotes,
-    apostrophes and all: only the options are parsed).
-
-    Returns
-    -------
-    tuple of str
-        ``(options, task)``; ``task`` is ``""`` when the line holds only options.
-    """
-    takes_value = {s: a.nargs for a in parser._actions for s in a.option_strings}  # argparse's own table
-    pos = 0
-    while True:
-        match = re.compile(r"\s*(\S+)").match(line, pos)
-        if match is None:
-            return line.strip(), ""
-        word = match.group(1)
-        name = word.split("=", 1)[0]
-        if not word.startswith("-") or name not in takes_value:
-            return line[:match.start(1)].strip(), line[match.start(1):].strip()
-        pos = match.end()
-        nargs = takes_value[name]
-        if "=" in word or nargs == 0:
-            continue
-        value = re.compile(r"\s*(\S+)").match(line, pos)
-        if value is not None and (nargs != "?" or _run_id(value.group(1))):
-            pos = value.end()
 
 
 def _marks(namespace: dict[str, Any], hidden: Any) -> dict[str, tuple[int, Any]]:
@@ -311,12 +207,12 @@ class CodeActMagics(Magics, CodeActConfig):
                   system=build_system(self.instructions), max_steps=options.max_steps, cell_id=_cell_id(self.shell),
                   insert_mode=options.insert_mode, replayed_from=args.replay,
                   execution_count=cell_execution_count(self.shell))
-        output = self._output_check(args, control)
+        output = output_check(self, self.shell, args, control)
         redactor = self._redactor()  # one for the run: the sandbox's outputs, the live steps, the journal
         sandboxed = control.start(run, redactor)  # the sandbox's variables, when isolated
         if sandboxed is not None:
             run.context = sandboxed
-        reach = self._reach(args, control, run, output)
+        reach = reach_of(self, self.shell, args, control, run, output)
         self.runs.append(run)
         recorded_steps = recorded.steps if args.replay else None
         user = recorded_answers(recorded.questions) if args.replay else kernel_user(self.shell)
@@ -352,10 +248,10 @@ class CodeActMagics(Magics, CodeActConfig):
         context = self._changed(run) if not control.isolated else None
         if control.isolated:  # a sandbox again, in the same directory, with the run's earlier state
             context = control.start(run, redactor, resume=True)
-        output = self._output_check(args, control, run)
-        reach = self._reach(args, control, run, output, followup=True)
-        if reach["preamble"]:  # the follow-up's message names what it can reach and the result it must leave
-            context = "\n\n".join(p for p in (context, reach["preamble"]) if p)
+        output = output_check(self, self.shell, args, control, run)
+        reach = reach_of(self, self.shell, args, control, run, output, followup=True)
+        if reach.preamble:  # the follow-up's message names what it can reach and the result it must leave
+            context = "\n\n".join(p for p in (context, reach.preamble) if p)
         options = continue_run(run, FollowUp(task=task, context=context or "", cell_id=_cell_id(self.shell),
                                              execution_count=cell_execution_count(self.shell)),
                                dataclasses.replace(options, model=name))
@@ -365,82 +261,6 @@ class CodeActMagics(Magics, CodeActConfig):
         print(f"Continuing run {run.run_id} ({steps_word(run.followups[-1].step)} so far) with {name}.")
         return self._drive(run, model, options, control=control, redactor=redactor, user=kernel_user(self.shell),
                            output=output, reach=reach)
-
-    def _output_check(self, args: Any, control: RunControl, run: Run | None = None) -> OutputCheck | None:
-        """``-o NAME [--returns TYPE]``: what the run must leave behind, or ``None``. In an isolated run the value
-        is read from the sandbox and copied back (``NAME`` joins the ``--return`` names).
-
-        Raises
-        ------
-        UsageError
-            For ``--returns`` without ``-o``, a name that is not one, or a type that does not evaluate here.
-        """
-        if args.returns and not args.output:
-            raise UsageError(f"--returns {args.returns} needs -o NAME: the variable the run leaves its result in "
-                             f"(for example -o result --returns {args.returns}).")
-        if not args.output:
-            return None
-        lookup = None
-        if control.isolated:
-            if args.output not in control.return_names:
-                control.return_names.append(args.output)
-            lookup = lambda name: self._sandbox_value(control, name)  # noqa: E731 - read when the model answers
-        try:
-            check = OutputCheck(args.output, args.returns, self.shell.user_ns, lookup=lookup)
-        except OutputSpecError as error:
-            raise UsageError(str(error)) from None
-        if run is not None and run.output:  # a follow-up: the corrections sent so far stay in the conversation
-            check.corrections = list(run.output.get("corrections") or [])
-        return check
-
-    def _reach(self, args: Any, control: RunControl, run: Run, output: OutputCheck | None,
-               followup: bool = False) -> dict[str, Any]:
-        """Connect the ``--mcp`` servers (their object goes into the namespace as ``mcp_namespace``) and write the
-        run's preamble: the servers' index and the ``-o`` result variable. A new run's preamble is its first
-        message's; a follow-up's goes into its own message.
-
-        Returns
-        -------
-        dict
-            ``bridge`` (the connected MCP servers, closed when the run ends, or ``None``) and ``preamble``.
-
-        Raises
-        ------
-        UsageError
-            For ``--mcp`` with ``--isolated``, an unknown server or an invalid configuration.
-        """
-        parts, bridge = [], None
-        names = list(dict.fromkeys(n.strip() for n in (args.mcp or "").split(",") if n.strip()))
-        if names:
-            if control.isolated:
-                raise UsageError("--mcp connects the servers in this kernel, and an --isolated run's steps run in "
-                                 "another kernel: drop one of the two.")
-            bridge = self._connect_mcp(names)
-            self.shell.user_ns[self.mcp_namespace] = bridge.namespace
-            run.mcp = sorted(set(run.mcp) | set(bridge.connected))
-            for failure in bridge.failures:
-                print(failure)
-            if bridge.connected:
-                parts.append(bridge.index())
-        if output is not None:
-            run.output = output.to_json()
-            parts.append(output.instructions())
-        preamble = "\n\n".join(parts)
-        if not followup:
-            run.preamble = preamble
-        return {"bridge": bridge, "preamble": preamble}
-
-    def _sandbox_value(self, control: RunControl, name: str) -> tuple[bool, Any]:
-        """``name``'s value in the isolated run's sandbox, copied here, or why not."""
-        if control.sandbox is None:
-            return False, "not defined (the sandbox is gone)"
-        try:
-            values, failed = control.sandbox.copy_out([name], self.sandbox_return_modules)
-        except Exception as error:  # noqa: BLE001 - SandboxError, TimeoutError: said in the one line
-            return False, f"not readable from the sandbox ({error})"
-        if name in values:
-            return True, values[name]
-        return False, failed.get(name, "not defined")
 
     def _changed(self, run: Run) -> str:
         """The summary of the variables that changed since ``run`` last ended (all of them when this kernel did not
@@ -463,7 +283,7 @@ class CodeActMagics(Magics, CodeActConfig):
 
     def _drive(self, run: Run, model: Any, options: RunOptions, replay: tuple[str, list] | None = None,
                control: RunControl | None = None, redactor: Redactor | None = None, user: Any = None,
-               output: OutputCheck | None = None, reach: dict[str, Any] | None = None) -> Any:
+               output: OutputCheck | None = None, reach: Reach | None = None) -> Any:
         """Run (or go on with) ``run`` to its end with its observers; the cell fails when the run failed.
         ``control`` (started) gives the executor's layers: approval, the files scan, the sandbox; ``redactor`` is
         the one its sandbox was given (a new one by default); ``user`` answers ``ask_user``; ``output`` is the
@@ -493,8 +313,8 @@ class CodeActMagics(Magics, CodeActConfig):
         finally:
             control.close()
             live.finish()
-            if reach is not None and reach.get("bridge") is not None:
-                reach["bridge"].close()
+            if reach is not None:
+                reach.close()
             self._ended[run.run_id] = _marks(self.shell.user_ns, getattr(self.shell, "user_ns_hidden", {}))
         if control.returned:
             print(control.returned)
@@ -518,17 +338,24 @@ class CodeActMagics(Magics, CodeActConfig):
             if run_options or args.followup is not None:
                 raise UsageError(f"`%codeact {line.strip()}` has no task: write it after the options "
                                  f"(%codeact {run_options or '-c'} What next?), or use a %%codeact cell.")
-            print(_help())
+            print(help_text())
             return
         verb = words[0]
         if run_options and verb != "help":
             raise UsageError(f"{run_options.split()[0]} is an option of a task, not of `%codeact {verb}`.")
         if verb == "help":
-            print(_help())
+            print(help_text())
         elif verb == "runs":
             if len(words) > 1:
                 raise UsageError("`%codeact runs` takes no argument.")
             self._print_runs()
+        elif verb == "mcp":
+            if len(words) > 1:
+                raise UsageError("`%codeact mcp` takes no argument: it lists the configured MCP servers and their "
+                                 "tools.")
+            from .mcp_bridge import list_servers
+
+            print(list_servers(configured_servers(self)))
         elif verb == "report":
             if len(words) > 1:
                 raise UsageError("Usage: %codeact report [--all]. `report` is a reserved word of %codeact, not a "
@@ -590,4 +417,4 @@ class CodeActMagics(Magics, CodeActConfig):
         print(runs_table(runs))
 
 
-_finish_help(CodeActMagics.codeact)
+finish_help(CodeActMagics.codeact)
