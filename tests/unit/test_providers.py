@@ -10,14 +10,14 @@ import pytest
 
 from standin import StandIn, error, turn
 
-from codeact_magic import model as model_module
+from codeact_magic import providers
 from codeact_magic.agent import build_system, first_message, run_agent
 from codeact_magic.config import RunOptions
 from codeact_magic.display import status_line
 from codeact_magic.exceptions import MissingAPIKeyError, MissingExtraError, ModelError
 from codeact_magic.execution import ExecutionResult
-from codeact_magic.model import (ASK_USER_TOOL, PYTHON_TOOL, ClaudeModel, _rejects_caching, build_request,
-                                 check_api_key, has_api_key)
+from codeact_magic.model import ASK_USER_TOOL, PYTHON_TOOL, ClaudeModel, build_request
+from codeact_magic.providers import check_api_key, has_api_key, rejects_caching
 from codeact_magic.pricing import cost_usd
 from codeact_magic.records import Run, Usage
 from codeact_magic.report import runs_table
@@ -33,9 +33,9 @@ def fresh_session(monkeypatch):
     for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "AWS_BEARER_TOKEN_BEDROCK"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")  # discard: nothing listens
-    model_module._NO_CACHE.clear()
+    providers.NO_CACHE.clear()
     yield
-    model_module._NO_CACHE.clear()
+    providers.NO_CACHE.clear()
 
 
 @pytest.fixture
@@ -145,8 +145,8 @@ def bad_request(url, message):
     ("https://api.anthropic.com/", "tools.0.cache_control: Extra inputs are not permitted", False),  # never hidden
 ])
 def test_which_400s_are_taken_for_a_refusal_of_caching(url, message, about):
-    assert _rejects_caching(bad_request(url, message), url) is about
-    assert not _rejects_caching(anthropic.APIConnectionError(request=httpx2.Request("POST", url)), url)
+    assert rejects_caching(bad_request(url, message), url) is about
+    assert not rejects_caching(anthropic.APIConnectionError(request=httpx2.Request("POST", url)), url)
 
 
 def test_a_full_run_against_a_server_without_caching(plain):
