@@ -76,3 +76,16 @@ def test_max_questions_zero_withholds_the_tool(kernel, server):
         assert tool_results(server.requests[1])[0]["is_error"] is True  # not a tool of this run
     finally:
         kernel.execute("%config CodeActMagics.max_questions = 3")
+
+
+def test_a_replay_answers_with_the_recorded_reply(kernel, server, tmp_path):
+    server.enqueue(turn("Which?", tool_uses=[ask("Which column?")]), turn("Using it.", "column = 'revenue'"),
+                   turn("Done."))
+    assert kernel.execute("%%codeact\nPick a column.", stdin=["revenue"]).status == "ok"
+    export_run(kernel, tmp_path / "asked.ipynb")
+    kernel.execute("del column")
+    result = kernel.execute(f"%%codeact --replay {tmp_path / 'asked.ipynb'}\nPick a column.")  # no stdin
+    assert result.status == "ok", result.text
+    assert result.prompts == [] and kernel.value("column") == "revenue"
+    run = kernel.value(LAST_RUN)
+    assert run["status"] == "done" and run["questions"][0]["answer"] == "revenue"
