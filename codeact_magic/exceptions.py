@@ -45,13 +45,15 @@ class CodeActError(Exception):
 
 
 class MissingAPIKeyError(CodeActError):
-    """``ANTHROPIC_API_KEY`` is not set, so no request is sent."""
+    """Neither ``ANTHROPIC_API_KEY`` nor ``ANTHROPIC_AUTH_TOKEN`` (nor the ``auth_token`` setting) is set, so no
+    request is sent."""
 
     def __init__(self) -> None:
         super().__init__(
             "ANTHROPIC_API_KEY is not set. Export it in the shell that starts Jupyter, or keep it in a .env file "
             "and load it with python-dotenv (`from dotenv import load_dotenv; load_dotenv()`), or type it unseen "
-            "with `os.environ['ANTHROPIC_API_KEY'] = getpass.getpass()`; never write it in a cell. Or use "
+            "with `os.environ['ANTHROPIC_API_KEY'] = getpass.getpass()`; never write it in a cell. A server that "
+            "wants a bearer token takes ANTHROPIC_AUTH_TOKEN (or %config CodeActMagics.auth_token). Or use "
             "`--replay RUN.ipynb`."
         )
 
