@@ -28,6 +28,7 @@ from .redaction import Redactor
 from .report import build_report, runs_table
 from .replay import ReplayCheck
 from .reach import Reach, configured_servers, output_check, reach as reach_of
+from .reach import check as check_reach
 from .returns import OutputCheck
 from .magicline import RESERVED, finish_help, help_text, line_of, split_task_line
 from .trajectory import load_run, write_notebook
@@ -200,6 +201,7 @@ class CodeActMagics(Magics, CodeActConfig):
             model_name = options.model
         control = RunControl.from_args(self, self.shell, args)
         control.check()  # before the model is asked or anything runs
+        check_reach(args, control)
         context = "" if control.isolated else summarize(
             self.shell.user_ns, hidden=getattr(self.shell, "user_ns_hidden", {}), max_chars=self.context_max_chars,
             time_budget_s=self.context_time_budget).text
@@ -244,6 +246,7 @@ class CodeActMagics(Magics, CodeActConfig):
         model = self._model(name, options)
         control = RunControl.from_args(self, self.shell, args, run)
         control.check()
+        check_reach(args, control)
         redactor = self._redactor()
         context = self._changed(run) if not control.isolated else None
         if control.isolated:  # a sandbox again, in the same directory, with the run's earlier state

@@ -17,7 +17,7 @@ from IPython.core.error import UsageError
 from .records import Run
 from .returns import OutputCheck, OutputSpecError
 
-__all__ = ["Reach", "configured_servers", "connect_mcp", "output_check", "reach", "sandbox_value"]
+__all__ = ["Reach", "check", "configured_servers", "mcp_names", "connect_mcp", "output_check", "reach", "sandbox_value"]
 
 
 @dataclasses.dataclass
@@ -39,6 +39,25 @@ class Reach:
         """Close the MCP sessions (idempotent)."""
         if self.bridge is not None:
             self.bridge.close()
+
+
+def mcp_names(args: Any) -> list[str]:
+    """The ``--mcp`` names, in order, each once (server names need not be identifiers: ``my-server``)."""
+    return list(dict.fromkeys(n.strip() for n in (getattr(args, "mcp", None) or "").split(",") if n.strip()))
+
+
+def check(args: Any, control: Any) -> None:
+    """Refuse, before anything starts, what cannot go together: ``--mcp`` with ``--isolated`` (the servers are
+    connected in this kernel, and the steps would run in another).
+
+    Raises
+    ------
+    UsageError
+        One line saying so.
+    """
+    if mcp_names(args) and control.isolated:
+        raise UsageError("--mcp connects the servers in this kernel, and an --isolated run's steps run in another "
+                         "kernel: drop one of the two.")
 
 
 def output_check(config: Any, shell: Any, args: Any, control: Any, run: Run | None = None) -> OutputCheck | None:
@@ -87,11 +106,9 @@ def reach(config: Any, shell: Any, args: Any, control: Any, run: Run, output: Ou
         For ``--mcp`` with ``--isolated``, an unknown server or an invalid configuration.
     """
     parts, bridge = [], None
-    names = list(dict.fromkeys(n.strip() for n in (args.mcp or "").split(",") if n.strip()))
+    names = mcp_names(args)
     if names:
-        if control.isolated:
-            raise UsageError("--mcp connects the servers in this kernel, and an --isolated run's steps run in "
-                             "another kernel: drop one of the two.")
+        check(args, control)
         bridge = connect_mcp(config, names)
         shell.user_ns[config.mcp_namespace] = bridge.namespace
         run.mcp = sorted(set(run.mcp) | set(bridge.tools))
