@@ -13,22 +13,27 @@ nbclient's ``_update_display_id`` changes it in whichever cell. The earlier step
 :attr:`ExecutionResult.updated`; the loop tells its observers (``outputs_updated``), so the journal, the export and
 the inserted cells hold the new value. What the model reads of a step (its observation) stays that step's own outputs.
 
-How a step is stopped, and what cannot be stopped: :mod:`codeact_magic.stops`.
+How a step is stopped, and what cannot be stopped: :mod:`codeact_magic.stops`. Code that asks for input (``input()``,
+``getpass.getpass()``): :mod:`codeact_magic.stdin`; the exchanges are :attr:`ExecutionResult.stdin`, and the time a
+question waits for its answer is left out of the step's timeout.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from .capture import OutputCapture
 from .outputs import DisplayIds, Recorder
 from .observation import user_traceback
 from .redaction import clean_text
+from .stdin import ForwardedInput, StdinLog
 from .stops import ORIGINAL_GETSIGNAL, StepStopped, StopControl, until_done
 
 __all__ = ["ExecutionResult", "LiveExecutor", "StepStopped", "user_traceback"]
@@ -64,7 +69,13 @@ class ExecutionResult:
     environment : dict or None
         Set when the sandbox kernel was recreated before the step (:mod:`codeact_magic.sandbox`).
     notes : list of str
-        Lines the model reads after the step's outputs (the files it touched, a recreated environment).
+        Lines the model reads after the step's outputs (what the user answered the code, the files it touched, a
+        recreated environment).
+    stdin : list of dict
+        What the code asked through stdin and was answered, in order (:class:`codeact_magic.stdin.StdinLog`):
+        ``{"prompt": str, "password": bool, "reply": str or None}``; a plain reply is kept with secrets masked, a
+        ``getpass`` reply never (``None``; it became a secret of the kernel). Empty when nothing was answered (with
+        no stdin the code's ``input()`` raised ``StdinNotImplementedError`` at once, and the traceback says so).
     """
 
     outputs: list[dict[str, Any]]
@@ -78,6 +89,34 @@ class ExecutionResult:
     files: dict[str, Any] | None = None
     environment: dict[str, Any] | None = None
     notes: list[str] = dataclasses.field(default_factory=list)
+    stdin: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+
+@contextlib.contextmanager
+def timeout_paused(control: StopControl) -> Iterator[None]:
+    """Leave the time inside the block out of ``control``'s timeout (the step waits for the user's answer): its
+    deadline is lifted meanwhile and moved on by the time waited. A stop already asked for is left as it is."""
+    deadline = control.deadline
+    if deadline is None or control.reason is not None:
+        yield
+        return
+    control.deadline = None  # the watchdog, waking at the old deadline, finds none and waits to be woken
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        control.deadline = deadline + (time.perf_counter() - start)
+        control.wake.set()
+
+
+def _shown_unrecorded(capture: OutputCapture) -> Any:
+    """``show(text)``: write to the step's stdout as the shell's own writing (shown live, not a step output)."""
+
+    def write(text: str) -> None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    return capture.mute.wrap(write)
 
 
 def cell_execution_count(shell: Any) -> int | None:
@@ -163,10 +202,13 @@ class LiveExecutor:
         record = Recorder(self._displays)
         capture = OutputCapture(shell, record, self.redactor)
         control = StopControl(shell, timeout, self._kernel_handler, sys._getframe(), capture.say)
+        stdin = StdinLog(self.redactor)
+        forward = ForwardedInput(shell, stdin, before=capture.fd.sync, waiting=lambda: timeout_paused(control),
+                                 show=_shown_unrecorded(capture))
         count = shell.execution_count
         result = landed = None
         try:
-            with capture:
+            with capture, forward:
                 control.start()
                 start = time.perf_counter()
                 try:
@@ -205,4 +247,5 @@ class LiveExecutor:
             error_text = self.redactor.text(error_text)
         outputs = record.finished(self.redactor, secrets_changed=changed)
         error_text = clean_text(error_text)
-        return ExecutionResult(outputs, count, status, error, duration, error_text, record.updated)
+        return ExecutionResult(outputs, count, status, error, duration, error_text, record.updated,
+                               notes=list(stdin.notes), stdin=list(stdin.exchanges))

@@ -8,7 +8,9 @@ channels over one websocket (``/api/kernels/ID/channels``), a thread routing its
 Fixed here (jupyter_server 2.21): the websocket sends the REST calls' headers (upstream sends none: a gateway with a
 token answers 401) and keeps no read timeout (upstream's ends the thread after 40 s without a message unless the
 gateway pings); reads sleep 5 ms between looks at an empty queue (upstream's ``asyncio.sleep(0)`` spins a core while
-it waits); ``is_alive`` asks the gateway (upstream's fails an assertion, having no local process to poll).
+it waits); ``is_alive`` asks the gateway (upstream's fails an assertion, having no local process to poll); a message
+sent names its channel (upstream's name none, so the gateway takes each for the shell channel's, and a step's
+``input_reply`` never reaches the kernel's stdin).
 
 Configuration is jupyter_server's ``GatewayClient``, a process-wide singleton: :class:`GatewayKernel` sets its
 ``url``, timeouts and (when given) ``auth_token``; the rest comes from its ``JUPYTER_GATEWAY_*`` environment variables
@@ -64,9 +66,13 @@ def _client_class() -> type:
     from tornado.escape import url_escape
 
     class Channel(HBChannelQueue):
-        """A channel's queue: waits without spinning, and notes the gateway's word that the kernel died."""
+        """A channel's queue: waits without spinning, notes the gateway's word that the kernel died, and sends on its
+        own channel."""
 
         died = False
+
+        def send(self, msg: dict) -> None:
+            super().send({**msg, "channel": self.channel_name})
 
         def put(self, item: dict, block: bool = True, timeout: float | None = None) -> None:
             content = item.get("content") or {}

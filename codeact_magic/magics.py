@@ -214,6 +214,7 @@ class CodeActMagics(Magics, CodeActConfig):
         sandboxed = control.start(run, redactor)  # the sandbox's variables, when isolated
         if sandboxed is not None:
             run.context = sandboxed
+        run.context = redactor.text(run.context)  # a getpass reply kept under an ordinary name, for one
         reach = reach_of(self, self.shell, args, control, run, output)
         self.runs.append(run)
         recorded_steps = recorded.steps if args.replay else None
@@ -251,6 +252,7 @@ class CodeActMagics(Magics, CodeActConfig):
         context = self._changed(run) if not control.isolated else None
         if control.isolated:  # a sandbox again, in the same directory, with the run's earlier state
             context = control.start(run, redactor, resume=True)
+        context = redactor.text(context) if context else context
         output = output_check(self, self.shell, args, control, run)
         reach = reach_of(self, self.shell, args, control, run, output, followup=True)
         if reach.preamble:  # the follow-up's message names what it can reach and the result it must leave

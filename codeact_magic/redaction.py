@@ -8,7 +8,8 @@ observations, the live cell output, the run journal, exports):
 - :func:`redact` replaces, inside any text, what looks like an API key or token, whatever name it was under, and the
   password of a URL (``postgres://user:<redacted>@host``).
 - :class:`Redactor` knows this kernel's actual secrets (environment variables with secret names, passwords inside
-  URL-valued variables, user variables and dict entries with secret names) and removes them in every form a step can
+  URL-valued variables, user variables and dict entries with secret names, and the values given to it with
+  :meth:`Redactor.add_secret`, such as a step's ``getpass`` replies) and removes them in every form a step can
   print: exact, base64 and URL-safe base64 (at any byte alignment), hex, percent-encoded, and split by whitespace or
   line breaks. It works on whole texts, nbformat outputs, JSON-like records, and live streams (holding back only a
   tail that could be the start of a secret).
@@ -30,8 +31,8 @@ from typing import Any
 
 import ahocorasick
 
-__all__ = ["REDACTED", "Redactor", "StreamRedactor", "clean_data", "clean_text", "is_secret_name", "redact",
-           "secret_values", "secret_variables", "url_passwords"]
+__all__ = ["MIN_GIVEN_SECRET", "REDACTED", "Redactor", "StreamRedactor", "clean_data", "clean_text", "is_secret_name",
+           "redact", "secret_values", "secret_variables", "url_passwords"]
 
 #: What stands in for a value or a key that is not shown.
 REDACTED = "<redacted>"
@@ -182,6 +183,13 @@ MIN_VARIABLE_SECRET = 6
 _MIN_FORM = 8
 #: Shortest start of a secret that a stream holds back until it knows whether the secret follows.
 _MIN_HOLD = 3
+#: Shortest secret given by value (:meth:`Redactor.add_secret`, characters after stripping whitespace) that is masked.
+#: It is lower than :data:`MIN_VARIABLE_SECRET` because the value is known to be a secret (a 4-digit PIN is masked,
+#: and so is every ``1234`` in what the kernel shows from then on); 1 to 3 characters would wreck every output.
+MIN_GIVEN_SECRET = 4
+#: The secrets given by value (:meth:`Redactor.add_secret`) in this process: every :class:`Redactor` masks them, for
+#: the rest of the kernel's life (a later run's, the export's), and :meth:`Redactor.refresh` keeps them.
+_GIVEN: set[str] = set()
 _WS = re.compile(r"\s+")
 _PER_CONTAINER = 500  # entries of one dict looked at for secret keys
 #: Strings shorter than this (characters) are remembered with their masked form by :meth:`Redactor.data` and the
@@ -322,9 +330,37 @@ class Redactor:
             self._build()
 
     def refresh(self, user_ns: Mapping[str, Any]) -> bool:
-        """Read the user's secret-named variables again; returns whether the set of secrets changed."""
+        """Read the user's secret-named variables again; returns whether the set of secrets changed (the secrets
+        given with :meth:`add_secret`, this redactor's or another's, are kept and picked up)."""
         self._vars = secret_variables(user_ns, self._hidden)
         return self._build()
+
+    def add_secret(self, value: str) -> bool:
+        """Mask ``value`` from now on, in every form, as the other secrets: a reply typed into ``getpass``.
+
+        It is a secret of this kernel, not only of this redactor: every :class:`Redactor` of the process masks it
+        from its next :meth:`refresh` or construction on (a later run, ``%codeact export``), and it survives
+        :meth:`refresh`. Surrounding whitespace is ignored.
+
+        Parameters
+        ----------
+        value : str
+            The secret (``bytes`` are decoded as UTF-8).
+
+        Returns
+        -------
+        bool
+            Whether it will be masked: ``False`` for a value shorter than :data:`MIN_GIVEN_SECRET` characters
+            (masking it would wreck every output it occurs in; it is never recorded, but what prints it shows it).
+        """
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        value = value.strip() if isinstance(value, str) else ""
+        if len(value) < MIN_GIVEN_SECRET:
+            return False
+        _GIVEN.add(value)
+        self._build()
+        return True
 
     def mark_clean(self, obj: Any) -> None:
         """Remember the strings inside JSON-like ``obj`` as masked already, so :meth:`data` passes them as they are
@@ -341,7 +377,7 @@ class Redactor:
                 self.mark_clean(value)
 
     def _build(self) -> bool:
-        secrets = frozenset(self._env | self._vars)
+        secrets = frozenset(self._env | self._vars | _GIVEN)
         if secrets == self._secrets and self._full is not None:
             return False
         self._clean = {}

@@ -13,11 +13,20 @@ A step, as the Jupyter messaging protocol runs it (https://jupyter-client.readth
   the same working directory: the ``--with`` variables are loaded again and the run's earlier successful steps re-run,
   quietly, in order. The step's :attr:`ExecutionResult.environment` records that, and its note tells the model in one
   line.
-- **The step** is one ``execute_request`` (``store_history``, no stdin). Its iopub messages (``stream``,
+- **The step** is one ``execute_request`` (``store_history``). Its iopub messages (``stream``,
   ``display_data``, ``update_display_data``, ``execute_result``, ``error``, ``clear_output``) are shown live in the
   ``%%codeact`` cell, secrets masked, and recorded by :class:`codeact_magic.outputs.Recorder` by the notebook's
   output rules, as the live executor records them. The step has no execution count in the user's notebook: it did not
   run in the user's kernel.
+- **Input.** When the ``%%codeact`` cell's own client has stdin (:func:`codeact_magic.approval.stdin_available`),
+  the step is sent with ``allow_stdin`` and the sandbox client's stdin channel is watched meanwhile: each
+  ``input_request`` (the code's ``input()`` or ``getpass.getpass()``) is asked of the user through the user's
+  kernel (``input(prompt)``, or ``getpass.getpass(prompt)`` for a ``password`` request) and the answer sent back as
+  the ``input_reply``, recorded as the live executor records it (:mod:`codeact_magic.stdin`: a ``getpass`` answer
+  is a secret before the sandbox has it). The time the question waits is left out of the step's timeout. Without
+  stdin the step is sent with ``allow_stdin`` false, so the sandbox's ``input()`` raises
+  ``StdinNotImplementedError`` at once. The quiet executions (the ``--with`` variables, health checks, replays) never
+  allow stdin. A gateway kernel forwards stdin the same way (its websocket carries the stdin channel).
 - **Timeout and Stop.** At the step's timeout, or at the user's interrupt, the kernel is interrupted (SIGINT, or the
   gateway's interrupt); when it has not ended the step within ``interrupt_grace_s``, it is restarted and recreated,
   as after a death. A timeout ends the step ``timeout`` and a Stop ``interrupted``, as in the live kernel.
@@ -34,13 +43,15 @@ import queue
 import signal
 import sys
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
+from .approval import stdin_available
 from .execution import ExecutionResult
 from .kernels import LoopThread
 from .observation import strip_ansi
 from .outputs import DisplayIds, Recorder
+from .stdin import StdinLog, answer_request, ask_user, input_requests
 from .transfer import (DATA_MODULES, LOAD_CODE, NAMES_EXPRESSION, dump_code, read_dump, returned_value, seed_chunks,
                        summary_expression)
 from .untrusted import inert_bundle
@@ -105,6 +116,12 @@ class SandboxExecutor:
         Seconds the kernel has to answer ``kernel_info`` before a step (else it is recreated).
     interrupt_grace_s : float
         Seconds an interrupted step has to end before the kernel is restarted and recreated.
+    stdin : bool, optional
+        Whether a step's ``input()`` is asked of the user; by default (``None``) when the ``%%codeact`` cell's
+        client has stdin (:func:`~codeact_magic.approval.stdin_available` of ``shell``; never without a shell).
+    ask_input : callable, optional
+        ``ask_input(prompt, password) -> str``, how the user is asked: :func:`codeact_magic.stdin.ask_user`
+        (``input`` or ``getpass.getpass`` of the user's kernel) by default.
 
     Attributes
     ----------
@@ -113,9 +130,11 @@ class SandboxExecutor:
     """
 
     def __init__(self, kernel: Any, shell: Any = None, redactor: Any = None, health_timeout_s: float = 10.0,
-                 interrupt_grace_s: float = 5.0) -> None:
+                 interrupt_grace_s: float = 5.0, stdin: bool | None = None,
+                 ask_input: Callable[[str, bool], str] = ask_user) -> None:
         self.kernel, self.shell, self.redactor = kernel, shell, redactor
         self.health_timeout_s, self.interrupt_grace_s = health_timeout_s, interrupt_grace_s
+        self.stdin, self.ask_input = stdin, ask_input
         self.recreated = 0
         self._thread = LoopThread()
         self._displays = DisplayIds()
@@ -328,6 +347,42 @@ class SandboxExecutor:
                 return
             into.put(msg)
 
+    def _answer(self, request: dict[str, Any], log: StdinLog, messages: queue.Queue, record: Recorder,
+                streams: dict[str, Any]) -> float:
+        """Ask the user the sandbox's question and send the answer; the seconds it waited.
+
+        What the sandbox printed before asking (its streams are flushed on iopub before the request) is shown
+        first. A death already queued is left for the step's loop, and the question is not asked.
+
+        Raises
+        ------
+        KeyboardInterrupt
+            The user's Stop while the question waits.
+        """
+        time.sleep(0.02)
+        later = []
+        while True:
+            try:
+                item = messages.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(item, dict) and item.get("msg_type") != "input_request":
+                self._show(item, record, streams)
+            else:
+                later.append(item)
+        start = time.perf_counter()
+        try:
+            if not any(item is _DIED for item in later):
+                reply = answer_request(request, log, self.ask_input)
+                self._thread.call(self._send_input(reply), timeout=30)
+        finally:
+            for item in later:
+                messages.put(item)
+        return time.perf_counter() - start
+
+    async def _send_input(self, value: str) -> None:
+        self.kernel.client.input(value)
+
     def _show(self, msg: dict[str, Any], record: Recorder, streams: dict[str, Any]) -> None:
         kind, content = msg["msg_type"], msg["content"]
         pub = getattr(self.shell, "display_pub", None)
@@ -407,14 +462,19 @@ class SandboxExecutor:
             environment = self._recreate(f"the sandbox kernel had died{self._exit_text()}")
         record, streams = Recorder(self._displays), {}
         messages: queue.Queue = queue.Queue()
+        log = StdinLog(self.redactor)
+        allow = bool(self.stdin if self.stdin is not None else self.shell is not None and stdin_available(self.shell))
         start = time.perf_counter()
-        msg_id = self.kernel.client.execute(code, silent=False, store_history=True, allow_stdin=False,
+        waited = 0.0  # seconds the step's questions waited for the user: not the step's running time
+        msg_id = self.kernel.client.execute(code, silent=False, store_history=True, allow_stdin=allow,
                                             stop_on_error=False)
-        pump = self._thread.submit(self._pump(msg_id, messages))
+        pumps = [self._thread.submit(self._pump(msg_id, messages))]
+        if allow:
+            pumps.append(self._thread.submit(input_requests(self.kernel.client, msg_id, messages)))
         status, note, ended = "ok", "", True
         try:
             while True:
-                if timeout and time.perf_counter() - start > timeout:
+                if timeout and time.perf_counter() - start - waited > timeout:
                     status = "timeout"
                     ended = self._stop(msg_id, messages, record, streams)
                     break
@@ -427,12 +487,16 @@ class SandboxExecutor:
                 if item is _DIED:
                     status, note = "error", f"the sandbox kernel died while running this step{self._exit_text()}"
                     break
+                if item.get("msg_type") == "input_request":
+                    waited += self._answer(item, log, messages, record, streams)
+                    continue
                 self._show(item, record, streams)
         except KeyboardInterrupt:  # the user's Stop
             status = "interrupted"
             ended = self._stop(msg_id, messages, record, streams)
         finally:
-            pump.cancel()
+            for pump in pumps:
+                pump.cancel()
         duration = time.perf_counter() - start
         for name, stream in streams.items():
             rest = stream.flush()
@@ -459,7 +523,8 @@ class SandboxExecutor:
             self._replay.append(code)
         outputs = record.finished(self.redactor)
         result = ExecutionResult(outputs, None, status, None, duration, error_text, record.updated,
-                                 environment=environment)
+                                 environment=environment, stdin=list(log.exchanges))
         if environment is not None:
             result.notes.append(recreated_note(environment))
+        result.notes.extend(log.notes)
         return result

@@ -268,3 +268,55 @@ def test_data_remembers_masked_strings_until_the_secrets_change():
     assert redactor.refresh(ns) is True
     assert redactor.data(message) == {"type": "run", "task": f"use {REDACTED}", "key": REDACTED}
     assert redactor.data({"text": [secret, {"deep": secret}]}) == {"text": [REDACTED, {"deep": REDACTED}]}
+
+
+# --- secrets given by value (a getpass reply) -------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def given_secrets():
+    """The process-wide given secrets put back as they were after the test (others in this process see them)."""
+    from codeact_magic import redaction
+
+    saved = set(redaction._GIVEN)
+    yield
+    redaction._GIVEN.clear()
+    redaction._GIVEN.update(saved)
+
+
+@pytest.mark.usefixtures("given_secrets")
+def test_a_given_secret_is_masked_in_every_form_and_survives_refresh():
+    given = "gp-Wq7Zr2Lm9Xc4Vb8N"
+    r = Redactor(environ={}, user_ns={})
+    assert r.text(f"it is {given}") == f"it is {given}"
+    assert r.add_secret(f"  {given}\n") is True  # surrounding whitespace is not part of it
+    raw = given.encode()
+    shown = f"{given} {base64.b64encode(raw).decode()} {raw.hex()} {given[:9]}\n{given[9:]}"
+    assert given[:8] not in r.text(shown) and r.text(shown).count(REDACTED) == 4
+    assert r.refresh({"x": 1}) is False  # the user's namespace read again: still a secret
+    assert r.data({"outputs": [{"text": given}]}) == {"outputs": [{"text": REDACTED}]}
+    outputs = r.outputs([{"output_type": "stream", "name": "stdout", "text": f"{given}\n"},
+                         {"output_type": "execute_result", "data": {"text/plain": repr(given)}}])
+    assert given not in str(outputs)
+    stream = r.stream()
+    assert stream.feed("token: " + given[:6]) == "token: "
+    assert stream.feed(given[6:] + " ok\n") + stream.flush() == f"{REDACTED} ok\n"
+
+
+@pytest.mark.usefixtures("given_secrets")
+def test_a_given_secret_is_the_kernels_every_redactor_masks_it():
+    given = "gp-Jd3Hs8Kq1Pt5Yz0R"
+    earlier = Redactor(environ={}, user_ns={})
+    Redactor(environ={}, user_ns={}).add_secret(given)
+    assert Redactor(environ={}, user_ns={}).text(given) == REDACTED  # made after it (an export's)
+    earlier.refresh({})
+    assert earlier.text(given) == REDACTED  # made before it: from its next refresh on
+
+
+@pytest.mark.usefixtures("given_secrets")
+def test_a_given_secret_too_short_to_mask_is_refused():
+    r = Redactor(environ={}, user_ns={})
+    assert r.add_secret("abc") is False and r.add_secret("") is False
+    assert r.text("abc abcabc") == "abc abcabc"
+    assert r.add_secret("9137") is True  # a 4-digit PIN is masked, wherever it appears
+    assert r.text("pin 9137, not 9136") == f"pin {REDACTED}, not 9136"
