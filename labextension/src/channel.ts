@@ -11,16 +11,16 @@
  * so it is closed whenever this page stops being one: the notebook closed, the kernel changed, and the page hidden
  * for good (`pagehide` of a reload or a closed tab, best effort: the close may not leave the page in time).
  *
- * It also watches the stdin channel for `--approve`'s question (an `input_request` whose prompt starts with
- * `Run step `), which the kernel sends to the page that ran the cell, so the panel can answer it with buttons: the same
- * `input_reply` the box under the cell sends.
+ * It also watches the stdin channel for the run's prompts, which the kernel sends to the page that ran the cell:
+ * `--approve`'s question (an `input_request` whose prompt starts with `Run step `) and the model's `ask_user` question
+ * (`Claude asks: `), so the panel can answer them: the same `input_reply` the box under the cell sends.
  */
 import { ISessionContext } from '@jupyterlab/apputils';
 import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { isApprovalPrompt } from './format';
+import { isApprovalPrompt, isQuestionPrompt } from './format';
 import { COMM_TARGET, FrontendRequest, PROTOCOL, request } from './protocol';
 
 /** The `data` of a comm message. */
@@ -56,29 +56,33 @@ export class KernelChannel implements IDisposable {
     return this._reset;
   }
 
-  /** The approval question of a step is asked, or answered. */
-  get approvalChanged(): ISignal<this, void> {
-    return this._approvalChanged;
-  }
-
-  /** `--approve`'s question waiting for an answer on this page (its prompt), or null. */
-  get approval(): string | null {
-    return this._approval?.content.prompt ?? null;
+  /** A run's prompt (a step's approval, a question of the model) is asked, or answered. */
+  get promptChanged(): ISignal<this, void> {
+    return this._promptChanged;
   }
 
   /**
-   * Answer the waiting approval question, as the box under the cell does (`y`, `n REASON`, `a`, `q`).
-   *
-   * @returns false when no question waits.
+   * The run's prompt waiting for an answer on this page, or null: `--approve`'s question of a step
+   * ({@link isApprovalPrompt}) or the model's `ask_user` question ({@link isQuestionPrompt}).
    */
-  answerApproval(value: string): boolean {
-    const request = this._approval;
+  get prompt(): string | null {
+    return this._prompt?.content.prompt ?? null;
+  }
+
+  /**
+   * Answer the waiting prompt, as the box under the cell does: `y`, `n REASON`, `a`, `q` to an approval, the reply
+   * (empty: none) to a question.
+   *
+   * @returns false when no prompt waits.
+   */
+  answerPrompt(value: string): boolean {
+    const request = this._prompt;
     const kernel = this._kernel;
     if (!request || !kernel || kernel.isDisposed) {
       return false;
     }
     kernel.sendInputReply({ status: 'ok', value }, request.header as KernelMessage.IInputReplyMsg['parent_header']);
-    this._setApproval(null);
+    this._setPrompt(null);
     return true;
   }
 
@@ -199,7 +203,7 @@ export class KernelChannel implements IDisposable {
     this._synced = false;
     this._syncPending = false;
     this._probing = false;
-    this._setApproval(null);
+    this._setPrompt(null);
     this._kernel = kernel;
     if (!kernel) {
       return;
@@ -239,7 +243,7 @@ export class KernelChannel implements IDisposable {
     }
   }
 
-  /** `--approve`'s question arrives on stdin; any `input_reply` sent (the box under the cell, a button) answers it. */
+  /** A run's prompt arrives on stdin; any `input_reply` sent (the box under the cell, the panel) answers it. */
   private _onAnyMessage(kernel: Kernel.IKernelConnection, args: Kernel.IAnyMessageArgs): void {
     const msg = args.msg;
     if (msg.channel !== 'stdin') {
@@ -247,22 +251,23 @@ export class KernelChannel implements IDisposable {
     }
     if (args.direction === 'recv' && msg.header.msg_type === 'input_request') {
       const request = msg as KernelMessage.IInputRequestMsg;
-      this._setApproval(isApprovalPrompt(request.content.prompt) ? request : null);
+      const prompt = request.content.prompt;
+      this._setPrompt(isApprovalPrompt(prompt) || isQuestionPrompt(prompt) ? request : null);
     } else if (args.direction === 'send' && msg.header.msg_type === 'input_reply') {
-      this._setApproval(null);
+      this._setPrompt(null);
     }
   }
 
-  private _setApproval(request: KernelMessage.IInputRequestMsg | null): void {
-    if (request !== this._approval) {
-      this._approval = request;
-      this._approvalChanged.emit();
+  private _setPrompt(request: KernelMessage.IInputRequestMsg | null): void {
+    if (request !== this._prompt) {
+      this._prompt = request;
+      this._promptChanged.emit();
     }
   }
 
   private _onStatus(kernel: Kernel.IKernelConnection, status: Kernel.Status): void {
     if (status === 'idle') {
-      this._setApproval(null); // the cell that asked has ended
+      this._setPrompt(null); // the cell that asked has ended
     }
     if (status === 'restarting' || status === 'autorestarting' || status === 'dead') {
       this._comm = null;
@@ -316,8 +321,8 @@ export class KernelChannel implements IDisposable {
   private _received = new Signal<this, IIncoming>(this);
   private _reset = new Signal<this, void>(this);
   private _stateChanged = new Signal<this, void>(this);
-  private _approval: KernelMessage.IInputRequestMsg | null = null;
-  private _approvalChanged = new Signal<this, void>(this);
+  private _prompt: KernelMessage.IInputRequestMsg | null = null;
+  private _promptChanged = new Signal<this, void>(this);
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * How the panel writes a run's figures. Pure, tested by jest.
  */
+import type { ResultVariable } from './generated/messages';
 import { FilesTouched, Isolation, RunStatus, RunSummary, Usage } from './protocol';
 
 const STATUS_LABELS: Record<RunStatus, string> = {
@@ -193,10 +194,34 @@ export function fileLines(files: FilesTouched | null | undefined): { lines: IFil
 }
 
 /**
- * Where a run's steps ran and who approved them, in a few words: `isolated · no network`, `on a gateway`,
- * `approve risky`; empty for a run in the user's kernel without approval.
+ * The `-o NAME` result of a run in a few words: `result shares` (with `--returns`: `result shares: dict[str, float]`)
+ * while it runs, then `result shares ✓` when the variable is set and checks, `result shares: missing` or
+ * `result shares: invalid` (typed: `result shares: dict[str, float] · invalid`).
  */
-export function controlText(run: { isolation?: Isolation | null; approve?: string }): string[] {
+export function outputText(output: ResultVariable): string {
+  const typed = output.type ? `result ${output.name}: ${output.type}` : `result ${output.name}`;
+  switch (output.status) {
+    case 'valid':
+      return `${typed} ✓`;
+    case 'missing':
+    case 'invalid':
+      return output.type ? `${typed} · ${output.status}` : `${typed}: ${output.status}`;
+    default:
+      return typed;
+  }
+}
+
+/**
+ * Where a run's steps ran, who approved them, the variable it must set and the MCP servers it reached, in a few
+ * words: `isolated · no network`, `on a gateway`, `approve risky`, `result shares ✓` ({@link outputText}),
+ * `MCP fixture, github`; empty for a run in the user's kernel without any of these.
+ */
+export function controlText(run: {
+  isolation?: Isolation | null;
+  approve?: string;
+  output?: ResultVariable | null;
+  mcp?: string[];
+}): string[] {
   const parts: string[] = [];
   const isolation = run.isolation;
   if (isolation) {
@@ -209,6 +234,12 @@ export function controlText(run: { isolation?: Isolation | null; approve?: strin
   if (run.approve && run.approve !== 'never') {
     parts.push(`approve ${run.approve}`);
   }
+  if (run.output) {
+    parts.push(outputText(run.output));
+  }
+  if (run.mcp && run.mcp.length > 0) {
+    parts.push(`MCP ${run.mcp.join(', ')}`);
+  }
   return parts;
 }
 
@@ -220,4 +251,17 @@ export function isApprovalPrompt(prompt: string): boolean {
 /** The question of an approval prompt, without its list of answers (`Run step 2? Flagged: shell escape `!ls`.`). */
 export function approvalQuestion(prompt: string): string {
   return prompt.replace(/\s*\[y run it.*$/s, '').trim();
+}
+
+/** Whether an `input_request` prompt is the model's `ask_user` question (`codeact_magic.asking.PROMPT`). */
+export function isQuestionPrompt(prompt: string): boolean {
+  return prompt.startsWith('Claude asks: ');
+}
+
+/** The question of an `ask_user` prompt, without its `Claude asks: ` and `\nYour answer: `. */
+export function questionOf(prompt: string): string {
+  return prompt
+    .replace(/^Claude asks: /, '')
+    .replace(/\n\s*Your answer:\s*$/, '')
+    .trim();
 }

@@ -39,7 +39,7 @@ export class CodeActModel implements IDisposable {
     this._channel.received.connect(this._onReceived, this);
     this._channel.reset.connect(this._onReset, this);
     this._channel.stateChanged.connect(() => this._changed.emit(), this);
-    this._channel.approvalChanged.connect(() => this._changed.emit(), this);
+    this._channel.promptChanged.connect(() => this._changed.emit(), this);
     this.context.disposed.connect(this.dispose, this);
     if (this.context.model.collaborative) {
       this.context.model.cells.changed.connect(this._scheduleDeduplication, this);
@@ -88,14 +88,14 @@ export class CodeActModel implements IDisposable {
     view.disposed.connect(() => this._views.delete(view));
   }
 
-  /** `--approve`'s question waiting on this page (its prompt), or null. */
-  get approval(): string | null {
-    return this._channel.approval;
+  /** The run's prompt waiting on this page (`--approve`'s question of a step, or the model's question), or null. */
+  get prompt(): string | null {
+    return this._channel.prompt;
   }
 
-  /** Answer the waiting approval question (`y`, `n`, `a`, `q`); false when none waits. */
-  answerApproval(value: string): boolean {
-    return this._channel.answerApproval(value);
+  /** Answer the waiting prompt (`y`, `n`, `a`, `q` to an approval; the reply to a question); false when none waits. */
+  answerPrompt(value: string): boolean {
+    return this._channel.answerPrompt(value);
   }
 
   /** Interrupt the kernel: the run ends as "stopped" and keeps its steps. */

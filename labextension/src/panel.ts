@@ -39,7 +39,7 @@ export class RunsPanel extends SidePanel {
     this._registry = options.registry;
     const actions: IRunActions = {
       stop: run => this._stop(run),
-      approve: answer => this._model()?.answerApproval(answer),
+      approve: answer => this._model()?.answerPrompt(answer),
       exportRun: run => this._model()?.requestExport(run.run_id),
       goTo: run => this._goTo(run)
     };

@@ -13,7 +13,6 @@ import {
 import React, { useEffect, useRef } from 'react';
 
 import {
-  approvalQuestion,
   controlText,
   fileLines,
   formatCost,
@@ -23,16 +22,18 @@ import {
   formatTokens,
   formatTotals,
   oneLine,
+  outputText,
   statusLabel,
   stepsText
 } from './format';
 import { CodeActModel } from './model';
+import { Prompt } from './prompt';
 import { IRunView, elapsedSeconds, runTotals } from './runs';
 
 /** What the view acts on: provided by the panel. */
 export interface IRunActions {
   stop(run: IRunView): void;
-  /** Answer the run's approval question: `y`, `n`, `a` or `q`. */
+  /** Answer the run's waiting prompt: `y`, `n`, `a` or `q` to an approval, the reply (empty: none) to a question. */
   approve(answer: string): void;
   exportRun(run: IRunView): void;
   goTo(run: IRunView): void;
@@ -88,7 +89,7 @@ export class RunsView extends ReactWidget {
             now={now}
             actions={this._actions}
             exporting={model.exporting.has(live.run_id)}
-            approval={model.approval}
+            prompt={model.prompt}
           />
         ) : null}
         {runs.length === 0 ? (
@@ -222,19 +223,35 @@ function RunMeta({ run }: { run: IRunView }): JSX.Element {
   );
 }
 
-/** Where the steps ran and who approved them (`isolated · no network`, `approve risky`), as chips. */
+/**
+ * Where the steps ran, who approved them, the result variable and the MCP servers (`isolated · no network`,
+ * `approve risky`, `result shares ✓`, `MCP github`), as chips.
+ */
 function ControlChips({ run }: { run: IRunView }): JSX.Element | null {
   const parts = controlText(run);
   if (parts.length === 0) {
     return null;
   }
+  const output = run.output;
+  const result = output ? outputText(output) : null;
   return (
     <div className="jp-codeact-control" title={run.isolation?.description ?? undefined}>
-      {parts.map(part => (
-        <span key={part} className="jp-codeact-chip">
-          {part}
-        </span>
-      ))}
+      {parts.map(part =>
+        output && part === result ? (
+          <span
+            key={part}
+            className="jp-codeact-chip jp-codeact-result"
+            data-status={output.status ?? 'pending'}
+            title={output.error ?? `The run leaves its result in the variable ${output.name}`}
+          >
+            {part}
+          </span>
+        ) : (
+          <span key={part} className="jp-codeact-chip">
+            {part}
+          </span>
+        )
+      )}
     </div>
   );
 }
@@ -360,38 +377,7 @@ function Actions({ run, actions, exporting }: Omit<IRunProps, 'now'>): JSX.Eleme
   );
 }
 
-/** The approval question of the step about to run, with buttons that answer it as the box under the cell does. */
-function Approval({ prompt, actions }: { prompt: string; actions: IRunActions }): JSX.Element {
-  const question = approvalQuestion(prompt);
-  const answers: [string, string, string][] = [
-    ['y', 'Run', 'Run this step (y)'],
-    ['n', 'Skip', 'Do not run it; the model is told you declined (n)'],
-    ['a', 'Run all', 'Run it and the rest of this run without asking (a)'],
-    ['q', 'Quit', 'Stop the run before this step; its steps so far stay (q)']
-  ];
-  return (
-    <div className="jp-codeact-approval" role="group" aria-label="Approve the step">
-      <div className="jp-codeact-approvalQuestion">{question}</div>
-      <div className="jp-codeact-actions">
-        {answers.map(([answer, label, title]) => (
-          <Button
-            key={answer}
-            small
-            minimal={answer !== 'y'}
-            className="jp-codeact-approve"
-            data-answer={answer}
-            title={title}
-            onClick={() => actions.approve(answer)}
-          >
-            {label}
-          </Button>
-        ))}
-      </div>
-    </div>
-  );
-}
-
-function LiveRun({ run, now, actions, exporting, approval }: IRunProps & { approval?: string | null }): JSX.Element {
+function LiveRun({ run, now, actions, exporting, prompt }: IRunProps & { prompt?: string | null }): JSX.Element {
   const running = stepsText(run).running;
   return (
     <section className="jp-codeact-Live" data-run-id={run.run_id}>
@@ -411,7 +397,7 @@ function LiveRun({ run, now, actions, exporting, approval }: IRunProps & { appro
       {running !== null && run.current_code !== null ? (
         <Streaming label={running} text={run.current_code} className="jp-codeact-currentStep" />
       ) : null}
-      {approval ? <Approval prompt={approval} actions={actions} /> : null}
+      {prompt ? <Prompt prompt={prompt} answer={actions.approve} /> : null}
       <Actions run={run} actions={actions} exporting={exporting} />
     </section>
   );

@@ -9,6 +9,9 @@ import {
   formatTotals,
   humanSize,
   isApprovalPrompt,
+  isQuestionPrompt,
+  outputText,
+  questionOf,
   stepsText,
   totalTokens
 } from '../src/format';
@@ -142,6 +145,26 @@ describe('the files a run touched', () => {
       'approve always'
     ]);
   });
+
+  it('says what the result variable holds and which MCP servers the run reached', () => {
+    const shares = { name: 'shares', type: 'dict[str, float]', error: null };
+    expect(outputText({ ...shares, status: null })).toBe('result shares: dict[str, float]');
+    expect(outputText({ ...shares, status: 'valid' })).toBe('result shares: dict[str, float] ✓');
+    expect(outputText({ ...shares, status: 'invalid', error: 'not a dict' })).toBe(
+      'result shares: dict[str, float] · invalid'
+    );
+    const untyped = { name: 'total', type: null, error: null };
+    expect(outputText({ ...untyped, status: null })).toBe('result total');
+    expect(outputText({ ...untyped, status: 'valid' })).toBe('result total ✓');
+    expect(outputText({ ...untyped, status: 'missing' })).toBe('result total: missing');
+    expect(outputText({ ...untyped, status: 'invalid' })).toBe('result total: invalid');
+    expect(
+      controlText({ approve: 'risky', output: { ...shares, status: 'valid' }, mcp: ['fixture', 'github'] })
+    ).toEqual(['approve risky', 'result shares: dict[str, float] ✓', 'MCP fixture, github']);
+    expect(controlText({ isolation: null, approve: 'never', output: null, mcp: [] })).toEqual([]);
+    // a run summary as the kernel sends it, with neither
+    expect(controlText(fixture('run_done.json').run)).toEqual([]);
+  });
 });
 
 describe('the approval question', () => {
@@ -154,5 +177,20 @@ describe('the approval question', () => {
     expect(isApprovalPrompt('Password:')).toBe(false);
     expect(approvalQuestion(prompt)).toBe('Run step 2? Flagged: shell escape `!ls`.');
     expect(approvalQuestion('Run step 1? ')).toBe('Run step 1?');
+  });
+});
+
+describe("the model's question", () => {
+  it('is told from the approval and other prompts, and shown without its prefix and suffix', () => {
+    const prompt = 'Claude asks: Which year should I use, 2024 or 2025?\nYour answer: ';
+    expect(isQuestionPrompt(prompt)).toBe(true);
+    expect(isApprovalPrompt(prompt)).toBe(false);
+    expect(isQuestionPrompt('Run step 2? [y run it · n [reason] skip it · a run the rest of this run · q stop]: ')).toBe(
+      false
+    );
+    expect(isQuestionPrompt('Your name: ')).toBe(false);
+    expect(questionOf(prompt)).toBe('Which year should I use, 2024 or 2025?');
+    expect(questionOf('Claude asks: Two lines:\nfirst or second?\nYour answer: ')).toBe('Two lines:\nfirst or second?');
+    expect(questionOf('Claude asks: No suffix?')).toBe('No suffix?');
   });
 });

@@ -47,4 +47,14 @@ CONTROLLED = {"match": "controlled job", "turns": [
     {"text": "**Wrote `summary.csv`** in the sandbox."},
 ]}
 
-SCRIPTS = [REVENUE, SLOW, FIFTY, STUBBORN, DISPLAY_UPDATE, CONTROLLED]
+#: The model asks the user first (``ask_user``), then leaves its result in the ``-o`` variable ``shares``.
+REACH_QUESTION = "Should the shares be of the quantity or of the revenue?"
+REACH = {"match": "shares of the products", "turns": [
+    {"text": "One thing to settle first.",
+     "tool_uses": [{"name": "ask_user", "input": {"question": REACH_QUESTION}}]},
+    {"text": "Shares of the quantity, then.",
+     "code": "shares = {k: float(v) for k, v in (df.groupby('product').qty.sum() / df.qty.sum()).items()}\nshares"},
+    {"text": "**`shares`** holds each product's share of the quantity: a 2/7, b 5/7."},
+]}
+
+SCRIPTS = [REVENUE, SLOW, FIFTY, STUBBORN, DISPLAY_UPDATE, CONTROLLED, REACH]
