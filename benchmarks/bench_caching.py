@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from standin import StandIn, estimate_tokens, turn  # noqa: E402
 
-from codeact_magic.agent import build_system, first_message  # noqa: E402
+from codeact_magic.agent import build_system  # noqa: E402
+from codeact_magic.conversation import first_message  # noqa: E402
 from codeact_magic.context import summarize  # noqa: E402
 from codeact_magic.model import PYTHON_TOOL, ClaudeModel, build_request  # noqa: E402
 from codeact_magic.observation import render_observation  # noqa: E402

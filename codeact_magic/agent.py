@@ -1,4 +1,5 @@
-"""The CodeAct loop: model turn -> code steps -> observations -> next turn, and its stop rules.
+"""The CodeAct loop: model turn -> code steps -> observations -> next turn, ended by the stop rules of
+:mod:`codeact_magic.stoprules`; its messages are built by :mod:`codeact_magic.conversation`.
 
 It knows nothing of IPython, the browser or HTTP: it is given a model (``turn(system, messages, on_text)``), an
 executor (``execute(code, timeout)``) and observers, and it fills in a :class:`~codeact_magic.records.Run`.
@@ -12,18 +13,18 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from .config import RunOptions
+from .conversation import aged_images, conversation, result_content
 from .exceptions import CodeActError
 from .observation import image_blocks, render_observation, step_images
 from .pricing import cost_usd
 from .records import FollowUp, Question, Run, RunStatus, Step, StepStatus, Turn, utcnow
 from .returns import MAX_IDLE_CORRECTIONS
+from .stoprules import (CODE_TOOL, Ending, budget_ending, code_of, error_ending, limit_note, refusal_of, steps_word,
+                        stop_ending, turn_ending)
 
-__all__ = ["ASK_TOOL", "CODE_TOOL", "NO_USER", "SYSTEM_PROMPT", "RunObserver", "aged_images", "budget_ending",
-           "build_system", "conversation", "continue_run", "first_message", "followup_message", "refusal_of",
-           "run_agent", "steps_word", "turn_ending"]
+__all__ = ["ASK_TOOL", "CODE_TOOL", "NO_USER", "SYSTEM_PROMPT", "RunObserver", "budget_ending", "build_system",
+           "continue_run", "refusal_of", "run_agent", "steps_word", "turn_ending"]
 
-#: The name of the one tool the model is given (``model.PYTHON_TOOL``); a ``tool_use`` of any other name is not run.
-CODE_TOOL = "python"
 
 #: The tool the model asks the user a question with (``model.ASK_USER_TOOL``, input ``{"question": str}``); its
 #: ``tool_use`` is not a step.
@@ -49,112 +50,6 @@ def build_system(instructions: str = "") -> str:
 
 #: The ``tool_result`` of ``ask_user`` when nobody can answer (no stdin: nbclient, papermill, ``allow_stdin=False``).
 NO_USER = "no user is available: state your assumption and go on"
-
-#: What replaces the image blocks of a ``tool_result`` older than the trait ``image_turns`` model turns.
-IMAGE_GONE = "[{n} no longer attached (sent {turns} turns ago); its description is above]"
-
-
-def first_message(task: str, context: str, preamble: str = "") -> dict[str, Any]:
-    """The first user message: the task, the variable summary and the run's ``preamble`` (the MCP servers' index,
-    the ``-o`` result variable), as a ``MessageParam`` dict."""
-    text = f"<task>\n{task.strip()}\n</task>\n\n<kernel_variables>\n{context.strip() or '(none)'}\n</kernel_variables>"
-    if preamble.strip():
-        text += "\n\n" + preamble.strip()
-    return {"role": "user", "content": [{"type": "text", "text": text}]}
-
-
-def followup_message(followup: FollowUp) -> dict[str, Any]:
-    """A follow-up's user message: its task and the summary of the variables that changed since the run ended."""
-    text = (f"<followup>\n{followup.task.strip()}\n</followup>\n\n<kernel_variables_changed>\n"
-            f"{followup.context.strip() or '(none changed)'}\n</kernel_variables_changed>")
-    return {"role": "user", "content": [{"type": "text", "text": text}]}
-
-
-def _append_user(messages: list[dict[str, Any]], content: list[dict[str, Any]]) -> None:
-    """Add user content; after a user message (tool results a turn never answered) it joins that message, so the
-    roles keep alternating as the Messages API wants."""
-    if messages and messages[-1]["role"] == "user":
-        messages[-1] = {"role": "user", "content": [*messages[-1]["content"], *content]}
-    else:
-        messages.append({"role": "user", "content": list(content)})
-
-
-def result_content(observation: str, blocks: Sequence[dict[str, Any]] = ()) -> Any:
-    """A ``tool_result``'s ``content``: the observation's text, followed by its image blocks when there are some
-    (the Messages API allows ``text`` and ``image`` blocks in a ``tool_result``)."""
-    return [{"type": "text", "text": observation}, *blocks] if blocks else observation
-
-
-def conversation(run: Run, images: Any = None) -> list[dict[str, Any]]:
-    """The run's conversation so far, as the ``messages`` of its next request (``MessageParam`` dicts), rebuilt from
-    the record: the first message, each turn's content, each step's ``tool_result`` (its observation, and its image
-    blocks from ``images(step)`` when given), each question's answer, each correction of a ``-o`` result and each
-    follow-up's message.
-
-    A ``tool_use`` that did not run (refused, or the run stopped first) gets a ``tool_result`` saying it was not
-    run, as the API needs one for each. The step-limit note a run appended is not recorded, so it is not in it. A new
-    run's is its first message; a run made ready for a follow-up (:func:`continue_run`) ends with the follow-up's.
-    """
-    messages = [first_message(run.task, run.context, run.preamble)]
-    steps = {s.tool_use_id: s for s in run.steps}
-    asked = {q.tool_use_id: q for q in run.questions}
-    corrections = {c["turn"]: c["problem"] for c in (run.output or {}).get("corrections", ())}
-    followups = {f.turn: f for f in run.followups}
-    for t, turn in enumerate(run.turns):
-        if t in followups:
-            _append_user(messages, followup_message(followups[t])["content"])
-        messages.append({"role": "assistant", "content": turn.content})
-        if turn.tool_uses:
-            results = []
-            for use in turn.tool_uses:
-                step, question = steps.get(use.get("id")), asked.get(use.get("id"))
-                if question is not None:
-                    results.append({"type": "tool_result", "tool_use_id": use["id"], "content": question.result})
-                elif step is None:
-                    results.append({"type": "tool_result", "tool_use_id": use["id"], "is_error": True,
-                                    "content": "Not run."})
-                else:
-                    blocks = images(step) if images is not None and step.images else ()
-                    results.append({"type": "tool_result", "tool_use_id": use["id"], "is_error": step.is_error,
-                                    "content": result_content(step.observation, blocks)})
-            messages.append({"role": "user", "content": results})
-        elif t in corrections:
-            messages.append({"role": "user", "content": [{"type": "text", "text": corrections[t]}]})
-    if len(run.turns) in followups:  # the follow-up about to be asked
-        _append_user(messages, followup_message(followups[len(run.turns)])["content"])
-    return messages
-
-
-def aged_images(messages: Sequence[dict[str, Any]], keep_turns: int) -> list[dict[str, Any]]:
-    """``messages`` with the image blocks of each ``tool_result`` that ``keep_turns`` or more assistant turns have
-    followed replaced by one text block (:data:`IMAGE_GONE`): an image is sent with the next ``keep_turns`` requests,
-    then only its text description, which the observation holds either way. ``messages`` is not modified; the
-    messages and blocks not changed are the same objects.
-    """
-    remaining = sum(1 for m in messages if m.get("role") == "assistant")
-    out = []
-    for message in messages:
-        if message.get("role") == "assistant":
-            remaining -= 1
-            out.append(message)
-            continue
-        content = message.get("content")
-        if remaining < keep_turns or not isinstance(content, list):
-            out.append(message)
-            continue
-        changed, blocks = False, []
-        for block in content:
-            inner = block.get("content") if block.get("type") == "tool_result" else None
-            images = [b for b in inner if b.get("type") == "image"] if isinstance(inner, list) else []
-            if images:
-                changed = True
-                what = "its image is" if len(images) == 1 else f"its {len(images)} images are"
-                gone = {"type": "text", "text": IMAGE_GONE.format(n=what, turns=keep_turns)}
-                block = {**block, "content": [b for b in inner if b.get("type") != "image"] + [gone]}
-            blocks.append(block)
-        out.append({**message, "content": blocks} if changed else message)
-    return out
-
 
 class RunObserver:
     """Receives a run's events as they happen; every method is optional (no-op by default)."""
@@ -214,84 +109,9 @@ class _Stopped(Exception):
 #: channel throttle their messages on top of it (``display.THROTTLE_S``, ``FrontendChannel.text_interval_s``).
 TEXT_INTERVAL_S = 0.01
 
-#: How a run ends: its status and the one line that says why.
-Ending = tuple[RunStatus, str]
-
-
 def _notify(observers: Sequence[RunObserver], event: str, *args: Any) -> None:
     for observer in observers:
         getattr(observer, event)(*args)
-
-
-def steps_word(n: int) -> str:
-    """``1 step``, ``3 steps``."""
-    return f"{n} step" + ("" if n == 1 else "s")
-
-
-# -- the stop rules, one function each ---------------------------------------------------------------------------------
-def turn_ending(run: Run, turn: Turn, options: RunOptions, limit_reached: bool) -> Ending | None:
-    """How a model turn ends the run, or ``None`` when its ``tool_use`` blocks are to run (or, for
-    ``stop_reason`` ``pause_turn``, the same turn goes on).
-
-    - no ``tool_use``: ``refusal`` fails the run; ``max_tokens`` and an answer end it ``done``;
-    - ``tool_use`` after the step limit was reached (the model was asked to answer): ``step_limit``.
-
-    ``stop_reason`` values: https://docs.anthropic.com/en/api/handling-stop-reasons.
-    """
-    if not turn.tool_uses:
-        if turn.stop_reason == "pause_turn":
-            return None
-        if turn.stop_reason == "refusal":
-            return RunStatus.FAILED, "The model declined the task (stop_reason refusal)."
-        if turn.stop_reason == "max_tokens":
-            return RunStatus.DONE, f"The answer was cut at max_tokens ({options.max_tokens:,}); raise it to see more."
-        return RunStatus.DONE, f"The model answered after {steps_word(len(run.steps))}."
-    if limit_reached:
-        return (RunStatus.STEP_LIMIT, f"Stopped at the step limit ({steps_word(options.max_steps)}) before the model "
-                "answered. Re-run with a higher --max-steps to let it go on.")
-    return None
-
-
-def budget_ending(run: Run, options: RunOptions) -> Ending | None:
-    """``budget`` once the run's tokens or cost (USD) reach their budget (0: no budget), checked after each turn's
-    steps."""
-    if options.max_run_tokens and run.usage.total >= options.max_run_tokens:
-        return (RunStatus.BUDGET,
-                f"Stopped at the token budget: {run.usage.total:,} of {options.max_run_tokens:,} tokens used.")
-    if options.max_cost_usd and run.cost_usd is not None and run.cost_usd >= options.max_cost_usd:
-        return RunStatus.BUDGET, f"Stopped at the cost budget: ${run.cost_usd:.4f} of ${options.max_cost_usd:.4f} spent."
-    return None
-
-
-def refusal_of(use: dict[str, Any], run: Run, options: RunOptions) -> str | None:
-    """Why a ``tool_use`` block is not run (the ``tool_result`` error the model reads), or ``None`` to run it:
-    another tool's name, the step limit reached, or no code in its input."""
-    if use.get("name") != CODE_TOOL:  # never run as Python what was meant for another tool
-        return (f"There is no tool named {use.get('name')!r}: nothing was run. The only tool is `{CODE_TOOL}` (input "
-                '{"code": "..."}); run Python with it.')
-    if len(run.steps) >= options.max_steps:
-        return "Not run: the step limit is reached."
-    code = code_of(use)
-    if not isinstance(code, str) or not code.strip():
-        return "The python tool needs an input {\"code\": \"...\"} with some code."
-    return None
-
-
-def code_of(use: dict[str, Any]) -> str | None:
-    """The ``code`` of a ``tool_use`` block's input, or ``None``."""
-    data = use.get("input")
-    return data.get("code") if isinstance(data, dict) else None
-
-
-def stop_ending(run: Run) -> Ending:
-    """The ending of a run the user stopped (an interrupt, or a step that ended ``interrupted``)."""
-    return RunStatus.STOPPED, f"Stopped by the user after {steps_word(len(run.steps))}."
-
-
-def error_ending(error: CodeActError) -> Ending:
-    """The ending of a run a :class:`CodeActError` cut short: ``failed``, or the error's own ``run_status`` (a replay
-    that diverged)."""
-    return RunStatus(getattr(error, "run_status", RunStatus.FAILED)), str(error)
 
 
 class _TextStream:
@@ -515,16 +335,11 @@ class _Loop:
             if len(self.run.steps) >= self.options.max_steps:
                 # one more turn, so the model can still answer from what the last step showed
                 limit_reached = True
-                results.append({"type": "text", "text": _limit_note(self.options)})
+                results.append({"type": "text", "text": limit_note(self.options)})
             self.messages.append({"role": "user", "content": results})
             ending = budget_ending(self.run, self.options)
             if ending is not None:
                 return ending
-
-
-def _limit_note(options: RunOptions) -> str:
-    return (f"The step limit ({steps_word(options.max_steps)}) is reached: no more code will run. "
-            "Answer now, without calling the tool, with what you have found.")
 
 
 def updated_steps(run: Run, result: Any) -> list[Step]:

@@ -2,7 +2,8 @@
 
 import pytest
 
-from codeact_magic.agent import CODE_TOOL, RunObserver, first_message, run_agent
+from codeact_magic.agent import CODE_TOOL, RunObserver, run_agent
+from codeact_magic.conversation import first_message
 from codeact_magic.config import RunOptions
 from codeact_magic.exceptions import CodeActError, ModelError
 from codeact_magic.exceptions import BrokenStreamError

@@ -11,7 +11,8 @@ import pytest
 from standin import StandIn, error, turn
 
 from codeact_magic import providers
-from codeact_magic.agent import build_system, first_message, run_agent
+from codeact_magic.agent import build_system, run_agent
+from codeact_magic.conversation import first_message
 from codeact_magic.config import RunOptions
 from codeact_magic.display import status_line
 from codeact_magic.exceptions import MissingAPIKeyError, MissingExtraError, ModelError

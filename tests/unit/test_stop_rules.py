@@ -5,7 +5,7 @@ import anthropic
 import httpx2
 import pytest
 
-from codeact_magic.agent import budget_ending, error_ending, refusal_of, stop_ending, turn_ending
+from codeact_magic.stoprules import budget_ending, error_ending, refusal_of, stop_ending, turn_ending
 from codeact_magic.config import CodeActConfig, RunOptions, default
 from codeact_magic.exceptions import ModelError, ReplayDivergedError
 from codeact_magic.records import Run, RunStatus, Step, Turn, Usage
