@@ -25,7 +25,6 @@ from .stoprules import (CODE_TOOL, Ending, budget_ending, code_of, error_ending,
 __all__ = ["ASK_TOOL", "CODE_TOOL", "NO_USER", "SYSTEM_PROMPT", "RunObserver", "budget_ending", "build_system",
            "continue_run", "refusal_of", "run_agent", "steps_word", "turn_ending"]
 
-
 #: The tool the model asks the user a question with (``model.ASK_USER_TOOL``, input ``{"question": str}``); its
 #: ``tool_use`` is not a step.
 ASK_TOOL = "ask_user"
@@ -50,6 +49,7 @@ def build_system(instructions: str = "") -> str:
 
 #: The ``tool_result`` of ``ask_user`` when nobody can answer (no stdin: nbclient, papermill, ``allow_stdin=False``).
 NO_USER = "no user is available: state your assumption and go on"
+
 
 class RunObserver:
     """Receives a run's events as they happen; every method is optional (no-op by default)."""
@@ -108,6 +108,7 @@ class _Stopped(Exception):
 #: at the first delta of a turn, and when it has come whole), not once per delta. The displays and the frontend
 #: channel throttle their messages on top of it (``display.THROTTLE_S``, ``FrontendChannel.text_interval_s``).
 TEXT_INTERVAL_S = 0.01
+
 
 def _notify(observers: Sequence[RunObserver], event: str, *args: Any) -> None:
     for observer in observers:
