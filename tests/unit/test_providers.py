@@ -195,7 +195,9 @@ def test_the_ask_user_tool_is_sent_when_given(standin):
 @pytest.mark.parametrize("provider, module", [("bedrock", "boto3"), ("bedrock", "botocore"),
                                               ("vertex", "google.auth")])
 def test_a_missing_extra_is_one_line_naming_it(monkeypatch, provider, module):
-    monkeypatch.setitem(sys.modules, module, None)  # its import fails, installed or not
+    for other, _ in providers._EXTRAS[provider]:  # the provider's other modules import (installed or not) ...
+        monkeypatch.setitem(sys.modules, other, types.ModuleType(other))
+    monkeypatch.setitem(sys.modules, module, None)  # ... and this one fails, installed or not
     with pytest.raises(MissingExtraError) as info:
         ClaudeModel(model="claude-sonnet-4-5", provider=provider)  # no Anthropic key needed for these
     line = str(info.value)
