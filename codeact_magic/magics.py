@@ -27,7 +27,7 @@ from .records import FollowUp, Run, RunStatus, new_run_id
 from .redaction import Redactor
 from .report import build_report, runs_table
 from .replay import ReplayCheck
-from .reach import Reach, configured_servers, output_check, reach as reach_of
+from .reach import Reach, cell_result, configured_servers, output_check, reach as reach_of
 from .reach import check as check_reach
 from .returns import OutputCheck
 from .magicline import RESERVED, finish_help, help_text, line_of, split_task_line
@@ -327,7 +327,8 @@ class CodeActMagics(Magics, CodeActConfig):
             raise CodeActError(run.end_reason or "The run failed.")
         if output is not None and run.status == RunStatus.DONE and output.status == "valid":
             self.shell.user_ns[output.name] = output.value  # the validated value (an isolated run's came back)
-            return output.value
+            count = run.followups[-1].execution_count if run.followups else run.execution_count
+            return cell_result(self.shell, output.value, count)
         return None
 
     # -- %codeact -------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from IPython.core.error import UsageError
 from .records import Run
 from .returns import OutputCheck, OutputSpecError
 
-__all__ = ["Reach", "check", "configured_servers", "mcp_names", "connect_mcp", "output_check", "reach", "sandbox_value"]
+__all__ = ["Reach", "cell_result", "check", "configured_servers", "mcp_names", "connect_mcp", "output_check", "reach", "sandbox_value"]
 
 
 @dataclasses.dataclass
@@ -160,3 +160,31 @@ def sandbox_value(control: Any, name: str, modules: Any) -> tuple[bool, Any]:
     if name in values:
         return True, values[name]
     return False, failed.get(name, "not defined")
+
+
+def cell_result(shell: Any, value: Any, count: int | None) -> Any:
+    """``value``, returned by the magic so that IPython's display hook shows it as the ``%%codeact`` cell's own
+    ``Out[count]`` (and ``_``, ``_<count>``), not under the last step's number, whose ``Out`` it would replace.
+
+    The steps moved ``shell.execution_count`` on; it is set to the cell's count until the cell ends, when a one-shot
+    ``post_run_cell`` callback puts it back where the steps left it (plus whatever IPython added meanwhile), so the
+    next cell's number still follows the steps. IPython 8's display hook numbers by ``execution_count``, IPython 9's
+    by ``execution_count - 1``: the offset is read from the hook (``prompt_count``), not assumed.
+    """
+    hook = getattr(shell, "displayhook", None)
+    events = getattr(shell, "events", None)
+    if count is None or hook is None or events is None or not isinstance(getattr(hook, "prompt_count", None), int):
+        return value
+    original = shell.execution_count
+    modified = count + (original - hook.prompt_count)
+    if modified == original:
+        return value
+    shell.execution_count = modified
+
+    def restore(result: Any = None) -> None:
+        events.unregister("post_run_cell", restore)
+        shell.execution_count = original + (shell.execution_count - modified)
+
+    events.register("post_run_cell", restore)
+    return value
+

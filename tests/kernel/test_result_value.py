@@ -20,11 +20,20 @@ def execute_result(result) -> str | None:
 
 
 def test_a_valid_value_is_the_cells_result_and_stays_in_the_namespace(kernel, server):
-    server.enqueue(turn("Compute it.", "total = 6 * 7"), turn("The total is 42, in `total`."))
+    server.enqueue(turn("Look.", "[1, 2, 3]"), turn("Compute it.", "total = 6 * 7"), turn("The total is 42, in `total`."))
     result = kernel.execute("%%codeact -o total --returns int\nWhat is six times seven?")
     assert result.status == "ok", result.text
-    assert execute_result(result) == "42"  # Out[n]
-    assert kernel.value("_") == 42 and kernel.value("total") == 42
+    after = kernel.execute("1 + 1")
+    assert execute_result(result) == "42"
+    assert kernel.value("__") == 42 and kernel.value("total") == 42  # `_` was 42 until `1 + 1`
+    run = kernel.value(LAST_RUN)
+    cell, steps = run["execution_count"], [s["execution_count"] for s in run["steps"]]
+    # Out[n] is the %%codeact cell's own number; the steps keep their own Out
+    [shown] = [m["content"]["execution_count"] for m in result.outputs("execute_result") if m["content"]["data"]
+               .get("text/plain") == "42"]
+    assert shown == cell and kernel.value(f"Out[{cell}]") == 42 and kernel.value(f"_{cell}") == 42
+    assert kernel.value(f"Out[{steps[0]}]") == [1, 2, 3]
+    assert after.reply["content"]["execution_count"] == steps[-1] + 1  # the next cell's number follows the steps
     first = server.requests[0].body["messages"][0]["content"][0]["text"]
     assert "<result_variable>" in first and "`total` (type `int`)" in first
     run = kernel.value(LAST_RUN)
