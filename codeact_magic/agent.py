@@ -73,9 +73,6 @@ class RunObserver:
     def step_finished(self, run: Run, step: Step) -> None:
         """A step ran and is recorded (``run.steps[-1]``)."""
 
-    def question_asked(self, run: Run, question: str) -> None:
-        """The model asked the user ``question`` (``ask_user``); the reply is about to be asked for."""
-
     def question_answered(self, run: Run, question: Question) -> None:
         """The question is answered (or could not be) and recorded (``run.questions[-1]``)."""
 
@@ -245,7 +242,6 @@ class _Loop:
         elif self.user is None:
             result = NO_USER
         else:
-            _notify(self.observers, "question_asked", run, question.strip())
             answer = self.user(question.strip())
             if answer is None:
                 result = NO_USER
