@@ -236,7 +236,10 @@ class Report:
             ("cache read", f"{self.cache_read_input_tokens:,}", ""),
             ("cache write", f"{self.cache_creation_input_tokens:,}", ""), ("total", f"{self.tokens:,}", "")])])
         known = self.runs - self.cost_unknown_runs
-        cost = [("total", f"${self.cost_usd:.4f}", f"over {_count(known, 'run')}" if self.cost_unknown_runs else "")]
+        if self.cost_unknown_runs and not known:  # a local model: no price to sum, not $0
+            cost = [("total", "unknown", "no run's model has a price")]
+        else:
+            cost = [("total", f"${self.cost_usd:.4f}", f"over {_count(known, 'run')}" if self.cost_unknown_runs else "")]
         if known:
             cost.append(("per run", f"${self.cost_usd / known:.4f}", "mean"))
         if self.cost_unknown_runs:

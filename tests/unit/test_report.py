@@ -282,3 +282,11 @@ def test_report_is_a_dataclass_with_the_figures_as_fields():
                  "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "cost_usd",
                  "cost_unknown_runs"):
         assert name in names
+
+
+def test_runs_of_unpriced_models_only_read_unknown_not_zero():
+    runs = [Run(run_id="r-local001", task="t", model="qwen3-coder:30b", status="done", cost_usd=None),
+            Run(run_id="r-local002", task="t", model="qwen3-coder:30b", status="done", cost_usd=None)]
+    text = build_report(runs).text()
+    assert "  total    unknown  no run's model has a price" in text.splitlines()
+    assert "$0.0000" not in text
