@@ -11,7 +11,7 @@ export type Message = KernelMessage | FrontendRequest;
  * kernel -> frontend: every message the kernel sends, on its own comm or in reply to a request.
  */
 export type KernelMessage =
-  RunsMessage | RunMessage | TextMessage | CellMessage | OutputsMessage | ExportMessage | ErrorMessage;
+  RunsMessage | RunMessage | TextMessage | CellMessage | OutputsMessage | ExportMessage | ErrorMessage | UndoMessage;
 /**
  * How a run stands or how it ended (records.RunStatus). `crashed`: the run journal has the run but no end (the kernel died during it); `diverged`: a --replay step failed or printed other text than recorded.
  */
@@ -31,7 +31,7 @@ export type StepStatus = 'ok' | 'error' | 'timeout' | 'interrupted' | 'crashed' 
 /**
  * frontend -> kernel: the requests, on a comm the frontend opens. The kernel answers when it is next idle.
  */
-export type FrontendRequest = SyncRequest | ExportRequest;
+export type FrontendRequest = SyncRequest | ExportRequest | UndoRequest;
 
 /**
  * kernel -> frontend: every run of this kernel, oldest first (reply to `sync`).
@@ -115,6 +115,14 @@ export interface RunSummary {
    * The MCP servers connected for the run (--mcp).
    */
   mcp: string[];
+  /**
+   * Set once the run was undone (%codeact undo, or the panel's Undo), else null.
+   */
+  undone: Undone | null;
+  /**
+   * Whether this kernel still holds what undoing the run needs (false for a run of the journal only, one already undone whole, one whose snapshots were released to stay in the undo budget, and while it runs).
+   */
+  undoable: boolean;
   [k: string]: unknown;
 }
 /**
@@ -216,6 +224,28 @@ export interface ResultVariable {
     problem: string;
     [k: string]: unknown;
   }[];
+  [k: string]: unknown;
+}
+/**
+ * How a run was undone.
+ */
+export interface Undone {
+  /**
+   * ISO 8601, UTC.
+   */
+  at: string;
+  /**
+   * The first step undone: 1 when the whole run was.
+   */
+  from_step: number;
+  /**
+   * The index of the first cell of the run marked undone.
+   */
+  from_index: number;
+  /**
+   * Restored with --force over changes the user made since.
+   */
+  forced: boolean;
   [k: string]: unknown;
 }
 /**
@@ -336,6 +366,10 @@ export interface CellMetadata {
    * role `question`: whether the user replied (false: nobody could be asked, or no more questions were allowed).
    */
   answered?: boolean;
+  /**
+   * Set when the cell's step (or its run) was undone: ISO 8601, UTC. The cell stays, marked.
+   */
+  undone?: string;
   [k: string]: unknown;
 }
 /**
@@ -353,7 +387,16 @@ export interface Approval {
  * What the --approve risky check (codeact_magic.risks) flagged in a step: its kind and a short phrase naming it.
  */
 export interface Risk {
-  kind: 'shell' | 'install' | 'file_write' | 'file_delete' | 'network' | 'rebind' | 'delete_name' | 'unreadable';
+  kind:
+    | 'shell'
+    | 'install'
+    | 'file_write'
+    | 'file_delete'
+    | 'network'
+    | 'rebind'
+    | 'delete_name'
+    | 'unreadable'
+    | 'no_undo';
   detail: string;
   [k: string]: unknown;
 }
@@ -416,6 +459,43 @@ export interface ErrorMessage {
   [k: string]: unknown;
 }
 /**
+ * kernel -> frontend: an undo was done or refused (the reply to `undo_request`, and sent on the kernel's comm after `%codeact undo`). A frontend marks the cells in `undone` (a badge, greyed) and keeps them.
+ */
+export interface UndoMessage {
+  protocol: 'codeact';
+  version: 1;
+  type: 'undo';
+  /**
+   * The runs undone (in part with --step), newest first; empty when refused.
+   */
+  run_ids: string[];
+  /**
+   * Nothing was touched: the user changed names or files since the runs (the report lists them; force restores anyway), or nothing could be undone.
+   */
+  refused: boolean;
+  /**
+   * What was restored and what could not be, grouped: the text `%codeact undo` prints.
+   */
+  report: string;
+  undone: UndoneCells[];
+  [k: string]: unknown;
+}
+/**
+ * The cells of one run an undo marks as undone: those whose `metadata.codeact.index` is at least `from_index`.
+ */
+export interface UndoneCells {
+  run_id: string;
+  /**
+   * 0 for the whole run; for `--step N` the index of step N's cell.
+   */
+  from_index: number;
+  /**
+   * When it was undone: ISO 8601, UTC.
+   */
+  at: string;
+  [k: string]: unknown;
+}
+/**
  * frontend -> kernel: send `runs`. Answered when the kernel is next idle.
  */
 export interface SyncRequest {
@@ -436,6 +516,20 @@ export interface ExportRequest {
   version: 1;
   type: 'export_request';
   run_id: string;
+  [k: string]: unknown;
+}
+/**
+ * frontend -> kernel: undo run `run_id` and every later run of the kernel, newest first (as `%codeact undo --run ID`); answered with an `undo` message.
+ */
+export interface UndoRequest {
+  protocol: 'codeact';
+  version: 1;
+  type: 'undo_request';
+  run_id: string;
+  /**
+   * Restore even the names and files the user changed since the runs (`--force`).
+   */
+  force: boolean;
   [k: string]: unknown;
 }
 

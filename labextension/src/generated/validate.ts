@@ -23,11 +23,11 @@ export interface Validator<T> {
 }
 
 // -- ajv 8.20.0 standalone code ------------------------------------------------------------------------------
-const validateRunsMessage = validate55;
+const validateRunsMessage = validate59;
 const schema33 = {"description":"kernel -> frontend: every run of this kernel, oldest first (reply to `sync`).","type":"object","required":["protocol","version","type","runs"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"runs"},"runs":{"type":"array","items":{"$ref":"#/$defs/RunSummary"}}}};
 const schema34 = {"const":"codeact"};
 const schema35 = {"const":1};
-const schema36 = {"description":"What the panel shows of one run.","type":"object","required":["run_id","task","model","status","end_reason","steps","max_steps","usage","cost_usd","started_at","elapsed_s","cell_id","insert_mode","current_code","execution_count","followups","replayed_from","approve","isolation","files","output","mcp"],"properties":{"run_id":{"type":"string","minLength":1},"task":{"type":"string"},"model":{"type":"string"},"status":{"$ref":"#/$defs/RunStatus"},"end_reason":{"type":["string","null"],"description":"One line saying why the run ended; null while running."},"steps":{"type":"integer","minimum":0},"max_steps":{"type":"integer","minimum":1},"usage":{"$ref":"#/$defs/Usage"},"cost_usd":{"type":["number","null"],"description":"USD; null when the model's price is unknown."},"started_at":{"type":"string","description":"ISO 8601, UTC."},"elapsed_s":{"type":"number","minimum":0,"description":"Seconds since the run started (until it ended)."},"cell_id":{"type":["string","null"],"description":"id of the %%codeact cell that started the run (from the execute_request's metadata.cellId), or null."},"insert_mode":{"$ref":"#/$defs/InsertMode"},"current_code":{"type":["string","null"],"description":"Source of the step running now, or null."},"execution_count":{"type":["integer","null"],"minimum":0,"description":"The execution count the %%codeact cell got when it started (its In[n]); its steps follow it. null outside a kernel."},"followups":{"type":"array","description":"The run's follow-ups (%%codeact --continue), oldest first: the cell each came from and the execution count it started with.","items":{"$ref":"#/$defs/FollowUpSummary"}},"replayed_from":{"type":["string","null"],"description":"The notebook a --replay run came from (no model calls, so no tokens), or null."},"compact_outputs":{"type":["array","null"],"items":{"$ref":"#/$defs/Output"},"description":"Only in the message of a run's (or follow-up's) end, when its %%codeact cell shows the whole transcript although the run's cells go into the notebook (no frontend had opened its comm when the run started, as after Run All): the outputs the cell keeps once compact (status line, why it ended, the answer, the steps link). A frontend that inserted the cells sets the cell's outputs to them (and its errors)."},"approve":{"description":"The run's --approve mode.","enum":["always","risky","never"]},"isolation":{"description":"Where the steps ran when --isolated, else null (the user's kernel).","anyOf":[{"$ref":"#/$defs/Isolation"},{"type":"null"}]},"files":{"description":"The files the run's steps touched, each path once with its last change (a file created then modified is created).","allOf":[{"$ref":"#/$defs/FilesTouched"}]},"output":{"description":"With -o NAME: the variable the run must leave its result in and how its check stands; else null.","anyOf":[{"$ref":"#/$defs/ResultVariable"},{"type":"null"}]},"mcp":{"type":"array","items":{"type":"string"},"description":"The MCP servers connected for the run (--mcp)."}}};
+const schema36 = {"description":"What the panel shows of one run.","type":"object","required":["run_id","task","model","status","end_reason","steps","max_steps","usage","cost_usd","started_at","elapsed_s","cell_id","insert_mode","current_code","execution_count","followups","replayed_from","approve","isolation","files","output","mcp","undone","undoable"],"properties":{"run_id":{"type":"string","minLength":1},"task":{"type":"string"},"model":{"type":"string"},"status":{"$ref":"#/$defs/RunStatus"},"end_reason":{"type":["string","null"],"description":"One line saying why the run ended; null while running."},"steps":{"type":"integer","minimum":0},"max_steps":{"type":"integer","minimum":1},"usage":{"$ref":"#/$defs/Usage"},"cost_usd":{"type":["number","null"],"description":"USD; null when the model's price is unknown."},"started_at":{"type":"string","description":"ISO 8601, UTC."},"elapsed_s":{"type":"number","minimum":0,"description":"Seconds since the run started (until it ended)."},"cell_id":{"type":["string","null"],"description":"id of the %%codeact cell that started the run (from the execute_request's metadata.cellId), or null."},"insert_mode":{"$ref":"#/$defs/InsertMode"},"current_code":{"type":["string","null"],"description":"Source of the step running now, or null."},"execution_count":{"type":["integer","null"],"minimum":0,"description":"The execution count the %%codeact cell got when it started (its In[n]); its steps follow it. null outside a kernel."},"followups":{"type":"array","description":"The run's follow-ups (%%codeact --continue), oldest first: the cell each came from and the execution count it started with.","items":{"$ref":"#/$defs/FollowUpSummary"}},"replayed_from":{"type":["string","null"],"description":"The notebook a --replay run came from (no model calls, so no tokens), or null."},"compact_outputs":{"type":["array","null"],"items":{"$ref":"#/$defs/Output"},"description":"Only in the message of a run's (or follow-up's) end, when its %%codeact cell shows the whole transcript although the run's cells go into the notebook (no frontend had opened its comm when the run started, as after Run All): the outputs the cell keeps once compact (status line, why it ended, the answer, the steps link). A frontend that inserted the cells sets the cell's outputs to them (and its errors)."},"approve":{"description":"The run's --approve mode.","enum":["always","risky","never"]},"isolation":{"description":"Where the steps ran when --isolated, else null (the user's kernel).","anyOf":[{"$ref":"#/$defs/Isolation"},{"type":"null"}]},"files":{"description":"The files the run's steps touched, each path once with its last change (a file created then modified is created).","allOf":[{"$ref":"#/$defs/FilesTouched"}]},"output":{"description":"With -o NAME: the variable the run must leave its result in and how its check stands; else null.","anyOf":[{"$ref":"#/$defs/ResultVariable"},{"type":"null"}]},"mcp":{"type":"array","items":{"type":"string"},"description":"The MCP servers connected for the run (--mcp)."},"undone":{"description":"Set once the run was undone (%codeact undo, or the panel's Undo), else null.","anyOf":[{"$ref":"#/$defs/Undone"},{"type":"null"}]},"undoable":{"type":"boolean","description":"Whether this kernel still holds what undoing the run needs (false for a run of the journal only, one already undone whole, one whose snapshots were released to stay in the undo budget, and while it runs)."}}};
 const schema37 = {"title":"RunStatus","description":"How a run stands or how it ended (records.RunStatus). `crashed`: the run journal has the run but no end (the kernel died during it); `diverged`: a --replay step failed or printed other text than recorded.","enum":["running","done","stopped","failed","step_limit","budget","crashed","diverged"]};
 const schema38 = {"description":"Token counts summed over the run's model turns (Messages API `usage`).","type":"object","required":["input_tokens","output_tokens","cache_creation_input_tokens","cache_read_input_tokens"],"properties":{"input_tokens":{"type":"integer","minimum":0},"output_tokens":{"type":"integer","minimum":0},"cache_creation_input_tokens":{"type":"integer","minimum":0},"cache_read_input_tokens":{"type":"integer","minimum":0},"image_tokens":{"type":"integer","minimum":0,"description":"Estimated tokens of the image blocks the requests carried (width x height / 750 each, Anthropic's vision docs); part of the input tokens, not added to them."}}};
 const schema39 = {"title":"InsertMode","description":"How the extension inserts a run's cells when the same %%codeact cell runs again.","enum":["replace","append","none"]};
@@ -35,6 +35,7 @@ const schema40 = {"description":"One follow-up of a run, as the panel and the ex
 const schema41 = {"title":"Output","description":"An nbformat v4 output as a notebook file holds it; only that it has an `output_type` (`stream`, `display_data`, `execute_result` or `error`) is checked here.","type":"object","required":["output_type"],"properties":{"output_type":{}}};
 const schema42 = {"title":"Isolation","description":"Where an --isolated run's steps ran: `kernel` local (a confined ipykernel) or gateway, a one-line description, the working directory (local) and the gateway URL.","type":"object","required":["kernel","description"],"properties":{"kernel":{"enum":["local","gateway"]},"description":{"type":"string"},"workdir":{"type":["string","null"]},"gateway_url":{"type":["string","null"]},"with":{"type":"array","items":{"type":"string"}},"returns":{"type":"array","items":{"type":"string"}},"network":{"type":"boolean","description":"Whether the local sandbox kept the network (--allow-network)."},"returned":{"type":"array","items":{"type":"string"},"description":"The --return names copied back at the end."},"not_returned":{"type":"object","additionalProperties":{"type":"string"},"description":"The --return names not copied back, with why."}}};
 const schema45 = {"title":"ResultVariable","description":"The -o NAME of a run (records.Run.output): `status` valid, missing or invalid after the model answered (null before), `error` the last problem, `corrections` the problems the model was told of.","type":"object","required":["name","type","status","error"],"properties":{"name":{"type":"string","minLength":1},"type":{"type":["string","null"],"description":"The --returns expression."},"status":{"enum":["valid","missing","invalid",null]},"error":{"type":["string","null"]},"corrections":{"type":"array","items":{"type":"object","required":["turn","problem"],"properties":{"turn":{"type":"integer","minimum":0},"problem":{"type":"string"}}}}}};
+const schema46 = {"description":"How a run was undone.","type":"object","required":["at","from_step","from_index","forced"],"properties":{"at":{"type":"string","description":"ISO 8601, UTC."},"from_step":{"type":"integer","minimum":1,"description":"The first step undone: 1 when the whole run was."},"from_index":{"type":"integer","minimum":0,"description":"The index of the first cell of the run marked undone."},"forced":{"type":"boolean","description":"Restored with --force over changes the user made since."}}};
 const func1 = (function ucs2length(str) {
     const len = str.length;
     let length = 0;
@@ -215,7 +216,7 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if(((((((((((((((((((((((data.run_id === undefined) && (missing0 = "run_id")) || ((data.task === undefined) && (missing0 = "task"))) || ((data.model === undefined) && (missing0 = "model"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.end_reason === undefined) && (missing0 = "end_reason"))) || ((data.steps === undefined) && (missing0 = "steps"))) || ((data.max_steps === undefined) && (missing0 = "max_steps"))) || ((data.usage === undefined) && (missing0 = "usage"))) || ((data.cost_usd === undefined) && (missing0 = "cost_usd"))) || ((data.started_at === undefined) && (missing0 = "started_at"))) || ((data.elapsed_s === undefined) && (missing0 = "elapsed_s"))) || ((data.cell_id === undefined) && (missing0 = "cell_id"))) || ((data.insert_mode === undefined) && (missing0 = "insert_mode"))) || ((data.current_code === undefined) && (missing0 = "current_code"))) || ((data.execution_count === undefined) && (missing0 = "execution_count"))) || ((data.followups === undefined) && (missing0 = "followups"))) || ((data.replayed_from === undefined) && (missing0 = "replayed_from"))) || ((data.approve === undefined) && (missing0 = "approve"))) || ((data.isolation === undefined) && (missing0 = "isolation"))) || ((data.files === undefined) && (missing0 = "files"))) || ((data.output === undefined) && (missing0 = "output"))) || ((data.mcp === undefined) && (missing0 = "mcp"))){
+if(((((((((((((((((((((((((data.run_id === undefined) && (missing0 = "run_id")) || ((data.task === undefined) && (missing0 = "task"))) || ((data.model === undefined) && (missing0 = "model"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.end_reason === undefined) && (missing0 = "end_reason"))) || ((data.steps === undefined) && (missing0 = "steps"))) || ((data.max_steps === undefined) && (missing0 = "max_steps"))) || ((data.usage === undefined) && (missing0 = "usage"))) || ((data.cost_usd === undefined) && (missing0 = "cost_usd"))) || ((data.started_at === undefined) && (missing0 = "started_at"))) || ((data.elapsed_s === undefined) && (missing0 = "elapsed_s"))) || ((data.cell_id === undefined) && (missing0 = "cell_id"))) || ((data.insert_mode === undefined) && (missing0 = "insert_mode"))) || ((data.current_code === undefined) && (missing0 = "current_code"))) || ((data.execution_count === undefined) && (missing0 = "execution_count"))) || ((data.followups === undefined) && (missing0 = "followups"))) || ((data.replayed_from === undefined) && (missing0 = "replayed_from"))) || ((data.approve === undefined) && (missing0 = "approve"))) || ((data.isolation === undefined) && (missing0 = "isolation"))) || ((data.files === undefined) && (missing0 = "files"))) || ((data.output === undefined) && (missing0 = "output"))) || ((data.mcp === undefined) && (missing0 = "mcp"))) || ((data.undone === undefined) && (missing0 = "undone"))) || ((data.undoable === undefined) && (missing0 = "undoable"))){
 validate23.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
@@ -1416,6 +1417,209 @@ var valid0 = _errs118 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+if(data.undone !== undefined){
+let data55 = data.undone;
+const _errs122 = errors;
+const _errs123 = errors;
+let valid24 = false;
+const _errs124 = errors;
+const _errs125 = errors;
+if(errors === _errs125){
+if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
+let missing7;
+if(((((data55.at === undefined) && (missing7 = "at")) || ((data55.from_step === undefined) && (missing7 = "from_step"))) || ((data55.from_index === undefined) && (missing7 = "from_index"))) || ((data55.forced === undefined) && (missing7 = "forced"))){
+const err32 = {instancePath:instancePath+"/undone",schemaPath:"#/$defs/Undone/required",keyword:"required",params:{missingProperty: missing7},message:"must have required property '"+missing7+"'"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+else {
+if(data55.at !== undefined){
+const _errs127 = errors;
+if(typeof data55.at !== "string"){
+const err33 = {instancePath:instancePath+"/undone/at",schemaPath:"#/$defs/Undone/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+var valid26 = _errs127 === errors;
+}
+else {
+var valid26 = true;
+}
+if(valid26){
+if(data55.from_step !== undefined){
+let data57 = data55.from_step;
+const _errs129 = errors;
+if(!(((typeof data57 == "number") && (!(data57 % 1) && !isNaN(data57))) && (isFinite(data57)))){
+const err34 = {instancePath:instancePath+"/undone/from_step",schemaPath:"#/$defs/Undone/properties/from_step/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+if(errors === _errs129){
+if((typeof data57 == "number") && (isFinite(data57))){
+if(data57 < 1 || isNaN(data57)){
+const err35 = {instancePath:instancePath+"/undone/from_step",schemaPath:"#/$defs/Undone/properties/from_step/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+var valid26 = _errs129 === errors;
+}
+else {
+var valid26 = true;
+}
+if(valid26){
+if(data55.from_index !== undefined){
+let data58 = data55.from_index;
+const _errs131 = errors;
+if(!(((typeof data58 == "number") && (!(data58 % 1) && !isNaN(data58))) && (isFinite(data58)))){
+const err36 = {instancePath:instancePath+"/undone/from_index",schemaPath:"#/$defs/Undone/properties/from_index/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+if(errors === _errs131){
+if((typeof data58 == "number") && (isFinite(data58))){
+if(data58 < 0 || isNaN(data58)){
+const err37 = {instancePath:instancePath+"/undone/from_index",schemaPath:"#/$defs/Undone/properties/from_index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+var valid26 = _errs131 === errors;
+}
+else {
+var valid26 = true;
+}
+if(valid26){
+if(data55.forced !== undefined){
+const _errs133 = errors;
+if(typeof data55.forced !== "boolean"){
+const err38 = {instancePath:instancePath+"/undone/forced",schemaPath:"#/$defs/Undone/properties/forced/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+var valid26 = _errs133 === errors;
+}
+else {
+var valid26 = true;
+}
+}
+}
+}
+}
+}
+else {
+const err39 = {instancePath:instancePath+"/undone",schemaPath:"#/$defs/Undone/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+var _valid2 = _errs124 === errors;
+valid24 = valid24 || _valid2;
+if(_valid2){
+var props2 = {};
+props2.at = true;
+props2.from_step = true;
+props2.from_index = true;
+props2.forced = true;
+}
+const _errs135 = errors;
+if(data55 !== null){
+const err40 = {instancePath:instancePath+"/undone",schemaPath:"#/properties/undone/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+var _valid2 = _errs135 === errors;
+valid24 = valid24 || _valid2;
+if(!valid24){
+const err41 = {instancePath:instancePath+"/undone",schemaPath:"#/properties/undone/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+validate23.errors = vErrors;
+return false;
+}
+else {
+errors = _errs123;
+if(vErrors !== null){
+if(_errs123){
+vErrors.length = _errs123;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs122 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.undoable !== undefined){
+const _errs137 = errors;
+if(typeof data.undoable !== "boolean"){
+validate23.errors = [{instancePath:instancePath+"/undoable",schemaPath:"#/properties/undoable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid0 = _errs137 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
 }
 }
 }
@@ -1448,192 +1652,8 @@ return false;
 validate23.errors = vErrors;
 return errors === 0;
 }
-validate23.evaluated = {"props":{"run_id":true,"task":true,"model":true,"status":true,"end_reason":true,"steps":true,"max_steps":true,"usage":true,"cost_usd":true,"started_at":true,"elapsed_s":true,"cell_id":true,"insert_mode":true,"current_code":true,"execution_count":true,"followups":true,"replayed_from":true,"compact_outputs":true,"approve":true,"isolation":true,"files":true,"output":true,"mcp":true},"dynamicProps":false,"dynamicItems":false};
+validate23.evaluated = {"props":{"run_id":true,"task":true,"model":true,"status":true,"end_reason":true,"steps":true,"max_steps":true,"usage":true,"cost_usd":true,"started_at":true,"elapsed_s":true,"cell_id":true,"insert_mode":true,"current_code":true,"execution_count":true,"followups":true,"replayed_from":true,"compact_outputs":true,"approve":true,"isolation":true,"files":true,"output":true,"mcp":true,"undone":true,"undoable":true},"dynamicProps":false,"dynamicItems":false};
 
-
-function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate55.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.runs === undefined) && (missing0 = "runs"))){
-validate55.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-if(data.protocol !== undefined){
-const _errs1 = errors;
-if("codeact" !== data.protocol){
-validate55.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.version !== undefined){
-const _errs3 = errors;
-if(1 !== data.version){
-validate55.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.type !== undefined){
-const _errs5 = errors;
-if("runs" !== data.type){
-validate55.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "runs"},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.runs !== undefined){
-let data3 = data.runs;
-const _errs6 = errors;
-if(errors === _errs6){
-if(Array.isArray(data3)){
-var valid3 = true;
-const len0 = data3.length;
-for(let i0=0; i0<len0; i0++){
-const _errs8 = errors;
-if(!(validate23(data3[i0], {instancePath:instancePath+"/runs/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
-errors = vErrors.length;
-}
-var valid3 = _errs8 === errors;
-if(!valid3){
-break;
-}
-}
-}
-else {
-validate55.errors = [{instancePath:instancePath+"/runs",schemaPath:"#/properties/runs/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate55.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate55.errors = vErrors;
-return errors === 0;
-}
-validate55.evaluated = {"props":{"protocol":true,"version":true,"type":true,"runs":true},"dynamicProps":false,"dynamicItems":false};
-
-const validateRunMessage = validate57;
-const schema46 = {"description":"kernel -> frontend: one run changed (started, a step finished, usage grew, it ended).","type":"object","required":["protocol","version","type","run"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"run"},"run":{"$ref":"#/$defs/RunSummary"}}};
-
-function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate57.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run === undefined) && (missing0 = "run"))){
-validate57.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-if(data.protocol !== undefined){
-const _errs1 = errors;
-if("codeact" !== data.protocol){
-validate57.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.version !== undefined){
-const _errs3 = errors;
-if(1 !== data.version){
-validate57.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.type !== undefined){
-const _errs5 = errors;
-if("run" !== data.type){
-validate57.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "run"},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.run !== undefined){
-const _errs6 = errors;
-if(!(validate23(data.run, {instancePath:instancePath+"/run",parentData:data,parentDataProperty:"run",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate57.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate57.errors = vErrors;
-return errors === 0;
-}
-validate57.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run":true},"dynamicProps":false,"dynamicItems":false};
-
-const validateTextMessage = validate59;
-const schema49 = {"description":"kernel -> frontend: the model's reasoning streamed so far in the current turn (whole text, not a delta).","type":"object","required":["protocol","version","type","run_id","text"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"text"},"run_id":{"type":"string"},"text":{"type":"string"}}};
 
 function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1648,7 +1668,7 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))) || ((data.text === undefined) && (missing0 = "text"))){
+if(((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.runs === undefined) && (missing0 = "runs"))){
 validate59.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
@@ -1679,8 +1699,8 @@ var valid0 = true;
 if(valid0){
 if(data.type !== undefined){
 const _errs5 = errors;
-if("text" !== data.type){
-validate59.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "text"},message:"must be equal to constant"}];
+if("runs" !== data.type){
+validate59.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "runs"},message:"must be equal to constant"}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -1689,29 +1709,34 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.run_id !== undefined){
+if(data.runs !== undefined){
+let data3 = data.runs;
 const _errs6 = errors;
-if(typeof data.run_id !== "string"){
-validate59.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(errors === _errs6){
+if(Array.isArray(data3)){
+var valid3 = true;
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+const _errs8 = errors;
+if(!(validate23(data3[i0], {instancePath:instancePath+"/runs/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+errors = vErrors.length;
+}
+var valid3 = _errs8 === errors;
+if(!valid3){
+break;
+}
+}
+}
+else {
+validate59.errors = [{instancePath:instancePath+"/runs",schemaPath:"#/properties/runs/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
+}
 }
 var valid0 = _errs6 === errors;
 }
 else {
 var valid0 = true;
-}
-if(valid0){
-if(data.text !== undefined){
-const _errs8 = errors;
-if(typeof data.text !== "string"){
-validate59.errors = [{instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
 }
 }
 }
@@ -1726,17 +1751,196 @@ return false;
 validate59.errors = vErrors;
 return errors === 0;
 }
-validate59.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"text":true},"dynamicProps":false,"dynamicItems":false};
+validate59.evaluated = {"props":{"protocol":true,"version":true,"type":true,"runs":true},"dynamicProps":false,"dynamicItems":false};
 
-const validateCellMessage = validate60;
-const schema52 = {"description":"kernel -> frontend: one finished cell of the trajectory, to insert below the run's %%codeact cell at position `index` of the run's cells.","type":"object","required":["protocol","version","type","run_id","key","index","cell_id","insert_mode","cell"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"cell"},"run_id":{"type":"string"},"key":{"type":"string","description":"Unique per inserted cell: the same as cell.metadata.codeact.key. A frontend never inserts a key twice."},"index":{"type":"integer","minimum":0,"description":"Position among the run's cells, the same as cell.metadata.codeact.index."},"cell_id":{"type":["string","null"]},"insert_mode":{"$ref":"#/$defs/InsertMode"},"cell":{"$ref":"#/$defs/TrajectoryCell"}}};
-const schema56 = {"title":"TrajectoryCell","description":"An nbformat v4 cell (https://nbformat.readthedocs.io/en/latest/format_description.html) as the kernel sends it, without `id`.","type":"object","required":["cell_type","source","metadata"],"properties":{"cell_type":{"enum":["code","markdown"]},"source":{"type":"string"},"metadata":{"type":"object","required":["codeact"],"properties":{"codeact":{"$ref":"#/$defs/CellMetadata"}}},"outputs":{"type":"array","items":{"$ref":"#/$defs/Output"}},"execution_count":{"type":["integer","null"]}}};
-const schema57 = {"title":"CellMetadata","description":"`metadata.codeact` of a trajectory cell (written by codeact_magic.protocol.cell_metadata), in the cells sent live and in an exported notebook. `source_hash` is added by the extension when it inserts the cell, so that a later `replace` can tell whether the user edited it.","type":"object","required":["run_id","role"],"properties":{"run_id":{"type":"string","minLength":1},"role":{"$ref":"#/$defs/CellRole"},"key":{"type":"string","description":"Unique per cell of a run: `<run_id>:<index>`. An identity only: read `index` for the position."},"index":{"type":"integer","minimum":0,"description":"Position among the run's cells (the task cell of an export has none)."},"step":{"type":"integer","minimum":1,"description":"role `step`: the step's number in the run, from 1."},"turn":{"type":"integer","minimum":0,"description":"The model turn the cell comes from, from 0."},"source_cell_id":{"type":["string","null"],"description":"id of the %%codeact cell that started the run, or null."},"tool_use_id":{"type":"string","description":"roles `step` and `question`: the id of its tool_use block."},"status":{"description":"role `step`: how the step ended; role `note`: how the run ended.","anyOf":[{"$ref":"#/$defs/StepStatus"},{"$ref":"#/$defs/RunStatus"}]},"duration_s":{"type":"number","minimum":0,"description":"role `step`: seconds the code ran."},"turn_usage":{"description":"role `step`: the usage of the model turn that asked for it.","allOf":[{"$ref":"#/$defs/Usage"}]},"source_hash":{"type":"string","description":"Added by the extension: a hash of the source as inserted."},"approval":{"description":"role `step`: how it was approved under --approve.","allOf":[{"$ref":"#/$defs/Approval"}]},"files":{"description":"role `step`: the files it created, modified or deleted.","allOf":[{"$ref":"#/$defs/FilesTouched"}]},"environment":{"description":"role `step`: set when the sandbox kernel was recreated before it.","allOf":[{"$ref":"#/$defs/Environment"}]},"answered":{"type":"boolean","description":"role `question`: whether the user replied (false: nobody could be asked, or no more questions were allowed)."}}};
-const schema58 = {"title":"CellRole","description":"What a trajectory cell holds: the task (exports only), the user's own earlier cell the run read from (setup, exports only: no outputs, its In[n] as `execution_count` and the names it gives as `names` in the metadata), the model's reasoning, a code step, a question the model asked the user (ask_user) and its reply, the final answer, or a note on how the run ended.","enum":["task","setup","reasoning","step","question","answer","note"]};
-const schema59 = {"title":"StepStatus","description":"How one code step ended (records.StepStatus). `declined`: not run, the user answered n to --approve.","enum":["ok","error","timeout","interrupted","crashed","declined"]};
-const schema64 = {"title":"Environment","description":"Set on a step before which the sandbox kernel was recreated (codeact_magic.sandbox): why, how many earlier steps were re-run to restore its state, and which of them failed.","type":"object","required":["recreated","reason"],"properties":{"recreated":{"type":"boolean"},"reason":{"type":"string"},"replayed":{"type":"integer","minimum":0},"failed_replays":{"type":"array","items":{"type":"integer"}},"unloaded":{"type":"array","items":{"type":"string"}}}};
-const schema62 = {"title":"Approval","description":"How a step was approved under --approve (codeact_magic.approval): the mode, whether the user was asked, the answer (y, n, a, q; `a` also for the steps after it, which were not asked), the reason typed after n, and what the risky check flagged.","type":"object","required":["mode","asked"],"properties":{"mode":{"enum":["always","risky","never"]},"asked":{"type":"boolean"},"answer":{"enum":["y","n","a","q",null]},"reason":{"type":"string"},"flagged":{"type":"array","items":{"$ref":"#/$defs/Risk"}}}};
-const schema63 = {"title":"Risk","description":"What the --approve risky check (codeact_magic.risks) flagged in a step: its kind and a short phrase naming it.","type":"object","required":["kind","detail"],"properties":{"kind":{"enum":["shell","install","file_write","file_delete","network","rebind","delete_name","unreadable"]},"detail":{"type":"string"}}};
+const validateRunMessage = validate61;
+const schema47 = {"description":"kernel -> frontend: one run changed (started, a step finished, usage grew, it ended).","type":"object","required":["protocol","version","type","run"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"run"},"run":{"$ref":"#/$defs/RunSummary"}}};
+
+function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate61.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run === undefined) && (missing0 = "run"))){
+validate61.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.protocol !== undefined){
+const _errs1 = errors;
+if("codeact" !== data.protocol){
+validate61.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs3 = errors;
+if(1 !== data.version){
+validate61.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+const _errs5 = errors;
+if("run" !== data.type){
+validate61.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "run"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.run !== undefined){
+const _errs6 = errors;
+if(!(validate23(data.run, {instancePath:instancePath+"/run",parentData:data,parentDataProperty:"run",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate61.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate61.errors = vErrors;
+return errors === 0;
+}
+validate61.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run":true},"dynamicProps":false,"dynamicItems":false};
+
+const validateTextMessage = validate63;
+const schema50 = {"description":"kernel -> frontend: the model's reasoning streamed so far in the current turn (whole text, not a delta).","type":"object","required":["protocol","version","type","run_id","text"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"text"},"run_id":{"type":"string"},"text":{"type":"string"}}};
+
+function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate63.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))) || ((data.text === undefined) && (missing0 = "text"))){
+validate63.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.protocol !== undefined){
+const _errs1 = errors;
+if("codeact" !== data.protocol){
+validate63.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs3 = errors;
+if(1 !== data.version){
+validate63.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+const _errs5 = errors;
+if("text" !== data.type){
+validate63.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "text"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.run_id !== undefined){
+const _errs6 = errors;
+if(typeof data.run_id !== "string"){
+validate63.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.text !== undefined){
+const _errs8 = errors;
+if(typeof data.text !== "string"){
+validate63.errors = [{instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate63.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate63.errors = vErrors;
+return errors === 0;
+}
+validate63.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"text":true},"dynamicProps":false,"dynamicItems":false};
+
+const validateCellMessage = validate64;
+const schema53 = {"description":"kernel -> frontend: one finished cell of the trajectory, to insert below the run's %%codeact cell at position `index` of the run's cells.","type":"object","required":["protocol","version","type","run_id","key","index","cell_id","insert_mode","cell"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"cell"},"run_id":{"type":"string"},"key":{"type":"string","description":"Unique per inserted cell: the same as cell.metadata.codeact.key. A frontend never inserts a key twice."},"index":{"type":"integer","minimum":0,"description":"Position among the run's cells, the same as cell.metadata.codeact.index."},"cell_id":{"type":["string","null"]},"insert_mode":{"$ref":"#/$defs/InsertMode"},"cell":{"$ref":"#/$defs/TrajectoryCell"}}};
+const schema57 = {"title":"TrajectoryCell","description":"An nbformat v4 cell (https://nbformat.readthedocs.io/en/latest/format_description.html) as the kernel sends it, without `id`.","type":"object","required":["cell_type","source","metadata"],"properties":{"cell_type":{"enum":["code","markdown"]},"source":{"type":"string"},"metadata":{"type":"object","required":["codeact"],"properties":{"codeact":{"$ref":"#/$defs/CellMetadata"}}},"outputs":{"type":"array","items":{"$ref":"#/$defs/Output"}},"execution_count":{"type":["integer","null"]}}};
+const schema58 = {"title":"CellMetadata","description":"`metadata.codeact` of a trajectory cell (written by codeact_magic.protocol.cell_metadata), in the cells sent live and in an exported notebook. `source_hash` is added by the extension when it inserts the cell, so that a later `replace` can tell whether the user edited it.","type":"object","required":["run_id","role"],"properties":{"run_id":{"type":"string","minLength":1},"role":{"$ref":"#/$defs/CellRole"},"key":{"type":"string","description":"Unique per cell of a run: `<run_id>:<index>`. An identity only: read `index` for the position."},"index":{"type":"integer","minimum":0,"description":"Position among the run's cells (the task cell of an export has none)."},"step":{"type":"integer","minimum":1,"description":"role `step`: the step's number in the run, from 1."},"turn":{"type":"integer","minimum":0,"description":"The model turn the cell comes from, from 0."},"source_cell_id":{"type":["string","null"],"description":"id of the %%codeact cell that started the run, or null."},"tool_use_id":{"type":"string","description":"roles `step` and `question`: the id of its tool_use block."},"status":{"description":"role `step`: how the step ended; role `note`: how the run ended.","anyOf":[{"$ref":"#/$defs/StepStatus"},{"$ref":"#/$defs/RunStatus"}]},"duration_s":{"type":"number","minimum":0,"description":"role `step`: seconds the code ran."},"turn_usage":{"description":"role `step`: the usage of the model turn that asked for it.","allOf":[{"$ref":"#/$defs/Usage"}]},"source_hash":{"type":"string","description":"Added by the extension: a hash of the source as inserted."},"approval":{"description":"role `step`: how it was approved under --approve.","allOf":[{"$ref":"#/$defs/Approval"}]},"files":{"description":"role `step`: the files it created, modified or deleted.","allOf":[{"$ref":"#/$defs/FilesTouched"}]},"environment":{"description":"role `step`: set when the sandbox kernel was recreated before it.","allOf":[{"$ref":"#/$defs/Environment"}]},"answered":{"type":"boolean","description":"role `question`: whether the user replied (false: nobody could be asked, or no more questions were allowed)."},"undone":{"type":"string","description":"Set when the cell's step (or its run) was undone: ISO 8601, UTC. The cell stays, marked."}}};
+const schema59 = {"title":"CellRole","description":"What a trajectory cell holds: the task (exports only), the user's own earlier cell the run read from (setup, exports only: no outputs, its In[n] as `execution_count` and the names it gives as `names` in the metadata), the model's reasoning, a code step, a question the model asked the user (ask_user) and its reply, the final answer, or a note on how the run ended.","enum":["task","setup","reasoning","step","question","answer","note"]};
+const schema60 = {"title":"StepStatus","description":"How one code step ended (records.StepStatus). `declined`: not run, the user answered n to --approve.","enum":["ok","error","timeout","interrupted","crashed","declined"]};
+const schema65 = {"title":"Environment","description":"Set on a step before which the sandbox kernel was recreated (codeact_magic.sandbox): why, how many earlier steps were re-run to restore its state, and which of them failed.","type":"object","required":["recreated","reason"],"properties":{"recreated":{"type":"boolean"},"reason":{"type":"string"},"replayed":{"type":"integer","minimum":0},"failed_replays":{"type":"array","items":{"type":"integer"}},"unloaded":{"type":"array","items":{"type":"string"}}}};
+const schema63 = {"title":"Approval","description":"How a step was approved under --approve (codeact_magic.approval): the mode, whether the user was asked, the answer (y, n, a, q; `a` also for the steps after it, which were not asked), the reason typed after n, and what the risky check flagged.","type":"object","required":["mode","asked"],"properties":{"mode":{"enum":["always","risky","never"]},"asked":{"type":"boolean"},"answer":{"enum":["y","n","a","q",null]},"reason":{"type":"string"},"flagged":{"type":"array","items":{"$ref":"#/$defs/Risk"}}}};
+const schema64 = {"title":"Risk","description":"What the --approve risky check (codeact_magic.risks) flagged in a step: its kind and a short phrase naming it.","type":"object","required":["kind","detail"],"properties":{"kind":{"enum":["shell","install","file_write","file_delete","network","rebind","delete_name","unreadable","no_undo"]},"detail":{"type":"string"}}};
 
 function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1760,7 +1964,7 @@ if(data.mode !== undefined){
 let data0 = data.mode;
 const _errs1 = errors;
 if(!(((data0 === "always") || (data0 === "risky")) || (data0 === "never"))){
-validate36.errors = [{instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema62.properties.mode.enum},message:"must be equal to one of the allowed values"}];
+validate36.errors = [{instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema63.properties.mode.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -1785,7 +1989,7 @@ if(data.answer !== undefined){
 let data2 = data.answer;
 const _errs4 = errors;
 if(!(((((data2 === "y") || (data2 === "n")) || (data2 === "a")) || (data2 === "q")) || (data2 === null))){
-validate36.errors = [{instancePath:instancePath+"/answer",schemaPath:"#/properties/answer/enum",keyword:"enum",params:{allowedValues: schema62.properties.answer.enum},message:"must be equal to one of the allowed values"}];
+validate36.errors = [{instancePath:instancePath+"/answer",schemaPath:"#/properties/answer/enum",keyword:"enum",params:{allowedValues: schema63.properties.answer.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -1828,8 +2032,8 @@ else {
 if(data5.kind !== undefined){
 let data6 = data5.kind;
 const _errs12 = errors;
-if(!((((((((data6 === "shell") || (data6 === "install")) || (data6 === "file_write")) || (data6 === "file_delete")) || (data6 === "network")) || (data6 === "rebind")) || (data6 === "delete_name")) || (data6 === "unreadable"))){
-validate36.errors = [{instancePath:instancePath+"/flagged/" + i0+"/kind",schemaPath:"#/$defs/Risk/properties/kind/enum",keyword:"enum",params:{allowedValues: schema63.properties.kind.enum},message:"must be equal to one of the allowed values"}];
+if(!(((((((((data6 === "shell") || (data6 === "install")) || (data6 === "file_write")) || (data6 === "file_delete")) || (data6 === "network")) || (data6 === "rebind")) || (data6 === "delete_name")) || (data6 === "unreadable")) || (data6 === "no_undo"))){
+validate36.errors = [{instancePath:instancePath+"/flagged/" + i0+"/kind",schemaPath:"#/$defs/Risk/properties/kind/enum",keyword:"enum",params:{allowedValues: schema64.properties.kind.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid3 = _errs12 === errors;
@@ -1933,7 +2137,7 @@ if(data.role !== undefined){
 let data1 = data.role;
 const _errs3 = errors;
 if(!(((((((data1 === "task") || (data1 === "setup")) || (data1 === "reasoning")) || (data1 === "step")) || (data1 === "question")) || (data1 === "answer")) || (data1 === "note"))){
-validate35.errors = [{instancePath:instancePath+"/role",schemaPath:"#/$defs/CellRole/enum",keyword:"enum",params:{allowedValues: schema58.enum},message:"must be equal to one of the allowed values"}];
+validate35.errors = [{instancePath:instancePath+"/role",schemaPath:"#/$defs/CellRole/enum",keyword:"enum",params:{allowedValues: schema59.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -2021,7 +2225,7 @@ if(data.source_cell_id !== undefined){
 let data6 = data.source_cell_id;
 const _errs13 = errors;
 if((typeof data6 !== "string") && (data6 !== null)){
-validate35.errors = [{instancePath:instancePath+"/source_cell_id",schemaPath:"#/properties/source_cell_id/type",keyword:"type",params:{type: schema57.properties.source_cell_id.type},message:"must be string,null"}];
+validate35.errors = [{instancePath:instancePath+"/source_cell_id",schemaPath:"#/properties/source_cell_id/type",keyword:"type",params:{type: schema58.properties.source_cell_id.type},message:"must be string,null"}];
 return false;
 }
 var valid0 = _errs13 === errors;
@@ -2049,7 +2253,7 @@ const _errs18 = errors;
 let valid2 = false;
 const _errs19 = errors;
 if(!((((((data8 === "ok") || (data8 === "error")) || (data8 === "timeout")) || (data8 === "interrupted")) || (data8 === "crashed")) || (data8 === "declined"))){
-const err0 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/StepStatus/enum",keyword:"enum",params:{allowedValues: schema59.enum},message:"must be equal to one of the allowed values"};
+const err0 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/StepStatus/enum",keyword:"enum",params:{allowedValues: schema60.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2437,6 +2641,19 @@ var valid0 = _errs63 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+if(data.undone !== undefined){
+const _errs65 = errors;
+if(typeof data.undone !== "string"){
+validate35.errors = [{instancePath:instancePath+"/undone",schemaPath:"#/properties/undone/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs65 === errors;
+}
+else {
+var valid0 = true;
+}
+}
 }
 }
 }
@@ -2462,7 +2679,7 @@ return false;
 validate35.errors = vErrors;
 return errors === 0;
 }
-validate35.evaluated = {"props":{"run_id":true,"role":true,"key":true,"index":true,"step":true,"turn":true,"source_cell_id":true,"tool_use_id":true,"status":true,"duration_s":true,"turn_usage":true,"source_hash":true,"approval":true,"files":true,"environment":true,"answered":true},"dynamicProps":false,"dynamicItems":false};
+validate35.evaluated = {"props":{"run_id":true,"role":true,"key":true,"index":true,"step":true,"turn":true,"source_cell_id":true,"tool_use_id":true,"status":true,"duration_s":true,"turn_usage":true,"source_hash":true,"approval":true,"files":true,"environment":true,"answered":true,"undone":true},"dynamicProps":false,"dynamicItems":false};
 
 
 function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -2487,7 +2704,7 @@ if(data.cell_type !== undefined){
 let data0 = data.cell_type;
 const _errs1 = errors;
 if(!((data0 === "code") || (data0 === "markdown"))){
-validate34.errors = [{instancePath:instancePath+"/cell_type",schemaPath:"#/properties/cell_type/enum",keyword:"enum",params:{allowedValues: schema56.properties.cell_type.enum},message:"must be equal to one of the allowed values"}];
+validate34.errors = [{instancePath:instancePath+"/cell_type",schemaPath:"#/properties/cell_type/enum",keyword:"enum",params:{allowedValues: schema57.properties.cell_type.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -2583,7 +2800,7 @@ if(data.execution_count !== undefined){
 let data6 = data.execution_count;
 const _errs12 = errors;
 if((!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))) && (data6 !== null)){
-validate34.errors = [{instancePath:instancePath+"/execution_count",schemaPath:"#/properties/execution_count/type",keyword:"type",params:{type: schema56.properties.execution_count.type},message:"must be integer,null"}];
+validate34.errors = [{instancePath:instancePath+"/execution_count",schemaPath:"#/properties/execution_count/type",keyword:"type",params:{type: schema57.properties.execution_count.type},message:"must be integer,null"}];
 return false;
 }
 var valid0 = _errs12 === errors;
@@ -2608,444 +2825,6 @@ return errors === 0;
 validate34.evaluated = {"props":{"cell_type":true,"source":true,"metadata":true,"outputs":true,"execution_count":true},"dynamicProps":false,"dynamicItems":false};
 
 
-function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate60.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))) || ((data.key === undefined) && (missing0 = "key"))) || ((data.index === undefined) && (missing0 = "index"))) || ((data.cell_id === undefined) && (missing0 = "cell_id"))) || ((data.insert_mode === undefined) && (missing0 = "insert_mode"))) || ((data.cell === undefined) && (missing0 = "cell"))){
-validate60.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-if(data.protocol !== undefined){
-const _errs1 = errors;
-if("codeact" !== data.protocol){
-validate60.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.version !== undefined){
-const _errs3 = errors;
-if(1 !== data.version){
-validate60.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.type !== undefined){
-const _errs5 = errors;
-if("cell" !== data.type){
-validate60.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "cell"},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.run_id !== undefined){
-const _errs6 = errors;
-if(typeof data.run_id !== "string"){
-validate60.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.key !== undefined){
-const _errs8 = errors;
-if(typeof data.key !== "string"){
-validate60.errors = [{instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.index !== undefined){
-let data5 = data.index;
-const _errs10 = errors;
-if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-validate60.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs10){
-if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 < 0 || isNaN(data5)){
-validate60.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid0 = _errs10 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.cell_id !== undefined){
-let data6 = data.cell_id;
-const _errs12 = errors;
-if((typeof data6 !== "string") && (data6 !== null)){
-validate60.errors = [{instancePath:instancePath+"/cell_id",schemaPath:"#/properties/cell_id/type",keyword:"type",params:{type: schema52.properties.cell_id.type},message:"must be string,null"}];
-return false;
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.insert_mode !== undefined){
-let data7 = data.insert_mode;
-const _errs14 = errors;
-if(!(((data7 === "replace") || (data7 === "append")) || (data7 === "none"))){
-validate60.errors = [{instancePath:instancePath+"/insert_mode",schemaPath:"#/$defs/InsertMode/enum",keyword:"enum",params:{allowedValues: schema39.enum},message:"must be equal to one of the allowed values"}];
-return false;
-}
-var valid0 = _errs14 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.cell !== undefined){
-const _errs16 = errors;
-if(!(validate34(data.cell, {instancePath:instancePath+"/cell",parentData:data,parentDataProperty:"cell",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs16 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate60.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate60.errors = vErrors;
-return errors === 0;
-}
-validate60.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"key":true,"index":true,"cell_id":true,"insert_mode":true,"cell":true},"dynamicProps":false,"dynamicItems":false};
-
-const validateOutputsMessage = validate62;
-const schema66 = {"title":"OutputsMessage","description":"kernel -> frontend: the outputs of the run's cell at `index` changed after it was sent (a later step's update_display_data replaced an output with its display_id, as a notebook does): replace that inserted cell's outputs with these.","type":"object","required":["protocol","version","type","run_id","key","index","outputs"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"outputs"},"run_id":{"type":"string"},"key":{"type":"string","description":"cell.metadata.codeact.key of the cell."},"index":{"type":"integer","minimum":0},"outputs":{"type":"array","items":{"$ref":"#/$defs/Output"}}}};
-
-function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate62.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))) || ((data.key === undefined) && (missing0 = "key"))) || ((data.index === undefined) && (missing0 = "index"))) || ((data.outputs === undefined) && (missing0 = "outputs"))){
-validate62.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-if(data.protocol !== undefined){
-const _errs1 = errors;
-if("codeact" !== data.protocol){
-validate62.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.version !== undefined){
-const _errs3 = errors;
-if(1 !== data.version){
-validate62.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.type !== undefined){
-const _errs5 = errors;
-if("outputs" !== data.type){
-validate62.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "outputs"},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.run_id !== undefined){
-const _errs6 = errors;
-if(typeof data.run_id !== "string"){
-validate62.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.key !== undefined){
-const _errs8 = errors;
-if(typeof data.key !== "string"){
-validate62.errors = [{instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.index !== undefined){
-let data5 = data.index;
-const _errs10 = errors;
-if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-validate62.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs10){
-if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 < 0 || isNaN(data5)){
-validate62.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid0 = _errs10 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.outputs !== undefined){
-let data6 = data.outputs;
-const _errs12 = errors;
-if(errors === _errs12){
-if(Array.isArray(data6)){
-var valid3 = true;
-const len0 = data6.length;
-for(let i0=0; i0<len0; i0++){
-let data7 = data6[i0];
-const _errs14 = errors;
-const _errs15 = errors;
-if(errors === _errs15){
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-let missing1;
-if((data7.output_type === undefined) && (missing1 = "output_type")){
-validate62.errors = [{instancePath:instancePath+"/outputs/" + i0,schemaPath:"#/$defs/Output/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
-return false;
-}
-}
-else {
-validate62.errors = [{instancePath:instancePath+"/outputs/" + i0,schemaPath:"#/$defs/Output/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid3 = _errs14 === errors;
-if(!valid3){
-break;
-}
-}
-}
-else {
-validate62.errors = [{instancePath:instancePath+"/outputs",schemaPath:"#/properties/outputs/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate62.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate62.errors = vErrors;
-return errors === 0;
-}
-validate62.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"key":true,"index":true,"outputs":true},"dynamicProps":false,"dynamicItems":false};
-
-const validateExportMessage = validate63;
-const schema70 = {"description":"kernel -> frontend: reply to `export_request`: the run as an nbformat v4 notebook.","type":"object","required":["protocol","version","type","run_id","filename","notebook"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"export"},"run_id":{"type":"string"},"filename":{"type":"string"},"notebook":{"type":"object","required":["cells","metadata","nbformat","nbformat_minor"],"description":"The run as an nbformat v4 notebook; only its top-level keys are checked here.","properties":{"cells":{},"metadata":{},"nbformat":{},"nbformat_minor":{}}}}};
-
-function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate63.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))) || ((data.filename === undefined) && (missing0 = "filename"))) || ((data.notebook === undefined) && (missing0 = "notebook"))){
-validate63.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-if(data.protocol !== undefined){
-const _errs1 = errors;
-if("codeact" !== data.protocol){
-validate63.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.version !== undefined){
-const _errs3 = errors;
-if(1 !== data.version){
-validate63.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.type !== undefined){
-const _errs5 = errors;
-if("export" !== data.type){
-validate63.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "export"},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.run_id !== undefined){
-const _errs6 = errors;
-if(typeof data.run_id !== "string"){
-validate63.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.filename !== undefined){
-const _errs8 = errors;
-if(typeof data.filename !== "string"){
-validate63.errors = [{instancePath:instancePath+"/filename",schemaPath:"#/properties/filename/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.notebook !== undefined){
-let data5 = data.notebook;
-const _errs10 = errors;
-if(errors === _errs10){
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing1;
-if(((((data5.cells === undefined) && (missing1 = "cells")) || ((data5.metadata === undefined) && (missing1 = "metadata"))) || ((data5.nbformat === undefined) && (missing1 = "nbformat"))) || ((data5.nbformat_minor === undefined) && (missing1 = "nbformat_minor"))){
-validate63.errors = [{instancePath:instancePath+"/notebook",schemaPath:"#/properties/notebook/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
-return false;
-}
-}
-else {
-validate63.errors = [{instancePath:instancePath+"/notebook",schemaPath:"#/properties/notebook/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid0 = _errs10 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate63.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate63.errors = vErrors;
-return errors === 0;
-}
-validate63.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"filename":true,"notebook":true},"dynamicProps":false,"dynamicItems":false};
-
-const validateErrorMessage = validate64;
-const schema73 = {"description":"kernel -> frontend: a request could not be served.","type":"object","required":["protocol","version","type","message"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"error"},"message":{"type":"string"}}};
-
 function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
@@ -3059,7 +2838,7 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if(((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.message === undefined) && (missing0 = "message"))){
+if((((((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))) || ((data.key === undefined) && (missing0 = "key"))) || ((data.index === undefined) && (missing0 = "index"))) || ((data.cell_id === undefined) && (missing0 = "cell_id"))) || ((data.insert_mode === undefined) && (missing0 = "insert_mode"))) || ((data.cell === undefined) && (missing0 = "cell"))){
 validate64.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
@@ -3090,8 +2869,8 @@ var valid0 = true;
 if(valid0){
 if(data.type !== undefined){
 const _errs5 = errors;
-if("error" !== data.type){
-validate64.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "error"},message:"must be equal to constant"}];
+if("cell" !== data.type){
+validate64.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "cell"},message:"must be equal to constant"}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -3100,16 +2879,92 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.message !== undefined){
+if(data.run_id !== undefined){
 const _errs6 = errors;
-if(typeof data.message !== "string"){
-validate64.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(typeof data.run_id !== "string"){
+validate64.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs6 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data.key !== undefined){
+const _errs8 = errors;
+if(typeof data.key !== "string"){
+validate64.errors = [{instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.index !== undefined){
+let data5 = data.index;
+const _errs10 = errors;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+validate64.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs10){
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 < 0 || isNaN(data5)){
+validate64.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cell_id !== undefined){
+let data6 = data.cell_id;
+const _errs12 = errors;
+if((typeof data6 !== "string") && (data6 !== null)){
+validate64.errors = [{instancePath:instancePath+"/cell_id",schemaPath:"#/properties/cell_id/type",keyword:"type",params:{type: schema53.properties.cell_id.type},message:"must be string,null"}];
+return false;
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.insert_mode !== undefined){
+let data7 = data.insert_mode;
+const _errs14 = errors;
+if(!(((data7 === "replace") || (data7 === "append")) || (data7 === "none"))){
+validate64.errors = [{instancePath:instancePath+"/insert_mode",schemaPath:"#/$defs/InsertMode/enum",keyword:"enum",params:{allowedValues: schema39.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs14 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cell !== undefined){
+const _errs16 = errors;
+if(!(validate34(data.cell, {instancePath:instancePath+"/cell",parentData:data,parentDataProperty:"cell",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs16 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
 }
 }
 }
@@ -3124,93 +2979,10 @@ return false;
 validate64.errors = vErrors;
 return errors === 0;
 }
-validate64.evaluated = {"props":{"protocol":true,"version":true,"type":true,"message":true},"dynamicProps":false,"dynamicItems":false};
+validate64.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"key":true,"index":true,"cell_id":true,"insert_mode":true,"cell":true},"dynamicProps":false,"dynamicItems":false};
 
-const validateSyncRequest = validate65;
-const schema77 = {"description":"frontend -> kernel: send `runs`. Answered when the kernel is next idle.","type":"object","required":["protocol","version","type"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"sync"},"widgets":{"type":"boolean","description":"false: this frontend renders no ipywidgets (the `codeact run` command), so the kernel shows its status as static output. Absent means true."}}};
-
-function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate65.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))){
-validate65.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-if(data.protocol !== undefined){
-const _errs1 = errors;
-if("codeact" !== data.protocol){
-validate65.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.version !== undefined){
-const _errs3 = errors;
-if(1 !== data.version){
-validate65.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.type !== undefined){
-const _errs5 = errors;
-if("sync" !== data.type){
-validate65.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "sync"},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.widgets !== undefined){
-const _errs6 = errors;
-if(typeof data.widgets !== "boolean"){
-validate65.errors = [{instancePath:instancePath+"/widgets",schemaPath:"#/properties/widgets/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate65.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate65.errors = vErrors;
-return errors === 0;
-}
-validate65.evaluated = {"props":{"protocol":true,"version":true,"type":true,"widgets":true},"dynamicProps":false,"dynamicItems":false};
-
-const validateExportRequest = validate66;
-const schema80 = {"description":"frontend -> kernel: send run `run_id` as an `export` message.","type":"object","required":["protocol","version","type","run_id"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"export_request"},"run_id":{"type":"string"}}};
+const validateOutputsMessage = validate66;
+const schema67 = {"title":"OutputsMessage","description":"kernel -> frontend: the outputs of the run's cell at `index` changed after it was sent (a later step's update_display_data replaced an output with its display_id, as a notebook does): replace that inserted cell's outputs with these.","type":"object","required":["protocol","version","type","run_id","key","index","outputs"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"outputs"},"run_id":{"type":"string"},"key":{"type":"string","description":"cell.metadata.codeact.key of the cell."},"index":{"type":"integer","minimum":0},"outputs":{"type":"array","items":{"$ref":"#/$defs/Output"}}}};
 
 function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -3225,7 +2997,7 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if(((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))){
+if((((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))) || ((data.key === undefined) && (missing0 = "key"))) || ((data.index === undefined) && (missing0 = "index"))) || ((data.outputs === undefined) && (missing0 = "outputs"))){
 validate66.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
@@ -3256,8 +3028,8 @@ var valid0 = true;
 if(valid0){
 if(data.type !== undefined){
 const _errs5 = errors;
-if("export_request" !== data.type){
-validate66.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "export_request"},message:"must be equal to constant"}];
+if("outputs" !== data.type){
+validate66.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "outputs"},message:"must be equal to constant"}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -3277,6 +3049,83 @@ var valid0 = _errs6 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+if(data.key !== undefined){
+const _errs8 = errors;
+if(typeof data.key !== "string"){
+validate66.errors = [{instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.index !== undefined){
+let data5 = data.index;
+const _errs10 = errors;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+validate66.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs10){
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 < 0 || isNaN(data5)){
+validate66.errors = [{instancePath:instancePath+"/index",schemaPath:"#/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.outputs !== undefined){
+let data6 = data.outputs;
+const _errs12 = errors;
+if(errors === _errs12){
+if(Array.isArray(data6)){
+var valid3 = true;
+const len0 = data6.length;
+for(let i0=0; i0<len0; i0++){
+let data7 = data6[i0];
+const _errs14 = errors;
+const _errs15 = errors;
+if(errors === _errs15){
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+let missing1;
+if((data7.output_type === undefined) && (missing1 = "output_type")){
+validate66.errors = [{instancePath:instancePath+"/outputs/" + i0,schemaPath:"#/$defs/Output/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+return false;
+}
+}
+else {
+validate66.errors = [{instancePath:instancePath+"/outputs/" + i0,schemaPath:"#/$defs/Output/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid3 = _errs14 === errors;
+if(!valid3){
+break;
+}
+}
+}
+else {
+validate66.errors = [{instancePath:instancePath+"/outputs",schemaPath:"#/properties/outputs/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
 }
 }
 }
@@ -3290,10 +3139,10 @@ return false;
 validate66.errors = vErrors;
 return errors === 0;
 }
-validate66.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true},"dynamicProps":false,"dynamicItems":false};
+validate66.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"key":true,"index":true,"outputs":true},"dynamicProps":false,"dynamicItems":false};
 
-const validateStepsLink = validate67;
-const schema112 = {"description":"The data of the application/vnd.codeact.steps+json output that closes a %%codeact cell's compact output: one line pointing at the run's cells below (the extension renders it with a 'Go to' button; other frontends show its text/plain).","type":"object","required":["run_id","steps","cells","text"],"properties":{"run_id":{"type":"string","minLength":1},"steps":{"type":"integer","minimum":0,"description":"Code steps the run ran."},"cells":{"type":"integer","minimum":0,"description":"Cells the run inserted (Markdown ones included)."},"text":{"type":"string","description":"The line itself, for example '5 steps below ↓'."}},"additionalProperties":false};
+const validateExportMessage = validate67;
+const schema71 = {"description":"kernel -> frontend: reply to `export_request`: the run as an nbformat v4 notebook.","type":"object","required":["protocol","version","type","run_id","filename","notebook"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"export"},"run_id":{"type":"string"},"filename":{"type":"string"},"notebook":{"type":"object","required":["cells","metadata","nbformat","nbformat_minor"],"description":"The run as an nbformat v4 notebook; only its top-level keys are checked here.","properties":{"cells":{},"metadata":{},"nbformat":{},"nbformat_minor":{}}}}};
 
 function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -3308,76 +3157,52 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if(((((data.run_id === undefined) && (missing0 = "run_id")) || ((data.steps === undefined) && (missing0 = "steps"))) || ((data.cells === undefined) && (missing0 = "cells"))) || ((data.text === undefined) && (missing0 = "text"))){
+if(((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))) || ((data.filename === undefined) && (missing0 = "filename"))) || ((data.notebook === undefined) && (missing0 = "notebook"))){
 validate67.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
+if(data.protocol !== undefined){
 const _errs1 = errors;
-for(const key0 in data){
-if(!((((key0 === "run_id") || (key0 === "steps")) || (key0 === "cells")) || (key0 === "text"))){
-validate67.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.run_id !== undefined){
-let data0 = data.run_id;
-const _errs2 = errors;
-if(errors === _errs2){
-if(typeof data0 === "string"){
-if(func1(data0) < 1){
-validate67.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+if("codeact" !== data.protocol){
+validate67.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
 return false;
 }
+var valid0 = _errs1 === errors;
 }
 else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs3 = errors;
+if(1 !== data.version){
+validate67.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+const _errs5 = errors;
+if("export" !== data.type){
+validate67.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "export"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.run_id !== undefined){
+const _errs6 = errors;
+if(typeof data.run_id !== "string"){
 validate67.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.steps !== undefined){
-let data1 = data.steps;
-const _errs4 = errors;
-if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate67.errors = [{instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs4){
-if((typeof data1 == "number") && (isFinite(data1))){
-if(data1 < 0 || isNaN(data1)){
-validate67.errors = [{instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.cells !== undefined){
-let data2 = data.cells;
-const _errs6 = errors;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate67.errors = [{instancePath:instancePath+"/cells",schemaPath:"#/properties/cells/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs6){
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 < 0 || isNaN(data2)){
-validate67.errors = [{instancePath:instancePath+"/cells",schemaPath:"#/properties/cells/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
 }
 var valid0 = _errs6 === errors;
 }
@@ -3385,16 +3210,39 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.text !== undefined){
+if(data.filename !== undefined){
 const _errs8 = errors;
-if(typeof data.text !== "string"){
-validate67.errors = [{instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(typeof data.filename !== "string"){
+validate67.errors = [{instancePath:instancePath+"/filename",schemaPath:"#/properties/filename/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs8 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data.notebook !== undefined){
+let data5 = data.notebook;
+const _errs10 = errors;
+if(errors === _errs10){
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing1;
+if(((((data5.cells === undefined) && (missing1 = "cells")) || ((data5.metadata === undefined) && (missing1 = "metadata"))) || ((data5.nbformat === undefined) && (missing1 = "nbformat"))) || ((data5.nbformat_minor === undefined) && (missing1 = "nbformat_minor"))){
+validate67.errors = [{instancePath:instancePath+"/notebook",schemaPath:"#/properties/notebook/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+return false;
+}
+}
+else {
+validate67.errors = [{instancePath:instancePath+"/notebook",schemaPath:"#/properties/notebook/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
 }
 }
 }
@@ -3410,7 +3258,708 @@ return false;
 validate67.errors = vErrors;
 return errors === 0;
 }
-validate67.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate67.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"filename":true,"notebook":true},"dynamicProps":false,"dynamicItems":false};
+
+const validateErrorMessage = validate68;
+const schema74 = {"description":"kernel -> frontend: a request could not be served.","type":"object","required":["protocol","version","type","message"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"error"},"message":{"type":"string"}}};
+
+function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate68.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.message === undefined) && (missing0 = "message"))){
+validate68.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.protocol !== undefined){
+const _errs1 = errors;
+if("codeact" !== data.protocol){
+validate68.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs3 = errors;
+if(1 !== data.version){
+validate68.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+const _errs5 = errors;
+if("error" !== data.type){
+validate68.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "error"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.message !== undefined){
+const _errs6 = errors;
+if(typeof data.message !== "string"){
+validate68.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate68.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate68.errors = vErrors;
+return errors === 0;
+}
+validate68.evaluated = {"props":{"protocol":true,"version":true,"type":true,"message":true},"dynamicProps":false,"dynamicItems":false};
+
+const validateUndoMessage = validate69;
+const schema77 = {"description":"kernel -> frontend: an undo was done or refused (the reply to `undo_request`, and sent on the kernel's comm after `%codeact undo`). A frontend marks the cells in `undone` (a badge, greyed) and keeps them.","type":"object","required":["protocol","version","type","run_ids","refused","report","undone"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"undo"},"run_ids":{"type":"array","items":{"type":"string"},"description":"The runs undone (in part with --step), newest first; empty when refused."},"refused":{"type":"boolean","description":"Nothing was touched: the user changed names or files since the runs (the report lists them; force restores anyway), or nothing could be undone."},"report":{"type":"string","description":"What was restored and what could not be, grouped: the text `%codeact undo` prints."},"undone":{"type":"array","items":{"$ref":"#/$defs/UndoneCells"}}}};
+const schema80 = {"description":"The cells of one run an undo marks as undone: those whose `metadata.codeact.index` is at least `from_index`.","type":"object","required":["run_id","from_index","at"],"properties":{"run_id":{"type":"string","minLength":1},"from_index":{"type":"integer","minimum":0,"description":"0 for the whole run; for `--step N` the index of step N's cell."},"at":{"type":"string","description":"When it was undone: ISO 8601, UTC."}}};
+
+function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate69.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_ids === undefined) && (missing0 = "run_ids"))) || ((data.refused === undefined) && (missing0 = "refused"))) || ((data.report === undefined) && (missing0 = "report"))) || ((data.undone === undefined) && (missing0 = "undone"))){
+validate69.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.protocol !== undefined){
+const _errs1 = errors;
+if("codeact" !== data.protocol){
+validate69.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs3 = errors;
+if(1 !== data.version){
+validate69.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+const _errs5 = errors;
+if("undo" !== data.type){
+validate69.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "undo"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.run_ids !== undefined){
+let data3 = data.run_ids;
+const _errs6 = errors;
+if(errors === _errs6){
+if(Array.isArray(data3)){
+var valid3 = true;
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+const _errs8 = errors;
+if(typeof data3[i0] !== "string"){
+validate69.errors = [{instancePath:instancePath+"/run_ids/" + i0,schemaPath:"#/properties/run_ids/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid3 = _errs8 === errors;
+if(!valid3){
+break;
+}
+}
+}
+else {
+validate69.errors = [{instancePath:instancePath+"/run_ids",schemaPath:"#/properties/run_ids/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.refused !== undefined){
+const _errs10 = errors;
+if(typeof data.refused !== "boolean"){
+validate69.errors = [{instancePath:instancePath+"/refused",schemaPath:"#/properties/refused/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.report !== undefined){
+const _errs12 = errors;
+if(typeof data.report !== "string"){
+validate69.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.undone !== undefined){
+let data7 = data.undone;
+const _errs14 = errors;
+if(errors === _errs14){
+if(Array.isArray(data7)){
+var valid4 = true;
+const len1 = data7.length;
+for(let i1=0; i1<len1; i1++){
+let data8 = data7[i1];
+const _errs16 = errors;
+const _errs17 = errors;
+if(errors === _errs17){
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+let missing1;
+if((((data8.run_id === undefined) && (missing1 = "run_id")) || ((data8.from_index === undefined) && (missing1 = "from_index"))) || ((data8.at === undefined) && (missing1 = "at"))){
+validate69.errors = [{instancePath:instancePath+"/undone/" + i1,schemaPath:"#/$defs/UndoneCells/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+return false;
+}
+else {
+if(data8.run_id !== undefined){
+let data9 = data8.run_id;
+const _errs19 = errors;
+if(errors === _errs19){
+if(typeof data9 === "string"){
+if(func1(data9) < 1){
+validate69.errors = [{instancePath:instancePath+"/undone/" + i1+"/run_id",schemaPath:"#/$defs/UndoneCells/properties/run_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate69.errors = [{instancePath:instancePath+"/undone/" + i1+"/run_id",schemaPath:"#/$defs/UndoneCells/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid6 = _errs19 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
+if(data8.from_index !== undefined){
+let data10 = data8.from_index;
+const _errs21 = errors;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+validate69.errors = [{instancePath:instancePath+"/undone/" + i1+"/from_index",schemaPath:"#/$defs/UndoneCells/properties/from_index/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs21){
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 < 0 || isNaN(data10)){
+validate69.errors = [{instancePath:instancePath+"/undone/" + i1+"/from_index",schemaPath:"#/$defs/UndoneCells/properties/from_index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid6 = _errs21 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
+if(data8.at !== undefined){
+const _errs23 = errors;
+if(typeof data8.at !== "string"){
+validate69.errors = [{instancePath:instancePath+"/undone/" + i1+"/at",schemaPath:"#/$defs/UndoneCells/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid6 = _errs23 === errors;
+}
+else {
+var valid6 = true;
+}
+}
+}
+}
+}
+else {
+validate69.errors = [{instancePath:instancePath+"/undone/" + i1,schemaPath:"#/$defs/UndoneCells/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid4 = _errs16 === errors;
+if(!valid4){
+break;
+}
+}
+}
+else {
+validate69.errors = [{instancePath:instancePath+"/undone",schemaPath:"#/properties/undone/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs14 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate69.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate69.errors = vErrors;
+return errors === 0;
+}
+validate69.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_ids":true,"refused":true,"report":true,"undone":true},"dynamicProps":false,"dynamicItems":false};
+
+const validateSyncRequest = validate70;
+const schema82 = {"description":"frontend -> kernel: send `runs`. Answered when the kernel is next idle.","type":"object","required":["protocol","version","type"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"sync"},"widgets":{"type":"boolean","description":"false: this frontend renders no ipywidgets (the `codeact run` command), so the kernel shows its status as static output. Absent means true."}}};
+
+function validate70(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate70.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))){
+validate70.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.protocol !== undefined){
+const _errs1 = errors;
+if("codeact" !== data.protocol){
+validate70.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs3 = errors;
+if(1 !== data.version){
+validate70.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+const _errs5 = errors;
+if("sync" !== data.type){
+validate70.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "sync"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.widgets !== undefined){
+const _errs6 = errors;
+if(typeof data.widgets !== "boolean"){
+validate70.errors = [{instancePath:instancePath+"/widgets",schemaPath:"#/properties/widgets/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate70.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate70.errors = vErrors;
+return errors === 0;
+}
+validate70.evaluated = {"props":{"protocol":true,"version":true,"type":true,"widgets":true},"dynamicProps":false,"dynamicItems":false};
+
+const validateExportRequest = validate71;
+const schema85 = {"description":"frontend -> kernel: send run `run_id` as an `export` message.","type":"object","required":["protocol","version","type","run_id"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"export_request"},"run_id":{"type":"string"}}};
+
+function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate71.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))){
+validate71.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.protocol !== undefined){
+const _errs1 = errors;
+if("codeact" !== data.protocol){
+validate71.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs3 = errors;
+if(1 !== data.version){
+validate71.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+const _errs5 = errors;
+if("export_request" !== data.type){
+validate71.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "export_request"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.run_id !== undefined){
+const _errs6 = errors;
+if(typeof data.run_id !== "string"){
+validate71.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate71.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate71.errors = vErrors;
+return errors === 0;
+}
+validate71.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true},"dynamicProps":false,"dynamicItems":false};
+
+const validateUndoRequest = validate72;
+const schema88 = {"description":"frontend -> kernel: undo run `run_id` and every later run of the kernel, newest first (as `%codeact undo --run ID`); answered with an `undo` message.","type":"object","required":["protocol","version","type","run_id","force"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"undo_request"},"run_id":{"type":"string","minLength":1},"force":{"type":"boolean","description":"Restore even the names and files the user changed since the runs (`--force`)."}}};
+
+function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate72.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_id === undefined) && (missing0 = "run_id"))) || ((data.force === undefined) && (missing0 = "force"))){
+validate72.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.protocol !== undefined){
+const _errs1 = errors;
+if("codeact" !== data.protocol){
+validate72.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/const",keyword:"const",params:{allowedValue: "codeact"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs3 = errors;
+if(1 !== data.version){
+validate72.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+const _errs5 = errors;
+if("undo_request" !== data.type){
+validate72.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "undo_request"},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.run_id !== undefined){
+let data3 = data.run_id;
+const _errs6 = errors;
+if(errors === _errs6){
+if(typeof data3 === "string"){
+if(func1(data3) < 1){
+validate72.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate72.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.force !== undefined){
+const _errs8 = errors;
+if(typeof data.force !== "boolean"){
+validate72.errors = [{instancePath:instancePath+"/force",schemaPath:"#/properties/force/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate72.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate72.errors = vErrors;
+return errors === 0;
+}
+validate72.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_id":true,"force":true},"dynamicProps":false,"dynamicItems":false};
+
+const validateStepsLink = validate73;
+const schema127 = {"description":"The data of the application/vnd.codeact.steps+json output that closes a %%codeact cell's compact output: one line pointing at the run's cells below (the extension renders it with a 'Go to' button; other frontends show its text/plain).","type":"object","required":["run_id","steps","cells","text"],"properties":{"run_id":{"type":"string","minLength":1},"steps":{"type":"integer","minimum":0,"description":"Code steps the run ran."},"cells":{"type":"integer","minimum":0,"description":"Cells the run inserted (Markdown ones included)."},"text":{"type":"string","description":"The line itself, for example '5 steps below ↓'."}},"additionalProperties":false};
+
+function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate73.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((data.run_id === undefined) && (missing0 = "run_id")) || ((data.steps === undefined) && (missing0 = "steps"))) || ((data.cells === undefined) && (missing0 = "cells"))) || ((data.text === undefined) && (missing0 = "text"))){
+validate73.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((key0 === "run_id") || (key0 === "steps")) || (key0 === "cells")) || (key0 === "text"))){
+validate73.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.run_id !== undefined){
+let data0 = data.run_id;
+const _errs2 = errors;
+if(errors === _errs2){
+if(typeof data0 === "string"){
+if(func1(data0) < 1){
+validate73.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate73.errors = [{instancePath:instancePath+"/run_id",schemaPath:"#/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.steps !== undefined){
+let data1 = data.steps;
+const _errs4 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate73.errors = [{instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs4){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 < 0 || isNaN(data1)){
+validate73.errors = [{instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cells !== undefined){
+let data2 = data.cells;
+const _errs6 = errors;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+validate73.errors = [{instancePath:instancePath+"/cells",schemaPath:"#/properties/cells/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs6){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+validate73.errors = [{instancePath:instancePath+"/cells",schemaPath:"#/properties/cells/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.text !== undefined){
+const _errs8 = errors;
+if(typeof data.text !== "string"){
+validate73.errors = [{instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate73.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate73.errors = vErrors;
+return errors === 0;
+}
+validate73.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 // -- the exports ----------------------------------------------------------------------------------------------------
 
@@ -3423,8 +3972,10 @@ export const VALIDATORS: { readonly [K in Message['type']]: Validator<Extract<Me
   outputs: validateOutputsMessage,
   export: validateExportMessage,
   error: validateErrorMessage,
+  undo: validateUndoMessage,
   sync: validateSyncRequest,
-  export_request: validateExportRequest
+  export_request: validateExportRequest,
+  undo_request: validateUndoRequest
 };
 
 /** One validator per data definition (no message refers to it), by its `$defs` name. */
