@@ -284,7 +284,8 @@ class _Loop:
                     execution_count=result.execution_count, status=result.status, observation=observation,
                     duration_s=result.duration_s, approval=getattr(result, "approval", None),
                     files=getattr(result, "files", None), environment=getattr(result, "environment", None),
-                    images=images, stdin=list(getattr(result, "stdin", None) or ()))
+                    images=images, stdin=list(getattr(result, "stdin", None) or ()),
+                    undo=getattr(result, "undo", None))
         run.steps.append(step)
         run.elapsed_s = time.perf_counter() - self.start
         _notify(self.observers, "step_finished", run, step)

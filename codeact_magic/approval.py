@@ -94,6 +94,9 @@ class ApprovingExecutor:
         The directory relative paths are read from (the kernel's working directory by default).
     first_step : int
         The number of the first step it will be asked about (a follow-up's steps go on from the run's).
+    more_risks : callable, optional
+        ``more_risks(code) -> list of Risk``, called before the risky check asks: what else counts as risky (the
+        names and files the step's undo cannot cover, :meth:`codeact_magic.snapshots.UndoWatch.prepare`).
 
     Attributes
     ----------
@@ -103,7 +106,7 @@ class ApprovingExecutor:
 
     def __init__(self, inner: Any, mode: str, ask: Callable[[str], str] = input, user_names: Collection[str] = (),
                  namespace: Callable[[], Mapping[str, Any]] | None = None, cwd: str | None = None,
-                 first_step: int = 1) -> None:
+                 first_step: int = 1, more_risks: Callable[[str], list[Any]] | None = None) -> None:
         if mode not in MODES:
             raise ValueError(f"--approve takes always, risky or never, not {mode!r}")
         self.inner, self.mode, self.ask = inner, mode, ask
@@ -111,6 +114,7 @@ class ApprovingExecutor:
         self.namespace = namespace or (lambda: {})
         self.cwd = cwd
         self.approved_all = False
+        self.more_risks = more_risks
         self._steps = first_step - 1
 
     def execute(self, code: str, timeout: float = 0.0) -> ExecutionResult:
@@ -128,6 +132,7 @@ class ApprovingExecutor:
         flagged = []
         if self.mode == "risky":
             flagged = assess(code, self.user_names, self.namespace(), self.cwd or os.getcwd())
+            flagged += self.more_risks(code) if self.more_risks is not None else []
         if self.approved_all:
             return self._run(code, timeout, decision(self.mode, False, "a", "", flagged))
         if self.mode == "risky" and not flagged:

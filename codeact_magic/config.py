@@ -185,6 +185,12 @@ class CodeActConfig(LoggingConfigurable):
         "", help="Base URL of the Messages API (default: ANTHROPIC_BASE_URL, else https://api.anthropic.com), e.g. "
         "http://localhost:11434 for Ollama."
     ).tag(config=True)
+    undo_max_bytes = Int(
+        2**30, min=0, help="Bytes the kernel may hold to undo runs (%codeact undo): the copies of objects a step "
+        "changes in place and the pre-images of files it writes or deletes (in .codeact/undo/<run id>/), over all "
+        "runs; the oldest runs' are released first. Default 1 GiB (1,073,741,824 bytes). What does not fit is marked "
+        "'cannot be undone' before its step runs. 0 keeps no copies (rebound and new names can still be undone)."
+    ).tag(config=True)
     auth_token = Unicode(
         "", help="A bearer token for the Messages API server (sent as Authorization: Bearer), for servers that "
         "want one instead of ANTHROPIC_API_KEY; default: ANTHROPIC_AUTH_TOKEN. Never stored in a record or export."

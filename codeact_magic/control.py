@@ -25,6 +25,7 @@ from .confine import network_isolation
 from .files import diff, scan
 from .agent import RunObserver
 from .records import Run
+from .snapshots import UndoWatch
 
 __all__ = ["FilesWatch", "ISOLATED_NOTE", "RunControl", "names_option"]
 
@@ -110,6 +111,7 @@ class RunControl(RunObserver):
     _pickles: dict[str, bytes] = dataclasses.field(default_factory=dict)
     _user_names: frozenset[str] = frozenset()
     returned: str | None = None
+    undo: Any = None
 
     @classmethod
     def from_args(cls, config: Any, shell: Any, args: Any, run: Run | None = None) -> "RunControl":
@@ -248,17 +250,23 @@ class RunControl(RunObserver):
         workdir = getattr(self.sandbox.kernel, "cwd", None) if self.sandbox is not None else Path.cwd()
         if config.files_max and workdir is not None:
             executor = FilesWatch(executor, workdir, config.files_max, config.files_budget)
+        store = getattr(config, "undo_store", None)
+        if store is not None and self.sandbox is None:
+            executor = self.undo = UndoWatch(executor, store, run, self.shell, Path.cwd())
         if self.approve != "never":
             namespace = (lambda: {}) if self.isolated else (lambda: self.shell.user_ns)
             executor = ApprovingExecutor(executor, self.approve, user_names=self._user_names, namespace=namespace,
                                          cwd=str(workdir) if workdir is not None else None,
-                                         first_step=len(run.steps) + 1)
+                                         first_step=len(run.steps) + 1,
+                                         more_risks=self.undo.prepare if self.undo is not None else None)
         return executor
 
     def run_finished(self, run: Run) -> None:
         """A :class:`~codeact_magic.agent.RunObserver` event (this control goes first among the observers): the
         ``--return`` names come back before the journal and the frontend record the run's end."""
         self.returned = self.finish(run)
+        if self.undo is not None:
+            self.undo.close()
 
     def finish(self, run: Run) -> str | None:
         """Copy the ``--return`` names back into the user's namespace; the line to print about it, or ``None``."""
@@ -270,6 +278,9 @@ class RunControl(RunObserver):
             values, failed = self.sandbox.copy_out(self.return_names, self.config.sandbox_return_modules)
         except (SandboxError, TimeoutError) as error:
             values, failed = {}, {name: str(error) for name in self.return_names}
+        store = getattr(self.config, "undo_store", None)
+        if store is not None and values:  # undo puts back what they held before
+            store.keep_end(run.run_id, list(values), self.shell.user_ns, Path.cwd())
         self.shell.user_ns.update(values)
         if run.isolation is not None:
             run.isolation["returned"] = sorted(values)

@@ -76,6 +76,8 @@ class ExecutionResult:
         ``{"prompt": str, "password": bool, "reply": str or None}``; a plain reply is kept with secrets masked, a
         ``getpass`` reply never (``None``; it became a secret of the kernel). Empty when nothing was answered (with
         no stdin the code's ``input()`` raised ``StdinNotImplementedError`` at once, and the traceback says so).
+    undo : dict or None
+        What was kept to undo it (:meth:`codeact_magic.snapshots.Kept.record`), when the run keeps snapshots.
     """
 
     outputs: list[dict[str, Any]]
@@ -90,6 +92,7 @@ class ExecutionResult:
     environment: dict[str, Any] | None = None
     notes: list[str] = dataclasses.field(default_factory=list)
     stdin: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    undo: dict[str, Any] | None = None
 
 
 @contextlib.contextmanager

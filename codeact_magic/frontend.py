@@ -2,8 +2,8 @@
 
 The messages themselves are built by :mod:`codeact_magic.protocol` (declared once, in
 ``codeact_magic/schema/messages.schema.json``). The kernel publishes on a comm it opens (target ``codeact``) on iopub, so every
-connected front end sees them even while the kernel is busy; front ends send ``sync`` and ``export_request`` on a
-comm they open to the ``codeact`` target, answered when the kernel is next idle.
+connected front end sees them even while the kernel is busy; front ends send ``sync``, ``export_request`` and
+``undo_request`` on a comm they open to the ``codeact`` target, answered when the kernel is next idle.
 """
 
 from __future__ import annotations
@@ -52,13 +52,21 @@ class FrontendChannel(RunObserver):
     setup : callable, optional
         Returns the user's earlier cells a run read from (:func:`~codeact_magic.history.kernel_setup`), put first in
         the notebook an ``export_request`` gets, as ``%codeact export`` does, so it stands alone.
+    undo : callable, optional
+        ``undo(run_id, force) -> UndoReport`` (:func:`codeact_magic.undo.undo_in_kernel`, announcing nothing
+        itself): serves ``undo_request``; a ``UsageError`` it raises is answered as a refused ``undo``.
+    undoable : callable, optional
+        ``undoable(run) -> bool``: the ``undoable`` of each run summary sent.
     """
 
     def __init__(self, runs: Callable[[], list[Run]], text_interval_s: float = 0.15, heartbeat_s: float = 2.0,
-                 setup: Callable[[Run], Any] | None = None) -> None:
+                 setup: Callable[[Run], Any] | None = None, undo: Callable[[str, bool], Any] | None = None,
+                 undoable: Callable[[Run], bool] | None = None) -> None:
         self.log = get_logger()
         self._runs = runs
         self._setup = setup
+        self._undo = undo
+        self.undoable: Callable[[Run], bool] = undoable or (lambda run: False)
         self.text_interval_s = text_interval_s
         self.heartbeat_s = heartbeat_s
         self._comm: Any = None
@@ -113,7 +121,7 @@ class FrontendChannel(RunObserver):
         if self._comm is None or getattr(self._comm, "_closed", False):
             from comm import create_comm
 
-            comm = create_comm(target_name=COMM_TARGET, data=protocol.runs_message(self._runs()))
+            comm = create_comm(target_name=COMM_TARGET, data=protocol.runs_message(self._runs(), self.undoable))
             comm.on_close(lambda msg: setattr(self, "_comm", None) if self._comm is comm else None)
             self._comm = comm
         return self._comm
@@ -163,7 +171,7 @@ class FrontendChannel(RunObserver):
             return
         kind = data.get("type")
         if kind == "sync":
-            self.send(protocol.runs_message(self._runs()), comm)
+            self.send(protocol.runs_message(self._runs(), self.undoable), comm)
         elif kind == "export_request":
             run = next((r for r in self._runs() if r.run_id == data.get("run_id")), None)
             if run is None:
@@ -171,6 +179,16 @@ class FrontendChannel(RunObserver):
             else:
                 notebook = json.loads(json.dumps(run_to_notebook(run, self._setup(run) if self._setup else None)))
                 self.send(protocol.export_message(run, notebook), comm)
+        elif kind == "undo_request" and self._undo is not None:
+            from IPython.core.error import UsageError
+
+            from .undo import UndoReport
+
+            try:
+                report = self._undo(str(data.get("run_id") or ""), bool(data.get("force")))
+            except UsageError as refused:
+                report = UndoReport([], True, str(refused))
+            self.send(protocol.undo_message(report), comm)
 
     # -- the sender thread: heartbeats and the streamed text ---------------------------------------------------------
     def _beat_due(self) -> float | None:
@@ -336,4 +354,4 @@ class FrontendChannel(RunObserver):
         if not compact and run.insert_mode != "none":  # e.g. Run All: the page's comm came after the cell
             bundles = compact_bundles(run, len(run.steps) - steps, self._sent.get(run.run_id, 0) - sent)
             compact_outputs = [{"output_type": "display_data", "data": b, "metadata": {}} for b in bundles]
-        self.send(protocol.run_message(run, compact_outputs=compact_outputs))
+        self.send(protocol.run_message(run, compact_outputs=compact_outputs, undoable=self.undoable(run)))

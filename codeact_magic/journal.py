@@ -13,6 +13,7 @@ power cut. The events, each one JSON object with ``event`` and ``at`` (ISO 8601 
     {"event": "outputs", "index": 1, "outputs": [...]}   (a later step's display update changed step 1's outputs)
     {"event": "question", "question": {...Question.to_json()...}}   (the model asked the user, ask_user)
     {"event": "end", "run": {...the Run.to_json() fields that changed since start...}}
+    {"event": "undone", "undone": {...Run.undone...}}   (after the end: %codeact undo restored what it changed)
 
 :func:`read_journal` folds them back into a :class:`~codeact_magic.records.Run`. A file with no ``end`` line is a
 run that never ended: ``crashed``, with the step that was running (its code, no outputs) when the kernel died in one,
@@ -43,8 +44,8 @@ try:  # POSIX only; without it an unfinished run of a live kernel reads as crash
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["JOURNAL_VERSION", "SUFFIX", "RunJournal", "resolve_dir", "read_journal", "find_run", "load_runs",
-           "merge_runs"]
+__all__ = ["JOURNAL_VERSION", "SUFFIX", "RunJournal", "append_undone", "resolve_dir", "read_journal", "find_run",
+           "load_runs", "merge_runs"]
 
 #: Version of the event format, in the ``start`` line.
 JOURNAL_VERSION = 1
@@ -206,6 +207,28 @@ class RunJournal(RunObserver):
             self._file = None
 
 
+def append_undone(directory: str | os.PathLike | None, run: Run) -> bool:
+    """Append ``run``'s ``undone`` event to its journal file (written after the run ended, so no lock is held).
+
+    Returns
+    -------
+    bool
+        Whether it was written; ``False`` without a journal, a file for the run, or when the write fails (the undo
+        stands either way).
+    """
+    path = Path(directory) / f"{run.run_id}{SUFFIX}" if directory is not None else None
+    if path is None or not path.is_file() or run.undone is None:
+        return False
+    event = {"event": "undone", "at": utcnow(), "undone": run.undone}
+    try:
+        with open(path, "ab") as file:
+            file.write(json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
+    except OSError:
+        get_logger().debug("codeact: the undone event was not journaled", exc_info=True)
+        return False
+    return True
+
+
 # -- reading ----------------------------------------------------------------------------------------------------------
 def _events(data: bytes) -> Iterable[dict[str, Any]]:
     """The events of a journal file's bytes; lines that are not a JSON object (a torn last line) are skipped."""
@@ -292,6 +315,8 @@ def read_journal(path: str | os.PathLike) -> Run:
                     step.outputs = event["outputs"]
         elif kind == "question" and isinstance(event.get("question"), dict):
             run.questions.append(Question.from_json(event["question"]))
+        elif kind == "undone" and isinstance(event.get("undone"), dict):
+            run.undone = event["undone"]
         elif kind == "end":
             changed = {k: v for k, v in (event.get("run") or {}).items() if k not in ("turns", "steps")}
             turns, steps = run.turns, run.steps  # kept as read, not serialised again with their outputs

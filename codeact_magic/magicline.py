@@ -21,10 +21,12 @@ USAGE = """\
 %codeact runs                       the runs of this kernel and of the run journal
 %codeact report [--all]             figures over this kernel's runs (--all: and the run journal's)
 %codeact mcp                        the configured MCP servers and their tools
+%codeact undo [--run ID] [--step N] [--force]
+                                    put back the variables and files as they were before the last run
 %codeact help                       this help"""
 
 #: Words of the line form that are commands, never the start of a task.
-RESERVED = ("export", "runs", "report", "mcp", "help")
+RESERVED = ("export", "runs", "report", "mcp", "undo", "help")
 
 
 def line_of(args: Any) -> str:

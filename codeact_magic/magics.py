@@ -31,7 +31,9 @@ from .reach import Reach, cell_result, configured_servers, output_check, reach a
 from .reach import check as check_reach
 from .returns import OutputCheck
 from .magicline import RESERVED, finish_help, help_text, line_of, split_task_line
+from .snapshots import UndoStore
 from .trajectory import load_run, write_notebook
+from .undo import undo_in_kernel
 
 __all__ = ["CodeActMagics"]
 
@@ -69,8 +71,11 @@ class CodeActMagics(Magics, CodeActConfig):
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
         self.runs: list[Run] = []
+        self.undo_store = UndoStore(lambda: self.undo_max_bytes)
         self._ended: dict[str, dict[str, tuple[int, Any]]] = {}  # run id -> the namespace's marks when it ended
-        self.frontend = FrontendChannel(lambda: self.runs, setup=lambda run: kernel_setup(self.shell, run))
+        self.frontend = FrontendChannel(lambda: self.runs, setup=lambda run: kernel_setup(self.shell, run),
+                                        undo=lambda run_id, force: undo_in_kernel(self, run_id, None, force, False),
+                                        undoable=self.undo_store.undoable)
         if getattr(shell, "kernel", None) is not None:
             self.frontend.register()
 
@@ -125,9 +130,11 @@ class CodeActMagics(Magics, CodeActConfig):
               help="Re-run a recorded run (a notebook from %%codeact export) without a model: the code runs for real.")
     @argument("--replay-if-no-key", metavar="RUN.ipynb",
               help="Replay RUN.ipynb when ANTHROPIC_API_KEY is not set; use Claude when it is (offline demos).")
-    @argument_group("export (%codeact export PATH)")
-    @argument("--run", metavar="ID", help="The run to export (default: the last).")
-    @argument("--force", action="store_true", help="Overwrite PATH if it exists.")
+    @argument_group("export (%codeact export PATH) and undo (%codeact undo)")
+    @argument("--run", metavar="ID", help="The run to export (default: the last); the run to undo, with every later "
+              "run.")
+    @argument("--force", action="store_true", help="Overwrite PATH if it exists; undo even what you changed since.")
+    @argument("--step", type=int, metavar="N", help="Undo the last run from its step N on (back to just before it).")
     @argument_group("report (%codeact report)")
     @argument("--all", dest="all_runs", action="store_true",
               help="Report over the run journal of this directory too, not only this kernel's runs.")
@@ -321,12 +328,14 @@ class CodeActMagics(Magics, CodeActConfig):
             if reach is not None:
                 reach.close()
             self._ended[run.run_id] = _marks(self.shell.user_ns, getattr(self.shell, "user_ns_hidden", {}))
+            self.undo_store.finished(run, self.shell.user_ns)
         if control.returned:
             print(control.returned)
         if RunStatus(run.status).raises:  # the cell fails, so nbclient and papermill see it; shown once, here
             raise CodeActError(run.end_reason or "The run failed.")
         if output is not None and run.status == RunStatus.DONE and output.status == "valid":
             self.shell.user_ns[output.name] = output.value  # the validated value (an isolated run's came back)
+            self.undo_store.finished(run, self.shell.user_ns)  # the state the run left has the value
             count = run.followups[-1].execution_count if run.followups else run.execution_count
             return cell_result(self.shell, output.value, count)
         return None
@@ -347,6 +356,8 @@ class CodeActMagics(Magics, CodeActConfig):
             print(help_text())
             return
         verb = words[0]
+        if args.step is not None and verb != "undo":
+            raise UsageError("--step is an option of `%codeact undo`.")
         if run_options and verb != "help":
             raise UsageError(f"{run_options.split()[0]} is an option of a task, not of `%codeact {verb}`.")
         if verb == "help":
@@ -362,6 +373,13 @@ class CodeActMagics(Magics, CodeActConfig):
             from .mcp_bridge import list_servers
 
             print(list_servers(configured_servers(self)))
+        elif verb == "undo":
+            if len(words) > 1:
+                raise UsageError("Usage: %codeact undo [--run ID] [--step N] [--force]")
+            report = undo_in_kernel(self, args.run, args.step, args.force)
+            if report.refused:
+                raise UsageError(report.text)
+            print(report.text)
         elif verb == "report":
             if len(words) > 1:
                 raise UsageError("Usage: %codeact report [--all]. `report` is a reserved word of %codeact, not a "

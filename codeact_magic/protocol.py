@@ -15,7 +15,7 @@ Every message is the ``data`` of a Jupyter comm message on target ``codeact``
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -26,7 +26,7 @@ from .records import Run
 __all__ = [
     "COMM_TARGET", "PROTOCOL", "PROTOCOL_VERSION", "SCHEMA_VERSION", "cell_key", "cell_message", "cell_metadata",
     "error_message", "export_message", "load_schema", "message", "outputs_message", "plain", "run_message",
-    "run_summary", "runs_message", "STEPS_MIME", "steps_link", "task_metadata", "text_message",
+    "run_summary", "undo_message", "runs_message", "STEPS_MIME", "steps_link", "task_metadata", "text_message",
 ]
 
 #: The ``protocol`` field of every message.
@@ -91,11 +91,14 @@ def cell_metadata(run: Run, index: int, role: str, **fields: Any) -> dict[str, A
     Returns
     -------
     dict
-        ``{"codeact": {"run_id", "key", "index", "role", "source_cell_id", **fields}}``.
+        ``{"codeact": {"run_id", "key", "index", "role", "source_cell_id", **fields}}``, and ``undone`` (when) for
+        a cell of the run's part that was undone.
     """
     meta = {"run_id": run.run_id, "key": cell_key(run.run_id, index), "index": index, "role": role,
             "source_cell_id": run.cell_id}
     meta.update(fields)
+    if run.undone and index >= int(run.undone.get("from_index", 0)):
+        meta["undone"] = run.undone["at"]  # the cell stays, marked
     return {"codeact": meta}
 
 
@@ -106,7 +109,7 @@ def task_metadata(run: Run) -> dict[str, Any]:
 
 # -- kernel -> frontend ----------------------------------------------------------------------------------------------
 def run_summary(run: Run, current_code: str | None = None, elapsed_s: float | None = None,
-                compact_outputs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+                compact_outputs: list[dict[str, Any]] | None = None, undoable: bool = False) -> dict[str, Any]:
     """A ``RunSummary`` of ``run``.
 
     Parameters
@@ -119,7 +122,10 @@ def run_summary(run: Run, current_code: str | None = None, elapsed_s: float | No
     compact_outputs : list of dict, optional
         nbformat outputs the ``%%codeact`` cell keeps once compact, offered at the run's end when the kernel could not
         make it compact itself (see the schema's ``RunSummary.compact_outputs``).
+    undoable : bool
+        Whether the kernel holds what undoing the run needs (:meth:`codeact_magic.snapshots.UndoStore.undoable`).
     """
+    undone = run.undone
     summary = {
         "run_id": run.run_id,
         "task": run.task,
@@ -144,6 +150,10 @@ def run_summary(run: Run, current_code: str | None = None, elapsed_s: float | No
         "files": run_files(run),
         "output": {k: v for k, v in run.output.items() if k != "corrections"} if run.output else None,
         "mcp": list(run.mcp),
+        "undone": None if not undone else {"at": undone["at"], "from_step": int(undone.get("from_step", 1)),
+                                           "from_index": int(undone.get("from_index", 0)),
+                                           "forced": bool(undone.get("forced"))},
+        "undoable": bool(undoable),
     }
     if compact_outputs is not None:
         summary["compact_outputs"] = compact_outputs
@@ -156,15 +166,17 @@ def run_files(run: Run) -> dict[str, Any]:
     return combine(FilesTouched.from_json(s.files) for s in run.steps if s.files).to_json()
 
 
-def runs_message(runs: Iterable[Run]) -> dict[str, Any]:
-    """``runs``: every run of this kernel, oldest first (the reply to ``sync``, and the comm's open message)."""
-    return message("runs", runs=[run_summary(r) for r in runs])
+def runs_message(runs: Iterable[Run], undoable: Callable[[Run], bool] | None = None) -> dict[str, Any]:
+    """``runs``: every run of this kernel, oldest first (the reply to ``sync``, and the comm's open message);
+    ``undoable(run)`` says whether each can be undone (none, by default)."""
+    return message("runs", runs=[run_summary(r, undoable=bool(undoable and undoable(r))) for r in runs])
 
 
 def run_message(run: Run, current_code: str | None = None, elapsed_s: float | None = None,
-                compact_outputs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """``run``: one run changed (started, a step started or finished, usage grew, it ended, a heartbeat)."""
-    return message("run", run=run_summary(run, current_code, elapsed_s, compact_outputs))
+                compact_outputs: list[dict[str, Any]] | None = None, undoable: bool = False) -> dict[str, Any]:
+    """``run``: one run changed (started, a step started or finished, usage grew, it ended, a heartbeat, it was
+    undone)."""
+    return message("run", run=run_summary(run, current_code, elapsed_s, compact_outputs, undoable))
 
 
 def text_message(run: Run, text: str) -> dict[str, Any]:
@@ -194,6 +206,13 @@ def outputs_message(run: Run, index: int, outputs: list[dict[str, Any]]) -> dict
 def export_message(run: Run, notebook: dict[str, Any]) -> dict[str, Any]:
     """``export``: the reply to ``export_request``, the run as an nbformat v4 notebook (plain JSON)."""
     return message("export", run_id=run.run_id, filename=f"codeact-{run.run_id}.ipynb", notebook=notebook)
+
+
+def undo_message(report: Any) -> dict[str, Any]:
+    """``undo``: an undo was done or refused (:class:`codeact_magic.undo.UndoReport`): the runs undone, the report
+    printed, and the cells each run's frontend marks undone."""
+    return message("undo", run_ids=list(report.run_ids), refused=bool(report.refused), report=report.text,
+                   undone=[dict(u) for u in report.undone])
 
 
 def error_message(text: str) -> dict[str, Any]:

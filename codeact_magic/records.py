@@ -239,6 +239,12 @@ class Step:
     stdin : list of dict
         What the code asked through ``input()`` or ``getpass``: ``prompt``, ``password`` and ``reply`` (``None``
         for a password, which is a secret).
+    undo : dict or None
+        What was kept before it ran so that ``%codeact undo`` can put it back (:meth:`codeact_magic.snapshots.Kept.
+        record`): ``kept`` (names kept by reference), ``copied`` (names whose objects were copied), ``files``
+        (paths given pre-images), ``cannot`` (``{"what", "reason"}``: cannot be undone), ``partly`` (why its code
+        could not be read fully), ``unknown`` (paths known only at run time), ``unpredicted`` and ``bytes``;
+        ``None`` when nothing was kept (an isolated run's steps, or a record from before undo existed).
     """
 
     index: int
@@ -255,6 +261,7 @@ class Step:
     environment: dict[str, Any] | None = None
     images: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     stdin: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    undo: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.status = StepStatus(self.status)  # ValueError for a word that is not a step status
@@ -415,6 +422,10 @@ class Run:
     preamble : str
         The sections of the first message after the variable summary: the MCP servers' index, the ``-o`` result
         variable.
+    undone : dict or None
+        Set when ``%codeact undo`` (or the panel's Undo) restored what the run changed (``Undone`` in the schema):
+        ``at`` (ISO 8601 UTC), ``from_step`` (1: the whole run), ``from_index`` (its first cell marked undone),
+        ``forced``, and ``restored`` and ``not_restored`` (the report's lines).
     """
 
     run_id: str
@@ -443,6 +454,7 @@ class Run:
     output: dict[str, Any] | None = None
     mcp: list[str] = dataclasses.field(default_factory=list)
     preamble: str = ""
+    undone: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.status = RunStatus(self.status)

@@ -385,7 +385,11 @@ def runs_table(runs: list[Run], task_width: int = 48) -> str:
         if run.followups:
             task += f" (+{len(run.followups)} follow-up{'' if len(run.followups) == 1 else 's'})"
         cost = "unknown" if run.cost_usd is None else f"${run.cost_usd:.4f}"
-        rows.append((run.run_id, _local_time(run.started_at), RunStatus(run.status).label, str(len(run.steps)),
+        status = RunStatus(run.status).label
+        if run.undone:
+            step = int(run.undone.get("from_step", 1))
+            status += ", undone" + (f" from step {step}" if step > 1 else "")
+        rows.append((run.run_id, _local_time(run.started_at), status, str(len(run.steps)),
                      f"{run.usage.total:,}", cost, task))
     widths = [max(len(row[i]) for row in rows) for i in range(6)]
     right = {3, 4, 5}

@@ -50,6 +50,10 @@ imported in an earlier cell), then the usual ``np``, ``pd``, ``plt``. Flagged, b
     languages; ``%%javascript`` and ``%%html`` with a ``<script`` (the browser can send code to the kernel); an unknown
     cell magic; what ``cellnames`` marks opaque (a star import of a module not loaded, ``%pylab``, ``%store -r``).
     The Python bodies of ``%time``, ``%timeit``, ``%prun``, ``%%capture``, ``%debug`` are read as the step is.
+``no_undo``
+    Not found by :func:`assess`: :class:`codeact_magic.snapshots.UndoWatch` adds it for a name or file the step may
+    change that its undo cannot cover (over the ``undo_max_bytes`` budget, not copyable, outside the working
+    directory).
 
 Not seen: a function reached through ``getattr``, a container or another name (``f = os.remove; f(p)``); what
 imported modules and called functions do inside; names imported in an earlier cell without ``namespace``; a URL
@@ -75,7 +79,7 @@ from .riskmagics import MagicScan, package_change, short, words
 __all__ = ["KINDS", "Risk", "assess", "describe"]
 
 #: The kinds of :class:`Risk`, each described in the module docstring.
-KINDS = ("shell", "install", "file_write", "file_delete", "network", "rebind", "delete_name", "unreadable")
+KINDS = ("shell", "install", "file_write", "file_delete", "network", "rebind", "delete_name", "unreadable", "no_undo")
 
 _SHELL_PREFIXES = ("os.exec", "os.spawn", "os.posix_spawn")
 _CALLS = {**dict.fromkeys(("subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",

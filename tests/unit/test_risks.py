@@ -474,7 +474,7 @@ def test_a_risk_is_frozen_and_converts_to_json():
     with pytest.raises(ValueError):
         Risk("dangerous", "x")
     assert set(KINDS) == {"shell", "install", "file_write", "file_delete", "network", "rebind", "delete_name",
-                          "unreadable"}
+                          "unreadable", "no_undo"}
 
 
 def test_the_namespace_is_only_read():

@@ -1,0 +1,498 @@
+"""What is kept before each step so that ``%codeact undo`` (:mod:`codeact_magic.undo`) can put it back.
+
+Before a step runs, :meth:`UndoStore.take` reads its code (:func:`codeact_magic.undoscan.predict`) and keeps:
+
+- **bindings**: the object each name it may bind, rebind or delete holds (or that it is absent), by reference. That
+  costs nothing: rebinding a name does not change its old object. Names the prediction missed (``exec``,
+  ``globals()[...]``) are caught after the step by comparing the namespace's objects by identity with a shallow copy
+  of it taken before (one dict of references, O(number of names)), and restored all the same;
+- **copies** of the objects it may change in place: ``DataFrame.copy(deep=True)`` (and ``Series``, ``Index``),
+  ``ndarray.copy()``, otherwise ``copy.deepcopy`` (one memo per step, so two names of one object stay one object).
+  Numbers, strings, bytes, ``None``, and tuples and frozensets of those cannot change and are not copied; nor are
+  modules, classes and functions (``os.remove`` is not a list's ``remove``);
+- **pre-images** of the files it may write or delete under the working directory, in ``.codeact/undo/<run id>/
+  <step>/`` (``shutil.copy2`` for a file, ``copytree`` for a directory, the target for a symlink), or the note that
+  the path did not exist (so undo removes what the step creates there).
+
+Copies and pre-images together stay within the kernel's budget (``undo_max_bytes``): when a step needs more than is
+left, the snapshots of the oldest runs are released first (those runs can no longer be undone), never the current
+run's. A name or file that still does not fit, cannot be copied, or lies outside the working directory is marked
+*cannot be undone* in the step's record before the step runs; :class:`UndoWatch` tells the model in the observation,
+and ``--approve risky`` asks about it (risk kind ``no_undo``). The size of a copy is estimated before copying it:
+``memory_usage(index=True)`` for pandas (a deep copy of an object column copies its references, not the objects),
+``nbytes`` for arrays, and ``sys.getsizeof`` over the containers and instance dicts reachable from the object,
+stopped as soon as it passes what is left of the budget.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import os
+import re
+import shutil
+import sys
+import types
+import weakref
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from .files import human_size
+from .risks import Risk
+from .undoscan import Prediction, predict
+
+__all__ = ["ABSENT", "FileImage", "Kept", "RunKept", "UndoStore", "UndoWatch", "copy_bytes", "user_names"]
+
+#: What a name held before a step that did not have it.
+ABSENT = object()
+_ATOMS = (int, float, complex, str, bytes, bool, type(None), range)
+_UNCOPIED = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType, types.MethodType)
+_IPYTHON = re.compile(r"^(_|__|___|_i{1,3}|_i?\d+|_oh|_ih|_dh|In|Out|exit|quit|get_ipython)$")
+
+
+def user_names(namespace: Mapping[str, Any], hidden: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The user's names in ``namespace`` and their objects: not IPython's own (``In``, ``_3``, ``_i3``...), not
+    ``hidden`` (``shell.user_ns_hidden``), not dunders."""
+    hidden = hidden or {}
+    return {n: v for n, v in namespace.items() if not _IPYTHON.match(n) and not n.startswith("__")
+            and (n not in hidden or hidden[n] is not v)}
+
+
+def _immutable(value: Any) -> bool:
+    if isinstance(value, _ATOMS):
+        return True
+    return isinstance(value, (tuple, frozenset)) and all(isinstance(v, _ATOMS) for v in value)
+
+
+def copy_bytes(value: Any, limit: int) -> tuple[int, bool]:
+    """The bytes a copy of ``value`` takes, estimated as the module docstring says.
+
+    Returns
+    -------
+    (int, bool)
+        The bytes, and whether that is the whole estimate: ``False`` when the walk stopped once past ``limit``
+        (bytes), so the copy takes at least that much.
+    """
+    pandas = sys.modules.get("pandas")
+    numpy = sys.modules.get("numpy")
+    total, seen, stack = 0, set(), [value]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen or isinstance(item, _UNCOPIED):
+            continue
+        seen.add(id(item))
+        if pandas is not None and isinstance(item, (pandas.DataFrame, pandas.Series)):
+            total += int(item.memory_usage(index=True, deep=False).sum() if isinstance(item, pandas.DataFrame)
+                         else item.memory_usage(index=True, deep=False))
+        elif numpy is not None and isinstance(item, numpy.ndarray):
+            total += int(item.nbytes) + sys.getsizeof(item) * (item.base is not None)
+        else:
+            total += sys.getsizeof(item, 64)
+            if isinstance(item, dict):
+                stack.extend(item.keys())
+                stack.extend(item.values())
+            elif isinstance(item, (list, tuple, set, frozenset)):
+                stack.extend(item)
+            elif not isinstance(item, _ATOMS):
+                stack.extend(getattr(item, "__dict__", {}).values())
+                for slot in getattr(type(item), "__slots__", ()):
+                    if isinstance(slot, str) and hasattr(item, slot):
+                        stack.append(getattr(item, slot))
+        if total > limit and stack:
+            return total, False
+    return total, True
+
+
+def _copy(value: Any, memo: dict[int, Any]) -> Any:
+    pandas = sys.modules.get("pandas")
+    numpy = sys.modules.get("numpy")
+    if pandas is not None and isinstance(value, (pandas.DataFrame, pandas.Series, pandas.Index)):
+        return value.copy(deep=True)
+    if numpy is not None and isinstance(value, numpy.ndarray):
+        return value.copy()
+    return copy.deepcopy(value, memo)
+
+
+def _identity(value: Any) -> tuple[int, Any]:
+    """What tells later whether a name still holds ``value``: its id, and a weak reference when it takes one (an id
+    alone may be reused once the object is gone)."""
+    try:
+        return id(value), weakref.ref(value)
+    except TypeError:
+        return id(value), None
+
+
+def same(value: Any, identity: tuple[int, Any] | None) -> bool:
+    """Whether ``value`` (or :data:`ABSENT`) is the object ``identity`` was taken of (``None``: absent)."""
+    if identity is None:
+        return value is ABSENT
+    if value is ABSENT or id(value) != identity[0]:
+        return False
+    return identity[1] is None or identity[1]() is value
+
+
+def _stat(path: str) -> tuple[str, int, int] | None:
+    """``(kind, size, mtime_ns)`` of ``path`` (``lstat``), ``None`` when it does not exist."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    kind = "symlink" if os.path.islink(path) else "dir" if os.path.isdir(path) else "file"
+    return kind, (st.st_size if kind == "file" else 0), st.st_mtime_ns
+
+
+def _tree_bytes(path: str, limit: int) -> int:
+    total = 0
+    for folder, _, names in os.walk(path):
+        for name in names:
+            try:
+                total += os.lstat(os.path.join(folder, name)).st_size
+            except OSError:
+                continue
+            if total > limit:
+                return total
+    return total
+
+
+@dataclasses.dataclass
+class FileImage:
+    """The pre-image of one path: what was there before the step.
+
+    Attributes
+    ----------
+    path : str
+        Absolute path.
+    kind : str or None
+        ``"file"``, ``"dir"`` or ``"symlink"``; ``None`` when nothing was there (undo removes what is there then).
+    stored : str or None
+        Where its copy is kept (a file or directory under ``.codeact/undo/<run id>/``), or the symlink's target.
+    nbytes : int
+        Bytes the copy takes.
+    """
+
+    path: str
+    kind: str | None
+    stored: str | None = None
+    nbytes: int = 0
+
+
+@dataclasses.dataclass
+class Kept:
+    """What one step's undo needs, held in the kernel (never in a record: it holds the user's objects).
+
+    Attributes
+    ----------
+    step : int
+        The step's number; 0 for what the run's end changed (the ``--return`` names copied back).
+    bindings : dict of str to object
+        Each name's object before the step, or :data:`ABSENT`.
+    copies : dict of str to object
+        Copies of the objects it might change in place, by name.
+    files : dict of str to FileImage
+        Pre-images by absolute path.
+    cannot : list of dict
+        ``{"what", "reason"}`` for each name or file that cannot be undone, and why.
+    partly : list of str
+        Why its code could not be read fully.
+    unknown : list of str
+        Writes and deletions whose path was known only at run time.
+    unpredicted : list of str
+        Names it changed that the prediction missed (restored all the same).
+    nbytes : int
+        Bytes its copies and pre-images take.
+    """
+
+    step: int
+    bindings: dict[str, Any] = dataclasses.field(default_factory=dict)
+    copies: dict[str, Any] = dataclasses.field(default_factory=dict)
+    files: dict[str, FileImage] = dataclasses.field(default_factory=dict)
+    cannot: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    partly: list[str] = dataclasses.field(default_factory=list)
+    unknown: list[str] = dataclasses.field(default_factory=list)
+    unpredicted: list[str] = dataclasses.field(default_factory=list)
+    nbytes: int = 0
+    code: str = ""
+    _before: dict[str, Any] | None = None
+
+    def names(self) -> set[str]:
+        return set(self.bindings) | set(self.copies)
+
+    def record(self, cwd: str) -> dict[str, Any]:
+        """The step's ``undo`` record (JSON): ``kept`` (names kept by reference), ``copied``, ``files`` (relative
+        paths), ``cannot``, ``partly``, ``unknown``, ``unpredicted`` and ``bytes``."""
+        return {"kept": sorted(self.bindings), "copied": sorted(self.copies),
+                "files": sorted(_shown(p, cwd) for p in self.files), "cannot": list(self.cannot),
+                "partly": list(self.partly), "unknown": list(self.unknown), "unpredicted": list(self.unpredicted),
+                "bytes": self.nbytes}
+
+    def notes(self) -> list[str]:
+        """The lines the model reads about what cannot be undone, if anything."""
+        lines = []
+        if self.cannot:
+            lines.append("undo: cannot be undone: " + "; ".join(f"{c['what']} ({c['reason']})" for c in self.cannot))
+        if self.partly or self.unknown:
+            lines.append("undo: partly undoable: " + "; ".join([*self.partly, *self.unknown]))
+        return lines
+
+
+def _shown(path: str, cwd: str) -> str:
+    try:
+        return Path(path).relative_to(cwd).as_posix()
+    except ValueError:
+        return path
+
+
+@dataclasses.dataclass
+class RunKept:
+    """What undoing one run needs: its steps' :class:`Kept`, by number, where its pre-images are, and the state it
+    left (``after``, taken when it ended: each touched name's identity and each touched path's ``_stat``)."""
+
+    run_id: str
+    folder: Path
+    cwd: str
+    steps: dict[int, Kept] = dataclasses.field(default_factory=dict)
+    after_names: dict[str, tuple[int, Any] | None] = dataclasses.field(default_factory=dict)
+    after_files: dict[str, tuple | None] = dataclasses.field(default_factory=dict)
+    released: str | None = None  # why its snapshots are gone
+
+    @property
+    def nbytes(self) -> int:
+        return sum(k.nbytes for k in self.steps.values())
+
+
+class UndoStore:
+    """The snapshots of this kernel's runs (see the module docstring).
+
+    Parameters
+    ----------
+    budget : callable
+        ``budget() -> int``: the bytes copies and pre-images may take over all runs (the ``undo_max_bytes`` trait,
+        read at each step).
+    """
+
+    def __init__(self, budget: Callable[[], int]) -> None:
+        self.budget = budget
+        self.runs: dict[str, RunKept] = {}  # in the order the runs started
+
+    @property
+    def held(self) -> int:
+        """Bytes held now, in copies and pre-images."""
+        return sum(r.nbytes for r in self.runs.values())
+
+    def run(self, run_id: str, cwd: str | os.PathLike) -> RunKept:
+        """The snapshots of run ``run_id`` (made on first use, its pre-images under ``cwd/.codeact/undo/<run id>``)."""
+        if run_id not in self.runs or self.runs[run_id].released:
+            cwd = os.fspath(cwd)
+            self.runs[run_id] = RunKept(run_id, Path(cwd) / ".codeact" / "undo" / run_id, cwd)
+        return self.runs[run_id]
+
+    def _room(self, run_id: str, nbytes: int) -> bool:
+        """Whether ``nbytes`` more fit, after releasing older runs' snapshots if need be."""
+        for other in list(self.runs.values()):
+            if self.budget() - self.held >= nbytes:
+                break
+            if other.run_id != run_id and other.nbytes:
+                self.release(other.run_id, "its snapshots were released to keep within undo_max_bytes")
+        return self.budget() - self.held >= nbytes
+
+    def release(self, run_id: str, reason: str, steps: Any = None) -> None:
+        """Drop the snapshots of run ``run_id`` (only of ``steps``, numbers, when given) and their pre-images."""
+        kept = self.runs.get(run_id)
+        if kept is None:
+            return
+        for number in list(kept.steps) if steps is None else list(steps):
+            step = kept.steps.pop(number, None)
+            if step is not None:
+                shutil.rmtree(kept.folder / str(number), ignore_errors=True)
+        if steps is None:
+            kept.released = reason
+            shutil.rmtree(kept.folder, ignore_errors=True)
+
+    def take(self, run_id: str, number: int, code: str, namespace: Mapping[str, Any], cwd: str | os.PathLike,
+             hidden: Mapping[str, Any] | None = None) -> Kept:
+        """Keep what undoing step ``number`` of run ``run_id`` needs, before it runs (see the module docstring).
+
+        Parameters
+        ----------
+        run_id : str
+        number : int
+            The step's number in the run, from 1.
+        code : str
+            The step's code, IPython syntax.
+        namespace : mapping
+            The user's namespace (only read).
+        cwd : str or os.PathLike
+            The working directory: relative paths are read from it, and only files under it are kept.
+        hidden : mapping, optional
+            ``shell.user_ns_hidden``: names that are IPython's, not the user's.
+
+        Returns
+        -------
+        Kept
+            Held by the store until the run is undone or released; replaces an earlier one of the same step (a step
+            declined under ``--approve`` and asked again).
+        """
+        run = self.run(run_id, cwd)
+        run.steps.pop(number, None)
+        cwd = os.fspath(cwd)
+        found: Prediction = predict(code, namespace, cwd)
+        kept = Kept(number, partly=list(found.partly), unknown=list(found.unknown), code=code)
+        run.steps[number] = kept
+        kept._before = user_names(namespace, hidden)
+        for name in sorted(found.binds):
+            kept.bindings[name] = namespace.get(name, ABSENT)
+        memo: dict[int, Any] = {}
+        for name in sorted(found.mutates):
+            value = namespace.get(name, ABSENT)
+            if value is ABSENT or _immutable(value) or isinstance(value, _UNCOPIED):
+                continue
+            left = max(0, self.budget() - self.held)
+            size, whole = copy_bytes(value, max(left, self.budget()))
+            if size > left and not self._room(run_id, size):
+                kept.cannot.append({"what": f"`{name}`", "reason": _over(size, self.budget(), whole)})
+                continue
+            try:
+                kept.copies[name] = _copy(value, memo)
+            except Exception as error:  # whatever the object's __deepcopy__ or pickling raises
+                kept.cannot.append({"what": f"`{name}`", "reason": f"cannot be copied: {type(error).__name__}: "
+                                    f"{str(error)[:120]}".rstrip(": ")})
+                continue
+            kept.nbytes += size
+        root = os.path.join(cwd, "")
+        for index, (path, _action) in enumerate(found.files):
+            shown = _shown(path, cwd)
+            if not path.startswith(root) or "/.codeact/" in path[len(root) - 1:] + "/":
+                kept.cannot.append({"what": shown, "reason": "outside the working directory"})
+                continue
+            self._image(run, kept, path, shown, index)
+        return kept
+
+    def _image(self, run: RunKept, kept: Kept, path: str, shown: str, index: int) -> None:
+        stat = _stat(path)
+        if stat is None:
+            kept.files[path] = FileImage(path, None)
+            return
+        kind = stat[0]
+        if kind == "symlink":
+            kept.files[path] = FileImage(path, kind, os.readlink(path))
+            return
+        size = stat[1] if kind == "file" else _tree_bytes(path, self.budget())
+        if size > max(0, self.budget() - self.held) and not self._room(run.run_id, size):
+            whole = kind == "file" or size <= self.budget()
+            kept.cannot.append({"what": shown, "reason": _over(size, self.budget(), whole)})
+            return
+        stored = run.folder / str(kept.step) / f"{index}-{os.path.basename(path) or 'root'}"
+        try:
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            if kind == "dir":
+                shutil.copytree(path, stored, symlinks=True)
+            else:
+                shutil.copy2(path, stored)
+        except OSError as error:
+            shutil.rmtree(stored, ignore_errors=True) if stored.is_dir() else stored.unlink(missing_ok=True)
+            kept.cannot.append({"what": shown, "reason": f"not readable: {error.strerror or error}"})
+            return
+        kept.files[path] = FileImage(path, kind, str(stored), size)
+        kept.nbytes += size
+
+    def finish_step(self, kept: Kept, namespace: Mapping[str, Any], hidden: Mapping[str, Any] | None = None) -> None:
+        """After the step: keep the earlier objects of the names it changed that the prediction missed."""
+        before, kept._before = kept._before or {}, None
+        now = user_names(namespace, hidden)
+        for name in sorted(set(before) | set(now)):
+            if name in kept.bindings:
+                continue
+            old, new = before.get(name, ABSENT), now.get(name, ABSENT)
+            if old is not new:
+                kept.bindings[name] = old
+                kept.unpredicted.append(name)
+
+    def keep_end(self, run_id: str, names: Any, namespace: Mapping[str, Any], cwd: str | os.PathLike) -> None:
+        """Keep, as step 0, the objects ``names`` hold before the run's end rebinds them (``--return``)."""
+        kept = Kept(0, bindings={n: namespace.get(n, ABSENT) for n in names})
+        self.run(run_id, cwd).steps[0] = kept
+
+    def undoable(self, run: Any) -> bool:
+        """Whether this store holds what undoing ``run`` (a :class:`~codeact_magic.records.Run`) needs: it ended,
+        is not undone whole, and its snapshots were kept and not released."""
+        kept = self.runs.get(run.run_id)
+        return (kept is not None and not kept.released and str(run.status) != "running"
+                and not (run.undone and run.undone.get("from_step", 1) <= 1))
+
+    def finished(self, run: Any, namespace: Mapping[str, Any]) -> None:
+        """``run`` ended: note the state it left (the identity of each name its steps touched, the ``_stat`` of each
+        path and of each file the files scan saw it create), against which ``%codeact undo`` checks that the user
+        changed nothing since."""
+        kept = self.runs.get(run.run_id)
+        if kept is None or kept.released:
+            return
+        files_created = [os.path.join(kept.cwd, c["path"]) for s in run.steps
+                         for c in (s.files or {}).get("changes", []) if c.get("change") == "created"]
+        for step in kept.steps.values():
+            for name in step.names():
+                value = namespace.get(name, ABSENT)
+                kept.after_names[name] = None if value is ABSENT else _identity(value)
+            for path in step.files:
+                kept.after_files[path] = _stat(path)
+        for path in files_created:
+            kept.after_files[path] = _stat(path)
+
+
+def _over(size: int, budget: int, whole: bool = True) -> str:
+    if not budget:
+        return "undo_max_bytes is 0: nothing is copied"
+    return f"{'' if whole else 'more than '}{human_size(size)}, over the {human_size(budget)} undo budget (undo_max_bytes)"
+
+
+class UndoWatch:
+    """An executor layer that keeps what undoing each step needs before it runs (:meth:`UndoStore.take`).
+
+    Parameters
+    ----------
+    inner : executor
+        Has ``execute(code, timeout) -> ExecutionResult``.
+    store : UndoStore
+    run : Run
+        The run whose steps it sees: a step's number is ``len(run.steps) + 1`` when it runs.
+    shell : InteractiveShell
+        Its ``user_ns`` is read; nothing is written.
+    cwd : str or os.PathLike
+        The working directory.
+    """
+
+    def __init__(self, inner: Any, store: UndoStore, run: Any, shell: Any, cwd: str | os.PathLike) -> None:
+        self.inner, self.store, self.run, self.shell, self.cwd = inner, store, run, shell, os.fspath(cwd)
+        self._prepared: Kept | None = None
+
+    def _take(self, code: str) -> Kept:
+        self._drop()
+        return self.store.take(self.run.run_id, len(self.run.steps) + 1, code, self.shell.user_ns, self.cwd,
+                               getattr(self.shell, "user_ns_hidden", None))
+
+    def _drop(self) -> None:
+        """Release a snapshot taken for a step that did not run (declined under ``--approve``)."""
+        if self._prepared is not None:
+            self.store.release(self.run.run_id, "", steps=[self._prepared.step])
+            self._prepared = None
+
+    def prepare(self, code: str) -> list[Risk]:
+        """Take the snapshot of the next step now (before ``--approve`` asks about it); what cannot be undone, as
+        risks of kind ``no_undo``."""
+        kept = self._take(code)
+        self._prepared = kept
+        return [Risk("no_undo", f"cannot be undone: {c['what']} ({c['reason']})") for c in kept.cannot]
+
+    def execute(self, code: str, timeout: float = 0.0) -> Any:
+        kept = self._prepared
+        if kept is None or kept.code != code or kept.step != len(self.run.steps) + 1:
+            kept = self._take(code)
+        self._prepared = None
+        result = self.inner.execute(code, timeout)
+        self.store.finish_step(kept, self.shell.user_ns, getattr(self.shell, "user_ns_hidden", None))
+        result.undo = kept.record(self.cwd)
+        result.notes.extend(kept.notes())
+        return result
+
+    def close(self) -> None:
+        """The run ended: release a snapshot of a step that never ran."""
+        self._drop()
