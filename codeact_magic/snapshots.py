@@ -191,7 +191,8 @@ class Kept:
     files : dict of str to FileImage
         Pre-images by absolute path.
     cannot : list of dict
-        ``{"what", "reason"}`` for each name or file that cannot be undone, and why.
+        ``{"what", "kind", "reason"}`` for each name or file that cannot be undone: its kind is ``over the budget``,
+        ``could not be copied``, ``outside the working directory`` or ``not readable``; the reason, one phrase.
     partly : list of str
         Why its code could not be read fully.
     unknown : list of str
@@ -349,12 +350,14 @@ class UndoStore:
             left = max(0, self.budget() - self.held)
             size, whole = copy_bytes(value, max(left, self.budget()))
             if size > left and not self._room(run_id, size):
-                kept.cannot.append({"what": f"`{name}`", "reason": _over(size, self.budget(), whole)})
+                kept.cannot.append({"what": f"`{name}`", "kind": "over the budget",
+                                    "reason": _over(size, self.budget(), whole)})
                 continue
             try:
                 kept.copies[name] = _copy(value, memo)
             except Exception as error:  # whatever the object's __deepcopy__ or pickling raises
-                kept.cannot.append({"what": f"`{name}`", "reason": f"cannot be copied: {type(error).__name__}: "
+                kept.cannot.append({"what": f"`{name}`", "kind": "could not be copied",
+                                    "reason": f"cannot be copied: {type(error).__name__}: "
                                     f"{str(error)[:120]}".rstrip(": ")})
                 continue
             kept.nbytes += size
@@ -362,7 +365,8 @@ class UndoStore:
         for index, (path, _action) in enumerate(found.files):
             shown = _shown(path, cwd)
             if not path.startswith(root) or "/.codeact/" in path[len(root) - 1:] + "/":
-                kept.cannot.append({"what": shown, "reason": "outside the working directory"})
+                kept.cannot.append({"what": shown, "kind": "outside the working directory",
+                                    "reason": "outside the working directory"})
                 continue
             self._image(run, kept, path, shown, index)
         return kept
@@ -379,7 +383,7 @@ class UndoStore:
         size = stat[1] if kind == "file" else _tree_bytes(path, self.budget())
         if size > max(0, self.budget() - self.held) and not self._room(run.run_id, size):
             whole = kind == "file" or size <= self.budget()
-            kept.cannot.append({"what": shown, "reason": _over(size, self.budget(), whole)})
+            kept.cannot.append({"what": shown, "kind": "over the budget", "reason": _over(size, self.budget(), whole)})
             return
         stored = run.folder / str(kept.step) / f"{index}-{os.path.basename(path) or 'root'}"
         try:
@@ -390,7 +394,8 @@ class UndoStore:
                 shutil.copy2(path, stored)
         except OSError as error:
             shutil.rmtree(stored, ignore_errors=True) if stored.is_dir() else stored.unlink(missing_ok=True)
-            kept.cannot.append({"what": shown, "reason": f"not readable: {error.strerror or error}"})
+            kept.cannot.append({"what": shown, "kind": "not readable",
+                                "reason": f"not readable: {error.strerror or error}"})
             return
         kept.files[path] = FileImage(path, kind, str(stored), size)
         kept.nbytes += size

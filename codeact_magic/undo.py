@@ -148,20 +148,31 @@ def _remove(path: str) -> None:
         os.unlink(path)
 
 
+_GROUPS = ("Variables restored", "Variables removed (the run made them)", "Files restored",
+           "Files removed (the run made them)")
+
+
 class _Restore:
     """Puts back one plan's steps and collects the report's groups."""
 
     def __init__(self, namespace: MutableMapping[str, Any]) -> None:
         self.ns = namespace
         self.groups: dict[str, list[str]] = {}
+        self.failed: dict[str, list[str]] = {}
 
     def note(self, group: str, item: str) -> None:
         items = self.groups.setdefault(group, [])
         if item not in items:
             items.append(item)
 
+    def fail(self, kind: str, item: str) -> None:
+        items = self.failed.setdefault(kind, [])
+        if item not in items:
+            items.append(item)
+
     def step(self, kept: Kept, run: Run, created: list[str], cwd: str) -> None:
         where = "the run's end" if kept.step == 0 else f"step {kept.step}"
+        uncopied = {c["what"].strip("`") for c in kept.cannot if c["what"].startswith("`")}
         for name, value in kept.bindings.items():
             if name in kept.copies:
                 continue
@@ -170,15 +181,16 @@ class _Restore:
                     del self.ns[name]
                     self.note("Variables removed (the run made them)", f"`{name}`")
             else:
-                self.ns[name] = value
-                self.note("Variables restored", f"`{name}`")
+                self.ns[name] = value  # its earlier object; changed in place, if it was not copied
+                if name not in uncopied:
+                    self.note("Variables restored", f"`{name}`")
         for name, value in kept.copies.items():
             self.ns[name] = value
             self.note("Variables restored", f"`{name}` (its copy from before {where})")
         for item in kept.cannot:
-            self.note("Not restored", f"{item['what']}: {item['reason']} ({where})")
+            self.fail(item.get("kind", "not restored"), f"{item['what']} ({item['reason']}; {where})")
         for reason in [*kept.partly, *kept.unknown]:
-            self.note("Not readable in full, so maybe not all undone", f"{where}: {reason}")
+            self.fail("not readable", f"{where} ({reason}: what it changed may not all be undone)")
         for path, image in kept.files.items():
             shown = _rel(path, cwd)
             try:
@@ -195,14 +207,14 @@ class _Restore:
                     shutil.move(image.stored or "", path)
                 self.note("Files restored", shown)
             except OSError as error:
-                self.note("Not restored", f"{shown}: {error.strerror or error} ({where})")
+                self.fail("not restored", f"{shown} ({error.strerror or error}; {where})")
         for path in created:
             if path not in kept.files and os.path.lexists(path):
                 try:
                     _remove(path)
                     self.note("Files removed (the run made them)", _rel(path, cwd))
                 except OSError as error:
-                    self.note("Not restored", f"{_rel(path, cwd)}: {error.strerror or error} ({where})")
+                    self.fail("not restored", f"{_rel(path, cwd)} ({error.strerror or error}; {where})")
 
     def unpredicted(self, run: Run, from_step: int, kept: RunKept | None, cwd: str) -> None:
         """Files the scan saw changed or deleted that no pre-image of the step covers."""
@@ -213,19 +225,26 @@ class _Restore:
             for change in (step.files or {}).get("changes", []):
                 path = os.path.join(cwd, change["path"])
                 if change.get("change") in ("modified", "deleted") and path not in images:
-                    self.note("Not restored", f"{change['path']}: not predicted (step {step.index} "
-                              f"{change['change']} it; no pre-image was kept)")
+                    self.fail("not predicted", f"{change['path']} (step {step.index} {change['change']} it; no "
+                              "pre-image was kept)")
             if step.files and not step.files.get("complete", True):
-                self.note("Not restored", f"step {step.index}: the files scan was cut short "
-                          f"({step.files.get('reason')}); changes past it are not known")
+                self.fail("not predicted", f"step {step.index} (the files scan was cut short, "
+                          f"{step.files.get('reason')}: changes past it are not known)")
+
+    def lines(self) -> tuple[list[str], list[str]]:
+        """The report's lines: what was restored (a line per group), and what could not be (a line per kind)."""
+        def listed(items: list[str]) -> str:
+            return ", ".join(items[:30]) + (f" and {len(items) - 30} more" if len(items) > 30 else "")
+
+        restored = [f"{group}: {listed(self.groups[group])}" for group in _GROUPS if group in self.groups]
+        failed = [f"  {kind}: {'; '.join(items[:30])}" for kind, items in self.failed.items()]
+        return restored, failed
 
     def text(self, head: str) -> str:
-        lines = [head]
-        for group, items in self.groups.items():
-            lines.append(f"{group}: " + ", ".join(items[:30]) + (f" and {len(items) - 30} more" if len(items) > 30
-                                                                else ""))
-        if len(lines) == 1:
-            lines.append("Nothing it changed needed restoring.")
+        restored, failed = self.lines()
+        lines = [head, *(restored or ["Nothing it changed needed restoring."])]
+        if failed:
+            lines += ["Could not undo:", *failed]
         return "\n".join(lines)
 
 
@@ -303,10 +322,10 @@ def undo(runs: Sequence[Run], store: UndoStore, namespace: MutableMapping[str, A
             else f"Undid {'runs' if len(whole) > 1 else 'run'} {ids}")
     forced = f" (forced over your changes to {', '.join(changed)})" if force and changed else ""
     text = restore.text(head + forced + ".")
-    lines = text.splitlines()[1:]
+    restored, failed = restore.lines()
     for run, _ in plan:
-        run.undone["restored"] = [line for line in lines if not line.startswith(("Not restored", "Not readable"))]
-        run.undone["not_restored"] = [line for line in lines if line.startswith(("Not restored", "Not readable"))]
+        run.undone["restored"] = restored
+        run.undone["not_restored"] = [line.strip() for line in failed]
     return UndoReport([run.run_id for run, _ in plan], False, text, undone)
 
 

@@ -114,7 +114,7 @@ def test_a_file_the_prediction_missed_is_reported_and_a_file_the_scan_saw_create
     text = undo(kernel)
     assert not (workdir / "brand_new.txt").exists()  # the files scan saw it created
     assert (workdir / "keep.txt").read_text() == "after"  # no pre-image: said so
-    assert "keep.txt: not predicted (step 1 modified it; no pre-image was kept)" in text
+    assert "Could not undo:\n  not predicted: keep.txt (step 1 modified it; no pre-image was kept)" in text
 
 
 def test_step_rolls_the_last_run_back_to_just_before_step_n(kernel, server, workdir):
@@ -153,8 +153,8 @@ def test_an_object_over_the_budget_is_declared_before_its_step_and_told_to_the_m
     finally:
         kernel.execute("%config CodeActMagics.undo_max_bytes = 2**30")
     step = record["steps"][0]
-    assert step["undo"]["cannot"] == [{"what": "`big`", "reason": "16 MB, over the 1.0 MB undo budget "
-                                                                  "(undo_max_bytes)"}]
+    assert step["undo"]["cannot"] == [{"what": "`big`", "kind": "over the budget",
+                                       "reason": "16 MB, over the 1.0 MB undo budget (undo_max_bytes)"}]
     assert step["undo"]["copied"] == ["small"]
     result = [b for b in server.requests[1].body["messages"][-1]["content"] if b.get("type") == "tool_result"][0]
     content = result["content"] if isinstance(result["content"], str) else result["content"][0]["text"]
@@ -162,7 +162,7 @@ def test_an_object_over_the_budget_is_declared_before_its_step_and_told_to_the_m
     text = undo(kernel)
     assert kernel.value("small") == [1]
     assert kernel.value("float(big.sum())") == 2_000_000.0  # not undone, and said so
-    assert "Not restored: `big`: 16 MB, over the 1.0 MB undo budget (undo_max_bytes) (step 1)" in text
+    assert "  over the budget: `big` (16 MB, over the 1.0 MB undo budget (undo_max_bytes); step 1)" in text
 
 
 def test_risky_approval_asks_about_what_cannot_be_undone(kernel, server):
@@ -211,7 +211,7 @@ def test_partly_undoable_steps_say_why_and_names_bound_unseen_still_come_back(ke
     assert "undo: partly undoable: `exec` hides what it runs" in observation
     text = undo(kernel)
     assert kernel.value("hidden") == "before" and kernel.value("'other' in dir()") is False
-    assert "Not readable in full, so maybe not all undone: step 1: `exec` hides what it runs" in text
+    assert "  not readable: step 1 (`exec` hides what it runs: what it changed may not all be undone)" in text
 
 
 def test_runs_journal_export_and_frontend_show_the_undo(kernel, server, tmp_path):
