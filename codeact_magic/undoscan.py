@@ -90,7 +90,8 @@ class _Targets(_Scan):
     """The risky check's visitor, keeping the paths the step writes or deletes instead of its risks."""
 
     def __init__(self, tree: ast.Module, namespace: Mapping[str, Any], cwd: str) -> None:
-        self.targets: list[tuple[Any, str, str]] = []  # (resolved path or _UNRESOLVED, action, shown)
+        self.targets: list[tuple[Any, str, str, tuple]] = []  # (path or _UNRESOLVED, action, shown, position)
+        self._at: tuple = (0, 0)
         super().__init__(tree, namespace, cwd, set(), [])
 
     def add(self, node: ast.AST, kind: str, detail: str, group: tuple | None = None, rank: int = 0) -> None:
@@ -100,14 +101,15 @@ class _Targets(_Scan):
         if node is not None:
             path = self.path(node)
             if path is not None:  # None: an in-memory buffer
-                self.targets.append((path, action, text))
+                self.targets.append((path, action, text, self._at))
 
     def call(self, node: ast.Call) -> None:
+        self._at = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
         magic = magic_call(node)
         if magic and magic[0] == "run_cell_magic" and magic[1][:1] == ["writefile"]:
             words = [w for w in (magic[1][1] or "").split() if not w.startswith("-")]
             if words:
-                self.targets.append((words[0], "write", f"%%writefile {words[0]}"))
+                self.targets.append((words[0], "write", f"%%writefile {words[0]}", self._at))
             return
         if magic and magic[0] in ("run_line_magic", "run_cell_magic") and magic[1][:1] in (["time"], ["capture"],
                                                                                           ["prun"]):
@@ -116,7 +118,7 @@ class _Targets(_Scan):
                 inner = _Targets(parse_cell(body or ""), self.namespace, self.cwd)
             except (SyntaxError, ValueError, RecursionError):
                 return
-            self.targets.extend(inner.targets)
+            self.targets.extend((*target[:3], self._at) for target in inner.targets)
             return
         if magic:
             return
@@ -153,9 +155,9 @@ class _Targets(_Scan):
             path = self.path(target) if target is not None else None
             suffix = _NUMPY_SUFFIX.get(qual or "", "")
             if isinstance(path, str) and suffix and not path.endswith(suffix):
-                self.targets.append((path + suffix, "write", text))
+                self.targets.append((path + suffix, "write", text, self._at))
             elif target is not None and path is not None:
-                self.targets.append((path, "write", text))
+                self.targets.append((path, "write", text, self._at))
 
 
 def _mutated(tree: ast.Module) -> set[str]:
@@ -235,7 +237,7 @@ def predict(code: str, namespace: Mapping[str, Any] | None = None, cwd: str | os
     aliases = _aliases(tree)
     found.mutates |= {aliases[n] for n in list(found.mutates) if n in aliases}
     seen: dict[str, int] = {}
-    for path, action, text in _Targets(tree, namespace, cwd).targets:
+    for path, action, text, _ in sorted(_Targets(tree, namespace, cwd).targets, key=lambda t: t[3]):
         if path is _UNRESOLVED:
             found.unknown.append(f"{'deletes' if action == 'delete' else 'writes'} a path known only at run time: "
                                  f"{text}")
