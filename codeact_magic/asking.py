@@ -9,11 +9,13 @@ stdin exists (nbclient, papermill, ``allow_stdin=False``) nobody is asked and th
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from IPython.core.error import StdinNotImplementedError
+
 from .approval import stdin_available
+from .stdin import ask_user
 
 __all__ = ["PROMPT", "kernel_user", "recorded_answers"]
 
@@ -35,13 +37,9 @@ def kernel_user(shell: Any) -> Callable[[str], str | None] | None:
 
     def user(question: str) -> str | None:
         try:
-            return builtins.input(PROMPT.format(question=question))
-        except (EOFError, OSError):
+            return ask_user(PROMPT.format(question=question), password=False)
+        except (EOFError, OSError, StdinNotImplementedError):  # the client has no stdin after all
             return None
-        except Exception as error:  # noqa: BLE001 - StdinNotImplementedError: the client has no stdin after all
-            if type(error).__name__ == "StdinNotImplementedError":
-                return None
-            raise
 
     return user
 
