@@ -1,8 +1,9 @@
 """``%codeact undo``: the user's variables and files put back as they were before a run, from what
 :mod:`codeact_magic.snapshots` kept before each of its steps.
 
-:func:`undo` undoes the last run, or with ``run_id`` that run and every later run (newest first), or with ``step``
-the last run from its step N on (its steps N, N+1, ... in reverse). For each step, newest first:
+:func:`undo` undoes the last run (the newest not undone yet, so a second undo goes one run further back), or with
+``run_id`` that run and every later run (newest first), or with ``step`` the last run from its step N on (its steps
+N, N+1, ... in reverse). For each step, newest first:
 
 - the names the step created are deleted; the names it rebound or deleted get their earlier objects back;
 - the objects it may have changed in place are replaced by their copies, bound to the same names (another name
@@ -71,8 +72,11 @@ def _plan(runs: Sequence[Run], store: UndoStore, run_id: str | None, step: int |
         raise UsageError("No run to undo in this kernel yet.")
     if step is not None and run_id is not None and run_id != runs[-1].run_id:
         raise UsageError("--step rolls back the last run only; --run ID undoes that run whole, with every later run.")
-    if run_id is None or step is not None:
+    if step is not None:
         first = len(runs) - 1
+    elif run_id is None:  # the newest run not undone whole: a second undo goes one run further back
+        first = next((i for i in range(len(runs) - 1, -1, -1)
+                      if (runs[i].undone or {}).get("from_step", 2) > 1), len(runs) - 1)
     else:
         first = next((i for i, r in enumerate(runs) if r.run_id == run_id), -1)
         if first < 0:

@@ -130,8 +130,18 @@ def test_step_rolls_the_last_run_back_to_just_before_step_n(kernel, server, work
     # the rest of the run can still be undone, and then nothing is left
     undo(kernel, "--step 1")
     assert kernel.value("counter") == 0 and kernel.value("log") == []
-    again = kernel.execute("%codeact undo")
+    again = kernel.execute(f"%codeact undo --run {record['run_id']}")
     assert again.status == "error" and "undone already" in again.text
+
+
+def test_a_second_undo_goes_one_run_further_back(kernel, server):
+    kernel.execute("level = 0")
+    first = run(kernel, server, "level = 1")
+    second = run(kernel, server, "level = 2")
+    assert undo(kernel).splitlines()[0] == f"Undid run {second['run_id']}."
+    assert kernel.value("level") == 1
+    assert undo(kernel).splitlines()[0] == f"Undid run {first['run_id']}."
+    assert kernel.value("level") == 0
 
 
 def test_run_undoes_that_run_and_every_later_one_newest_first(kernel, server):
