@@ -25,9 +25,10 @@ from .confine import network_isolation
 from .files import diff, scan
 from .agent import RunObserver
 from .records import Run
-from .snapshots import UndoWatch
+from .risks import Risk
+from .snapshots import Kept, UndoStore
 
-__all__ = ["FilesWatch", "ISOLATED_NOTE", "RunControl", "names_option"]
+__all__ = ["FilesWatch", "ISOLATED_NOTE", "RunControl", "UndoWatch", "names_option"]
 
 #: Appended to the system prompt of an isolated run.
 ISOLATED_NOTE = """\
@@ -75,6 +76,60 @@ class FilesWatch:
             if line:
                 result.notes.append(line)
         return result
+
+
+class UndoWatch:
+    """An executor layer that keeps what undoing each step needs before it runs (:meth:`UndoStore.take`).
+
+    Parameters
+    ----------
+    inner : executor
+        Has ``execute(code, timeout) -> ExecutionResult``.
+    store : UndoStore
+    run : Run
+        The run whose steps it sees: a step's number is ``len(run.steps) + 1`` when it runs.
+    shell : InteractiveShell
+        Its ``user_ns`` is read; nothing is written.
+    cwd : str or os.PathLike
+        The working directory.
+    """
+
+    def __init__(self, inner: Any, store: UndoStore, run: Any, shell: Any, cwd: str | os.PathLike) -> None:
+        self.inner, self.store, self.run, self.shell, self.cwd = inner, store, run, shell, os.fspath(cwd)
+        self._prepared: Kept | None = None
+
+    def _take(self, code: str) -> Kept:
+        self._drop()
+        return self.store.take(self.run.run_id, len(self.run.steps) + 1, code, self.shell.user_ns, self.cwd,
+                               getattr(self.shell, "user_ns_hidden", None))
+
+    def _drop(self) -> None:
+        """Release a snapshot taken for a step that did not run (declined under ``--approve``)."""
+        if self._prepared is not None:
+            self.store.release(self.run.run_id, "", steps=[self._prepared.step])
+            self._prepared = None
+
+    def prepare(self, code: str) -> list[Risk]:
+        """Take the snapshot of the next step now (before ``--approve`` asks about it); what cannot be undone, as
+        risks of kind ``no_undo``."""
+        kept = self._take(code)
+        self._prepared = kept
+        return [Risk("no_undo", f"cannot be undone: {c['what']} ({c['reason']})") for c in kept.cannot]
+
+    def execute(self, code: str, timeout: float = 0.0) -> Any:
+        kept = self._prepared
+        if kept is None or kept.code != code or kept.step != len(self.run.steps) + 1:
+            kept = self._take(code)
+        self._prepared = None
+        result = self.inner.execute(code, timeout)
+        self.store.finish_step(kept, self.shell.user_ns, getattr(self.shell, "user_ns_hidden", None))
+        result.undo = kept.record(self.cwd)
+        result.notes.extend(kept.notes())
+        return result
+
+    def close(self) -> None:
+        """The run ended: release a snapshot of a step that never ran."""
+        self._drop()
 
 
 @dataclasses.dataclass

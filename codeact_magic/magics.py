@@ -158,6 +158,7 @@ class CodeActMagics(Magics, CodeActConfig):
           %codeact What is the median of `prices`?
           %codeact export analysis.ipynb
           %codeact runs
+          %codeact undo            (your variables and files as they were before the last run)
         """
         if cell is None:
             return self._line(line)

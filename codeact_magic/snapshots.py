@@ -17,141 +17,25 @@ Before a step runs, :meth:`UndoStore.take` reads its code (:func:`codeact_magic.
 Copies and pre-images together stay within the kernel's budget (``undo_max_bytes``): when a step needs more than is
 left, the snapshots of the oldest runs are released first (those runs can no longer be undone), never the current
 run's. A name or file that still does not fit, cannot be copied, or lies outside the working directory is marked
-*cannot be undone* in the step's record before the step runs; :class:`UndoWatch` tells the model in the observation,
-and ``--approve risky`` asks about it (risk kind ``no_undo``). The size of a copy is estimated before copying it:
-``memory_usage(index=True)`` for pandas (a deep copy of an object column copies its references, not the objects),
-``nbytes`` for arrays, and ``sys.getsizeof`` over the containers and instance dicts reachable from the object,
-stopped as soon as it passes what is left of the budget.
+*cannot be undone* in the step's record before the step runs; :class:`codeact_magic.control.UndoWatch` (the layer of
+the executor that takes the snapshots) tells the model in the observation, and ``--approve risky`` asks about it
+(risk kind ``no_undo``). The size of a copy is estimated before it is made (:func:`codeact_magic.copies.copy_bytes`).
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import os
-import re
 import shutil
-import sys
-import types
-import weakref
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from .copies import (ABSENT, UNCOPIED, copy_bytes, copy_of, identity, immutable, path_state, relative, tree_bytes,
+                     user_names)
 from .files import human_size
-from .risks import Risk
 from .undoscan import Prediction, predict
 
-__all__ = ["ABSENT", "FileImage", "Kept", "RunKept", "UndoStore", "UndoWatch", "copy_bytes", "user_names"]
-
-#: What a name held before a step that did not have it.
-ABSENT = object()
-_ATOMS = (int, float, complex, str, bytes, bool, type(None), range)
-_UNCOPIED = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType, types.MethodType)
-_IPYTHON = re.compile(r"^(_|__|___|_i{1,3}|_i?\d+|_oh|_ih|_dh|In|Out|exit|quit|get_ipython)$")
-
-
-def user_names(namespace: Mapping[str, Any], hidden: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The user's names in ``namespace`` and their objects: not IPython's own (``In``, ``_3``, ``_i3``...), not
-    ``hidden`` (``shell.user_ns_hidden``), not dunders."""
-    hidden = hidden or {}
-    return {n: v for n, v in namespace.items() if not _IPYTHON.match(n) and not n.startswith("__")
-            and (n not in hidden or hidden[n] is not v)}
-
-
-def _immutable(value: Any) -> bool:
-    if isinstance(value, _ATOMS):
-        return True
-    return isinstance(value, (tuple, frozenset)) and all(isinstance(v, _ATOMS) for v in value)
-
-
-def copy_bytes(value: Any, limit: int) -> tuple[int, bool]:
-    """The bytes a copy of ``value`` takes, estimated as the module docstring says.
-
-    Returns
-    -------
-    (int, bool)
-        The bytes, and whether that is the whole estimate: ``False`` when the walk stopped once past ``limit``
-        (bytes), so the copy takes at least that much.
-    """
-    pandas = sys.modules.get("pandas")
-    numpy = sys.modules.get("numpy")
-    total, seen, stack = 0, set(), [value]
-    while stack:
-        item = stack.pop()
-        if id(item) in seen or isinstance(item, _UNCOPIED):
-            continue
-        seen.add(id(item))
-        if pandas is not None and isinstance(item, (pandas.DataFrame, pandas.Series)):
-            total += int(item.memory_usage(index=True, deep=False).sum() if isinstance(item, pandas.DataFrame)
-                         else item.memory_usage(index=True, deep=False))
-        elif numpy is not None and isinstance(item, numpy.ndarray):
-            total += int(item.nbytes) + sys.getsizeof(item) * (item.base is not None)
-        else:
-            total += sys.getsizeof(item, 64)
-            if isinstance(item, dict):
-                stack.extend(item.keys())
-                stack.extend(item.values())
-            elif isinstance(item, (list, tuple, set, frozenset)):
-                stack.extend(item)
-            elif not isinstance(item, _ATOMS):
-                stack.extend(getattr(item, "__dict__", {}).values())
-                for slot in getattr(type(item), "__slots__", ()):
-                    if isinstance(slot, str) and hasattr(item, slot):
-                        stack.append(getattr(item, slot))
-        if total > limit and stack:
-            return total, False
-    return total, True
-
-
-def _copy(value: Any, memo: dict[int, Any]) -> Any:
-    pandas = sys.modules.get("pandas")
-    numpy = sys.modules.get("numpy")
-    if pandas is not None and isinstance(value, (pandas.DataFrame, pandas.Series, pandas.Index)):
-        return value.copy(deep=True)
-    if numpy is not None and isinstance(value, numpy.ndarray):
-        return value.copy()
-    return copy.deepcopy(value, memo)
-
-
-def _identity(value: Any) -> tuple[int, Any]:
-    """What tells later whether a name still holds ``value``: its id, and a weak reference when it takes one (an id
-    alone may be reused once the object is gone)."""
-    try:
-        return id(value), weakref.ref(value)
-    except TypeError:
-        return id(value), None
-
-
-def same(value: Any, identity: tuple[int, Any] | None) -> bool:
-    """Whether ``value`` (or :data:`ABSENT`) is the object ``identity`` was taken of (``None``: absent)."""
-    if identity is None:
-        return value is ABSENT
-    if value is ABSENT or id(value) != identity[0]:
-        return False
-    return identity[1] is None or identity[1]() is value
-
-
-def _stat(path: str) -> tuple[str, int, int] | None:
-    """``(kind, size, mtime_ns)`` of ``path`` (``lstat``), ``None`` when it does not exist."""
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return None
-    kind = "symlink" if os.path.islink(path) else "dir" if os.path.isdir(path) else "file"
-    return kind, (st.st_size if kind == "file" else 0), st.st_mtime_ns
-
-
-def _tree_bytes(path: str, limit: int) -> int:
-    total = 0
-    for folder, _, names in os.walk(path):
-        for name in names:
-            try:
-                total += os.lstat(os.path.join(folder, name)).st_size
-            except OSError:
-                continue
-            if total > limit:
-                return total
-    return total
+__all__ = ["FileImage", "Kept", "RunKept", "UndoStore"]
 
 
 @dataclasses.dataclass
@@ -222,7 +106,7 @@ class Kept:
         """The step's ``undo`` record (JSON): ``kept`` (names kept by reference), ``copied``, ``files`` (relative
         paths), ``cannot``, ``partly``, ``unknown``, ``unpredicted`` and ``bytes``."""
         return {"kept": sorted(self.bindings), "copied": sorted(self.copies),
-                "files": sorted(_shown(p, cwd) for p in self.files), "cannot": list(self.cannot),
+                "files": sorted(relative(p, cwd) for p in self.files), "cannot": list(self.cannot),
                 "partly": list(self.partly), "unknown": list(self.unknown), "unpredicted": list(self.unpredicted),
                 "bytes": self.nbytes}
 
@@ -234,13 +118,6 @@ class Kept:
         if self.partly or self.unknown:
             lines.append("undo: partly undoable: " + "; ".join([*self.partly, *self.unknown]))
         return lines
-
-
-def _shown(path: str, cwd: str) -> str:
-    try:
-        return Path(path).relative_to(cwd).as_posix()
-    except ValueError:
-        return path
 
 
 @dataclasses.dataclass
@@ -345,7 +222,7 @@ class UndoStore:
         memo: dict[int, Any] = {}
         for name in sorted(found.mutates):
             value = namespace.get(name, ABSENT)
-            if value is ABSENT or _immutable(value) or isinstance(value, _UNCOPIED):
+            if value is ABSENT or immutable(value) or isinstance(value, UNCOPIED):
                 continue
             left = max(0, self.budget() - self.held)
             size, whole = copy_bytes(value, max(left, self.budget()))
@@ -354,7 +231,7 @@ class UndoStore:
                                     "reason": _over(size, self.budget(), whole)})
                 continue
             try:
-                kept.copies[name] = _copy(value, memo)
+                kept.copies[name] = copy_of(value, memo)
             except Exception as error:  # whatever the object's __deepcopy__ or pickling raises
                 kept.cannot.append({"what": f"`{name}`", "kind": "could not be copied",
                                     "reason": f"cannot be copied: {type(error).__name__}: "
@@ -363,7 +240,7 @@ class UndoStore:
             kept.nbytes += size
         root = os.path.join(cwd, "")
         for index, (path, _action) in enumerate(found.files):
-            shown = _shown(path, cwd)
+            shown = relative(path, cwd)
             if not path.startswith(root) or "/.codeact/" in path[len(root) - 1:] + "/":
                 kept.cannot.append({"what": shown, "kind": "outside the working directory",
                                     "reason": "outside the working directory"})
@@ -372,7 +249,7 @@ class UndoStore:
         return kept
 
     def _image(self, run: RunKept, kept: Kept, path: str, shown: str, index: int) -> None:
-        stat = _stat(path)
+        stat = path_state(path)
         if stat is None:
             kept.files[path] = FileImage(path, None)
             return
@@ -380,7 +257,7 @@ class UndoStore:
         if kind == "symlink":
             kept.files[path] = FileImage(path, kind, os.readlink(path))
             return
-        size = stat[1] if kind == "file" else _tree_bytes(path, self.budget())
+        size = stat[1] if kind == "file" else tree_bytes(path, self.budget())
         if size > max(0, self.budget() - self.held) and not self._room(run.run_id, size):
             whole = kind == "file" or size <= self.budget()
             kept.cannot.append({"what": shown, "kind": "over the budget", "reason": _over(size, self.budget(), whole)})
@@ -436,68 +313,14 @@ class UndoStore:
         for step in kept.steps.values():
             for name in step.names():
                 value = namespace.get(name, ABSENT)
-                kept.after_names[name] = None if value is ABSENT else _identity(value)
+                kept.after_names[name] = None if value is ABSENT else identity(value)
             for path in step.files:
-                kept.after_files[path] = _stat(path)
+                kept.after_files[path] = path_state(path)
         for path in files_created:
-            kept.after_files[path] = _stat(path)
+            kept.after_files[path] = path_state(path)
 
 
 def _over(size: int, budget: int, whole: bool = True) -> str:
     if not budget:
         return "undo_max_bytes is 0: nothing is copied"
     return f"{'' if whole else 'more than '}{human_size(size)}, over the {human_size(budget)} undo budget (undo_max_bytes)"
-
-
-class UndoWatch:
-    """An executor layer that keeps what undoing each step needs before it runs (:meth:`UndoStore.take`).
-
-    Parameters
-    ----------
-    inner : executor
-        Has ``execute(code, timeout) -> ExecutionResult``.
-    store : UndoStore
-    run : Run
-        The run whose steps it sees: a step's number is ``len(run.steps) + 1`` when it runs.
-    shell : InteractiveShell
-        Its ``user_ns`` is read; nothing is written.
-    cwd : str or os.PathLike
-        The working directory.
-    """
-
-    def __init__(self, inner: Any, store: UndoStore, run: Any, shell: Any, cwd: str | os.PathLike) -> None:
-        self.inner, self.store, self.run, self.shell, self.cwd = inner, store, run, shell, os.fspath(cwd)
-        self._prepared: Kept | None = None
-
-    def _take(self, code: str) -> Kept:
-        self._drop()
-        return self.store.take(self.run.run_id, len(self.run.steps) + 1, code, self.shell.user_ns, self.cwd,
-                               getattr(self.shell, "user_ns_hidden", None))
-
-    def _drop(self) -> None:
-        """Release a snapshot taken for a step that did not run (declined under ``--approve``)."""
-        if self._prepared is not None:
-            self.store.release(self.run.run_id, "", steps=[self._prepared.step])
-            self._prepared = None
-
-    def prepare(self, code: str) -> list[Risk]:
-        """Take the snapshot of the next step now (before ``--approve`` asks about it); what cannot be undone, as
-        risks of kind ``no_undo``."""
-        kept = self._take(code)
-        self._prepared = kept
-        return [Risk("no_undo", f"cannot be undone: {c['what']} ({c['reason']})") for c in kept.cannot]
-
-    def execute(self, code: str, timeout: float = 0.0) -> Any:
-        kept = self._prepared
-        if kept is None or kept.code != code or kept.step != len(self.run.steps) + 1:
-            kept = self._take(code)
-        self._prepared = None
-        result = self.inner.execute(code, timeout)
-        self.store.finish_step(kept, self.shell.user_ns, getattr(self.shell, "user_ns_hidden", None))
-        result.undo = kept.record(self.cwd)
-        result.notes.extend(kept.notes())
-        return result
-
-    def close(self) -> None:
-        """The run ended: release a snapshot of a step that never ran."""
-        self._drop()

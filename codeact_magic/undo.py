@@ -27,13 +27,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-from pathlib import Path
 from typing import Any, Mapping, MutableMapping, Sequence
 
 from IPython.core.error import UsageError
 
 from .records import Run, RunStatus, utcnow
-from .snapshots import ABSENT, Kept, RunKept, UndoStore, same, _stat
+from .copies import ABSENT, path_state, relative, same
+from .snapshots import Kept, RunKept, UndoStore
 
 __all__ = ["UndoReport", "undo"]
 
@@ -134,15 +134,8 @@ def _changed(plan: list[tuple[Run, int]], store: UndoStore, namespace: Mapping[s
                 if path in kept.after_files:
                     files.setdefault(path, (kept.after_files[path], kept.cwd))
     changed = [f"`{n}`" for n, identity in sorted(names.items()) if not same(namespace.get(n, ABSENT), identity)]
-    changed += [_rel(p, cwd) for p, (stat, cwd) in sorted(files.items()) if _stat(p) != stat]
+    changed += [relative(p, cwd) for p, (stat, cwd) in sorted(files.items()) if path_state(p) != stat]
     return changed
-
-
-def _rel(path: str, cwd: str) -> str:
-    try:
-        return Path(path).relative_to(cwd).as_posix()
-    except ValueError:
-        return path
 
 
 def _remove(path: str) -> None:
@@ -196,7 +189,7 @@ class _Restore:
         for reason in [*kept.partly, *kept.unknown]:
             self.fail("not readable", f"{where} ({reason}: what it changed may not all be undone)")
         for path, image in kept.files.items():
-            shown = _rel(path, cwd)
+            shown = relative(path, cwd)
             try:
                 if image.kind is None:
                     if os.path.lexists(path):
@@ -216,9 +209,9 @@ class _Restore:
             if path not in kept.files and os.path.lexists(path):
                 try:
                     _remove(path)
-                    self.note("Files removed (the run made them)", _rel(path, cwd))
+                    self.note("Files removed (the run made them)", relative(path, cwd))
                 except OSError as error:
-                    self.fail("not restored", f"{_rel(path, cwd)} ({error.strerror or error}; {where})")
+                    self.fail("not restored", f"{relative(path, cwd)} ({error.strerror or error}; {where})")
 
     def unpredicted(self, run: Run, from_step: int, kept: RunKept | None, cwd: str) -> None:
         """Files the scan saw changed or deleted that no pre-image of the step covers."""

@@ -12,7 +12,8 @@ import pytest
 from IPython.core.error import UsageError
 
 from codeact_magic.records import Run as _Run, RunStatus, Step, new_run_id
-from codeact_magic.snapshots import ABSENT, UndoStore, copy_bytes
+from codeact_magic.copies import ABSENT, copy_bytes
+from codeact_magic.snapshots import UndoStore
 from codeact_magic.undo import undo
 
 
