@@ -14,8 +14,10 @@ so that ``%codeact undo`` (:mod:`codeact_magic.undo`) can put them back.
     counts): the root name of an attribute or item assignment (``df["x"] = ...``, ``obj.attr = ...``, ``d[k] += 1``),
     of ``del x[...]`` and ``del x.attr``, of a call of a mutating method (``append``, ``extend``, ``insert``, ``pop``,
     ``remove``, ``clear``, ``update``, ``sort``, ``setdefault`` and their kin in
-    :data:`codeact_magic.cellnames._MUTATORS`) or of any method called with ``inplace=True``; a name augmented in
-    place (``lst += [4]`` changes the list); and, through ``a = b`` in the step, the name an alias stands for.
+    :data:`codeact_magic.cellnames._MUTATORS`) or of any method called with ``inplace=True``; the first argument of
+    a function known to change it (``random.shuffle``, ``np.copyto``, ``heapq.heappush``, ``bisect.insort``...) and
+    an ``out=`` argument; a name augmented in place (``lst += [4]`` changes the list); and, through ``a = b`` in the
+    step, the name an alias stands for.
 ``files``
     The paths the step may write or delete, resolved as the ``--approve risky`` check resolves them
     (:class:`codeact_magic.risks._Scan`: a literal, ``Path(...)``, ``os.path.join``, ``/``, a name the step assigns once,
@@ -58,6 +60,11 @@ _WRITERS = {"shutil.move": (1,), "os.rename": (1,), "os.renames": (1,), "os.repl
 _RECEIVER_DELETES = frozenset({"unlink", "rmdir"})
 _RECEIVER_WRITES = frozenset({"write_text", "write_bytes", "touch"})
 _PARTLY = frozenset({"shell", "install", "unreadable"})
+#: Functions (or methods of another object) that change their first argument in place: ``random.shuffle(rows)``,
+#: ``rng.shuffle(arr)``, ``np.copyto(dst, src)``, ``heapq.heappush(heap, x)``, ``bisect.insort(lst, x)``.
+_ARGUMENT_MUTATORS = frozenset({"shuffle", "copyto", "put", "place", "putmask", "fill_diagonal", "heappush",
+                                "heappop", "heapify", "heapreplace", "heappushpop", "insort", "insort_left",
+                                "insort_right"})
 
 
 @dataclasses.dataclass
@@ -173,13 +180,17 @@ def _mutated(tree: ast.Module) -> set[str]:
                 roots.add(node.target.id)  # lst += [4] extends the list itself
         elif isinstance(node, ast.Delete):
             targets = list(node.targets)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            inplace = any(k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True
-                          for k in node.keywords)
-            if node.func.attr in _MUTATORS or inplace:
-                root = _root(node.func.value)
-                if root:
-                    roots.add(root)
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+            if isinstance(func, ast.Attribute):
+                inplace = any(k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True
+                              for k in node.keywords)
+                if func.attr in _MUTATORS or inplace:
+                    targets.append(func.value)
+            if name in _ARGUMENT_MUTATORS and node.args:
+                targets.append(node.args[0])
+            targets += [k.value for k in node.keywords if k.arg == "out"]
         stack = list(targets)
         while stack:
             target = stack.pop()
@@ -187,7 +198,9 @@ def _mutated(tree: ast.Module) -> set[str]:
                 stack.extend(target.elts)
             elif isinstance(target, ast.Starred):
                 stack.append(target.value)
-            elif isinstance(target, (ast.Attribute, ast.Subscript)):
+            elif isinstance(target, (ast.Attribute, ast.Subscript)) or (
+                    isinstance(target, ast.Name) and not isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign,
+                                                                             ast.Delete))):
                 root = _root(target)
                 if root:
                     roots.add(root)

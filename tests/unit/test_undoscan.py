@@ -47,6 +47,10 @@ def test_the_names_a_step_may_bind_rebind_or_delete(code, names):
     ("lst += [4]", {"lst"}),  # a list's += extends it in place
     ("alias = original\nalias.append(1)", {"alias", "original"}),
     ("def fill():\n    rows.append(1)\nfill()", {"rows"}),  # a function the step defines and calls
+    ("import random\nrandom.shuffle(deck)", {"deck"}),
+    ("rng.shuffle(arr)\nnp.copyto(dst, src)\nheapq.heappush(heap, 3)", {"arr", "dst", "heap"}),
+    # `add` is a set's mutator too: np is predicted, and the snapshot does not copy a module
+    ("np.add(a, b, out=c)\nbisect.insort(sorted_list, 4)", {"c", "sorted_list", "np"}),
 ])
 def test_the_names_whose_objects_a_step_may_change_in_place(code, names):
     assert predict(code, {}, CWD).mutates == names
