@@ -1,12 +1,22 @@
 /**
  * What one notebook does with each codeact message from its kernel: check it, keep the runs, insert cells (and note
- * the runs a `replace` left no cell of), replace an inserted cell's outputs, match replies to its own requests (the one
- * record of the requests awaiting a reply).
+ * the runs a `replace` left no cell of), replace an inserted cell's outputs, mark the cells of undone runs, match
+ * replies to its own requests (the one record of the requests awaiting a reply).
  * Pure (no JupyterLab import): jest feeds it the schema fixtures and whole runs.
  */
 import { INotebookCells, InsertionPlanner, InsertPlan, cellToInsert } from './insertion';
-import { CellMessage, ExportMessage, KernelMessage, OutputsMessage, PROTOCOL_VERSION, parseMessage } from './protocol';
+import {
+  CellMessage,
+  ExportMessage,
+  KernelMessage,
+  OutputsMessage,
+  PROTOCOL_VERSION,
+  UndoMessage,
+  UndoneCells,
+  parseMessage
+} from './protocol';
 import { RunStore } from './runs';
+import { undoneMarks, undoneOfRuns } from './undo';
 
 /** Where a message came from, read from its Jupyter envelope. */
 export interface IOrigin {
@@ -38,8 +48,22 @@ export type Outcome =
   | { kind: 'outputs'; plan: OutputsPlan }
   /** The reply to this notebook's export request. */
   | { kind: 'export'; message: ExportMessage }
+  /**
+   * An undo was done or refused; its cells are marked. `request`: the undo request of this notebook it answers, or
+   * null (`%codeact undo` in a cell, or another page's request).
+   */
+  | { kind: 'undo'; message: UndoMessage; request: IUndoRequest | null }
   /** The kernel could not serve this notebook's request. */
   | { kind: 'error'; message: string };
+
+/** An undo request this notebook sent. */
+export interface IUndoRequest {
+  runId: string;
+  force: boolean;
+}
+
+/** A request awaiting its reply. */
+type Pending = { kind: 'export'; runId: string } | ({ kind: 'undo' } & IUndoRequest) | { kind: 'other' };
 
 export class MessageHandler {
   /**
@@ -61,7 +85,12 @@ export class MessageHandler {
    * @param runId - the run an `export_request` asks for: it is in {@link exporting} until the reply comes.
    */
   expectReply(msgId: string, runId?: string): void {
-    this._pending.set(msgId, runId ?? null);
+    this._pending.set(msgId, runId === undefined ? { kind: 'other' } : { kind: 'export', runId });
+  }
+
+  /** Remember that an `undo_request` with this message id was sent: the run is in {@link undoing} until the reply. */
+  expectUndo(msgId: string, request: IUndoRequest): void {
+    this._pending.set(msgId, { kind: 'undo', ...request });
   }
 
   /** Whether a reply to a request of this notebook is still awaited. */
@@ -71,9 +100,12 @@ export class MessageHandler {
 
   /** Runs whose export was asked for and not answered yet (the kernel answers when it is idle). */
   get exporting(): ReadonlySet<string> {
-    const runs = new Set<string>();
-    this._pending.forEach(runId => runId !== null && runs.add(runId));
-    return runs;
+    return this._awaited('export');
+  }
+
+  /** Runs whose undo this notebook asked for and has no answer to yet. */
+  get undoing(): ReadonlySet<string> {
+    return this._awaited('undo');
   }
 
   /** Forget the kernel's runs and pending requests (the kernel restarted or changed). Handled keys stay. */
@@ -101,8 +133,12 @@ export class MessageHandler {
         // all of the kernel's runs (a page (re)connecting): the replacements seen before a reload are found again
         this.runs.apply(message);
         this._findReplaced();
+        this._markUndone(undoneOfRuns(message.runs));
         return { kind: 'runs' };
       case 'run':
+        this.runs.apply(message);
+        this._markUndone(undoneOfRuns([message.run]));
+        return { kind: 'runs' };
       case 'text':
         return this.runs.apply(message) ? { kind: 'runs' } : { kind: 'ignored' };
       case 'cell':
@@ -113,15 +149,45 @@ export class MessageHandler {
         return this._settle(origin) ? { kind: 'export', message } : { kind: 'ignored' };
       case 'error':
         return this._settle(origin) ? { kind: 'error', message: message.message } : { kind: 'ignored' };
+      case 'undo': {
+        // every page marks the cells, whoever asked; only the page that asked answers the user
+        this._markUndone(message.undone);
+        const pending = this._settle(origin);
+        const request = pending?.kind === 'undo' ? { runId: pending.runId, force: pending.force } : null;
+        return { kind: 'undo', message, request };
+      }
       default:
         // frontend -> kernel requests seen on iopub (never sent there, but harmless)
         return { kind: 'ignored' };
     }
   }
 
-  /** Whether the message answers a request of this notebook; the request is no longer awaited. */
-  private _settle(origin: IOrigin): boolean {
-    return origin.parentMsgId !== null && this._pending.delete(origin.parentMsgId);
+  /** The request of this notebook the message answers, which is no longer awaited; null when none. */
+  private _settle(origin: IOrigin): Pending | null {
+    const pending = origin.parentMsgId === null ? undefined : this._pending.get(origin.parentMsgId);
+    if (pending === undefined) {
+      return null;
+    }
+    this._pending.delete(origin.parentMsgId!);
+    return pending;
+  }
+
+  /** The runs of the requests of `kind` awaiting a reply. */
+  private _awaited(kind: 'export' | 'undo'): ReadonlySet<string> {
+    const runs = new Set<string>();
+    this._pending.forEach(pending => pending.kind === kind && runs.add(pending.runId));
+    return runs;
+  }
+
+  /** Mark the cells of the undone runs that are not marked yet (a cell already marked is left as it is). */
+  private _markUndone(undone: readonly UndoneCells[]): void {
+    const cells = undone.length > 0 ? this._cells() : null;
+    if (cells) {
+      const marks = undoneMarks(cells, undone);
+      if (marks.length > 0) {
+        cells.markUndone(marks);
+      }
+    }
   }
 
   private _insert(message: CellMessage, startedHere: boolean): InsertPlan {
@@ -191,8 +257,8 @@ export class MessageHandler {
   }
 
   private _cells: () => INotebookCells | null;
-  /** Requests awaiting a reply: message id -> the run an export request asks for, or null. */
-  private _pending = new Map<string, string | null>();
+  /** Requests awaiting a reply, by message id. */
+  private _pending = new Map<string, Pending>();
 }
 
 /**

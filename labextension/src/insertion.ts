@@ -39,6 +39,11 @@ export interface INotebookCells {
   apply(remove: readonly number[], at: number, cell: TrajectoryCell): void;
   /** Replace the outputs of the code cell at `index` with `outputs`, as one change of the model. */
   setOutputs(index: number, outputs: Output[]): void;
+  /**
+   * Set `metadata.codeact.undone` to `at` on the cell at each `index` (its run was undone; the cell stays), as one
+   * change of the model. Nothing else of the cells changes.
+   */
+  markUndone(marks: readonly { index: number; at: string }[]): void;
 }
 
 /** Why a cell was not inserted. */

@@ -11,11 +11,13 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { IIncoming, KernelChannel } from './channel';
 import { exportPath } from './format';
-import { MessageHandler, Outcome, versionMismatchText } from './handler';
+import { IUndoRequest, MessageHandler, Outcome, versionMismatchText } from './handler';
 import { duplicatePositions } from './insertion';
 import { ModelCells } from './notebookcells';
-import { ExportMessage, request } from './protocol';
+import { ExportMessage, UndoMessage, request } from './protocol';
 import { IRunView } from './runs';
+import { confirmUndoText, laterRuns, undoAnswer } from './undo';
+import { askUndoAnyway, confirmUndo, showUndoRefused, showUndone } from './undodialog';
 
 /** The name of the performance measure taken around each cell message (see `benchmarks/bench_ui_insert.py`). */
 export const INSERT_MEASURE = 'codeact:insert';
@@ -68,6 +70,11 @@ export class CodeActModel implements IDisposable {
     return this._handler.exporting;
   }
 
+  /** Runs whose undo this page asked for and has no answer to yet. */
+  get undoing(): ReadonlySet<string> {
+    return this._handler.undoing;
+  }
+
   /** The kernel has not answered this page's questions about its runs yet: runs may be missing for now. */
   get waitingForKernel(): boolean {
     return this._channel.syncPending;
@@ -112,6 +119,21 @@ export class CodeActModel implements IDisposable {
     }
     this._handler.expectReply(msgId, runId);
     this._changed.emit();
+  }
+
+  /**
+   * Undo run `runId` (and every later run, newest first), once the user said so in a dialog: the kernel restores the
+   * variables and files as they were before it, and the runs' cells stay, marked undone (in every notebook of the
+   * kernel). The kernel's answer is shown here only (see {@link _answerUndo}).
+   *
+   * @returns whether the request was sent.
+   */
+  async undo(runId: string): Promise<boolean> {
+    const later = laterRuns(this.runs, runId).map(run => run.run_id);
+    if (!(await confirmUndo(confirmUndoText(runId, later))) || this._isDisposed) {
+      return false;
+    }
+    return this._sendUndo({ runId, force: false });
   }
 
   dispose(): void {
@@ -163,8 +185,42 @@ export class CodeActModel implements IDisposable {
         this._changed.emit();
         Notification.error(`codeact: ${outcome.message}`, { autoClose: 8000 });
         break;
+      case 'undo':
+        this._changed.emit(); // no longer undoing
+        if (outcome.request) {
+          void this._answerUndo(outcome.message, outcome.request);
+        }
+        break;
       default:
         break;
+    }
+  }
+
+  private _sendUndo(undo: IUndoRequest): boolean {
+    const msgId = this._channel.send(request('undo_request', undo.runId, undo.force));
+    if (msgId === null) {
+      Notification.error('codeact: the notebook has no kernel to undo the run in.', { autoClose: 5000 });
+      return false;
+    }
+    this._handler.expectUndo(msgId, undo);
+    this._changed.emit();
+    return true;
+  }
+
+  /**
+   * The kernel's answer to this page's undo request: the report as news when done; when the user changed names or
+   * files since the runs, the report and "Undo anyway" (the request again, forced); otherwise the report.
+   */
+  private async _answerUndo(message: UndoMessage, undo: IUndoRequest): Promise<void> {
+    const answer = undoAnswer(message);
+    if (answer === 'done') {
+      showUndone(message.report);
+    } else if (answer === 'changed' && !undo.force) {
+      if ((await askUndoAnyway(undo.runId, message.report)) && !this._isDisposed) {
+        this._sendUndo({ runId: undo.runId, force: true });
+      }
+    } else {
+      await showUndoRefused(undo.runId, message.report);
     }
   }
 

@@ -81,6 +81,25 @@ export class ModelCells implements INotebookCells {
     this._model.sharedModel.transact(() => shared.setOutputs(outputs as Parameters<typeof shared.setOutputs>[0]), false);
   }
 
+  /**
+   * Set `codeact.undone` through each cell model's metadata (saved with the notebook, which becomes dirty), in one
+   * transaction out of the undo history: the notebook's undo does not take the mark off.
+   */
+  markUndone(marks: readonly { index: number; at: string }[]): void {
+    if (marks.length === 0) {
+      return;
+    }
+    this._model.sharedModel.transact(() => {
+      for (const { index, at } of marks) {
+        const cell = this._model.cells.get(index);
+        const meta = cell ? codeactMetadata(cell.getMetadata('codeact')) : null;
+        if (cell && meta && meta.undone === undefined) {
+          cell.setMetadata('codeact', { ...meta, undone: at });
+        }
+      }
+    }, false);
+  }
+
   /** Delete the cells at `positions` (descending), out of the undo history. */
   remove(positions: readonly number[]): void {
     const shared = this._model.sharedModel;

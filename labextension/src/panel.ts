@@ -1,6 +1,7 @@
 /**
  * The sidebar panel: follows the active notebook and shows its kernel's runs (see `runsview.tsx`). Stop interrupts
- * the kernel, Export asks the kernel for the run as a notebook, Go to scrolls to the run's cells.
+ * the kernel, Export asks the kernel for the run as a notebook, Undo asks the kernel to undo the run (once the user
+ * confirmed), Go to scrolls to the run's cells.
  */
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { Notification } from '@jupyterlab/apputils';
@@ -41,6 +42,7 @@ export class RunsPanel extends SidePanel {
       stop: run => this._stop(run),
       approve: answer => this._model()?.answerPrompt(answer),
       exportRun: run => this._model()?.requestExport(run.run_id),
+      undoRun: run => void this._model()?.undo(run.run_id),
       goTo: run => this._goTo(run)
     };
     this._view = new RunsView(actions);

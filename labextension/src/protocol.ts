@@ -8,7 +8,15 @@
  *
  * This module imports nothing from JupyterLab so that jest runs it as is.
  */
-import { ExportRequest, FrontendRequest, Message, PROTOCOL, PROTOCOL_VERSION, SyncRequest } from './generated/messages';
+import {
+  ExportRequest,
+  FrontendRequest,
+  Message,
+  PROTOCOL,
+  PROTOCOL_VERSION,
+  SyncRequest,
+  UndoRequest
+} from './generated/messages';
 import { VALIDATORS, ValidationError, Validator } from './generated/validate';
 
 export type {
@@ -35,6 +43,10 @@ export type {
   SyncRequest,
   TextMessage,
   TrajectoryCell,
+  Undone,
+  UndoMessage,
+  UndoneCells,
+  UndoRequest,
   Usage
 } from './generated/messages';
 export { PROTOCOL, PROTOCOL_VERSION };
@@ -55,11 +67,18 @@ export type ParseResult =
 /** Build a frontend -> kernel request with its envelope. */
 export function request(type: 'sync'): SyncRequest;
 export function request(type: 'export_request', runId: string): ExportRequest;
-export function request(type: FrontendRequest['type'], runId?: string): FrontendRequest {
+/** `force`: restore even the names and files the user changed since the runs. */
+export function request(type: 'undo_request', runId: string, force: boolean): UndoRequest;
+export function request(type: FrontendRequest['type'], runId?: string, force?: boolean): FrontendRequest {
   const envelope = { protocol: PROTOCOL, version: PROTOCOL_VERSION } as const;
-  return type === 'sync'
-    ? { ...envelope, type }
-    : { ...envelope, type, run_id: runId ?? '' };
+  switch (type) {
+    case 'sync':
+      return { ...envelope, type };
+    case 'export_request':
+      return { ...envelope, type, run_id: runId ?? '' };
+    case 'undo_request':
+      return { ...envelope, type, run_id: runId ?? '', force: force ?? false };
+  }
 }
 
 /**

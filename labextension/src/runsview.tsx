@@ -1,15 +1,9 @@
 /**
  * The content of the runs panel: the totals of the kernel's runs, the live run (streaming reasoning, current step,
- * Stop) and every run of the active notebook's kernel with its start time, run id, figures and its Go to and Export
- * buttons. A React view over a {@link CodeActModel}.
+ * Stop) and every run of the active notebook's kernel with its start time, run id, figures, whether it was undone,
+ * and its Go to, Export and Undo buttons (`runactions.tsx`). A React view over a {@link CodeActModel}.
  */
-import {
-  Button,
-  ReactWidget,
-  downloadIcon,
-  searchIcon,
-  stopIcon
-} from '@jupyterlab/ui-components';
+import { ReactWidget } from '@jupyterlab/ui-components';
 import React, { useEffect, useRef } from 'react';
 
 import {
@@ -28,16 +22,11 @@ import {
 } from './format';
 import { CodeActModel } from './model';
 import { Prompt } from './prompt';
+import { Actions, IRunActions } from './runactions';
 import { IRunView, elapsedSeconds, runTotals } from './runs';
+import { UNDONE_CLASS, undoneLabel, undoneTitle } from './undo';
 
-/** What the view acts on: provided by the panel. */
-export interface IRunActions {
-  stop(run: IRunView): void;
-  /** Answer the run's waiting prompt: `y`, `n`, `a` or `q` to an approval, the reply (empty: none) to a question. */
-  approve(answer: string): void;
-  exportRun(run: IRunView): void;
-  goTo(run: IRunView): void;
-}
+export type { IRunActions };
 
 export class RunsView extends ReactWidget {
   constructor(actions: IRunActions) {
@@ -89,6 +78,7 @@ export class RunsView extends ReactWidget {
             now={now}
             actions={this._actions}
             exporting={model.exporting.has(live.run_id)}
+            undoing={model.undoing.has(live.run_id)}
             prompt={model.prompt}
           />
         ) : null}
@@ -116,6 +106,7 @@ export class RunsView extends ReactWidget {
                   now={now}
                   actions={this._actions}
                   exporting={model.exporting.has(run.run_id)}
+                  undoing={model.undoing.has(run.run_id)}
                 />
               ))}
             </ul>
@@ -162,6 +153,7 @@ interface IRunProps {
   now: number;
   actions: IRunActions;
   exporting: boolean;
+  undoing: boolean;
 }
 
 /** The runs' tokens and cost added up. */
@@ -194,6 +186,19 @@ function ReplacedChip({ run }: { run: IRunView }): JSX.Element | null {
     <span className="jp-codeact-replaced" title={`Its cells were replaced by run ${run.replaced_by}`}>
       replaced
     </span>
+  ) : null;
+}
+
+/** The line of a run that was undone (whole, or from a step on): a chip of when, and `forced` when it was. */
+function UndoneLine({ run }: { run: IRunView }): JSX.Element | null {
+  const undone = run.undone;
+  return undone ? (
+    <div className="jp-codeact-undoneLine">
+      <span className="jp-codeact-undoneChip" title={undoneTitle(undone)} data-forced={undone.forced}>
+        {undoneLabel(undone)}
+        {undone.forced ? <span className="jp-codeact-forced"> · forced</span> : null}
+      </span>
+    </div>
   ) : null;
 }
 
@@ -329,55 +334,8 @@ function Figures({ run, now, compact }: { run: IRunView; now: number; compact?: 
   );
 }
 
-function Actions({ run, actions, exporting }: Omit<IRunProps, 'now'>): JSX.Element {
-  return (
-    <div className="jp-codeact-actions">
-      {run.status === 'running' ? (
-        <Button
-          small
-          className="jp-codeact-stop"
-          title="Interrupt the kernel: the run ends as stopped and keeps the steps done so far"
-          onClick={() => actions.stop(run)}
-        >
-          <stopIcon.react tag="span" className="jp-codeact-buttonIcon" />
-          Stop
-        </Button>
-      ) : null}
-      <Button
-        small
-        minimal
-        className="jp-codeact-goto"
-        data-replaced-by={run.replaced_by ?? undefined}
-        title={
-          run.replaced_by
-            ? `Replaced by run ${run.replaced_by}: its cells are gone; goes to the %%codeact cell`
-            : "Scroll to this run's cells"
-        }
-        onClick={() => actions.goTo(run)}
-      >
-        <searchIcon.react tag="span" className="jp-codeact-buttonIcon" />
-        Go to
-      </Button>
-      <Button
-        small
-        minimal
-        className="jp-codeact-export"
-        disabled={exporting}
-        title={
-          exporting
-            ? 'Waiting for the kernel: it answers when it is idle'
-            : 'Write this run as a notebook beside this one and open it'
-        }
-        onClick={() => actions.exportRun(run)}
-      >
-        <downloadIcon.react tag="span" className="jp-codeact-buttonIcon" />
-        {exporting ? 'Exporting…' : 'Export'}
-      </Button>
-    </div>
-  );
-}
-
-function LiveRun({ run, now, actions, exporting, prompt }: IRunProps & { prompt?: string | null }): JSX.Element {
+function LiveRun(props: IRunProps & { prompt?: string | null }): JSX.Element {
+  const { run, now, actions, exporting, undoing, prompt } = props;
   const running = stepsText(run).running;
   return (
     <section className="jp-codeact-Live" data-run-id={run.run_id}>
@@ -398,7 +356,7 @@ function LiveRun({ run, now, actions, exporting, prompt }: IRunProps & { prompt?
         <Streaming label={running} text={run.current_code} className="jp-codeact-currentStep" />
       ) : null}
       {prompt ? <Prompt prompt={prompt} answer={actions.approve} /> : null}
-      <Actions run={run} actions={actions} exporting={exporting} />
+      <Actions run={run} actions={actions} exporting={exporting} undoing={undoing} />
     </section>
   );
 }
@@ -419,13 +377,14 @@ function Streaming({ label, text, className }: { label: string; text: string; cl
   );
 }
 
-function RunItem({ run, now, actions, exporting }: IRunProps): JSX.Element {
+function RunItem({ run, now, actions, exporting, undoing }: IRunProps): JSX.Element {
   return (
     <li
-      className="jp-codeact-RunItem"
+      className={run.undone ? `jp-codeact-RunItem ${UNDONE_CLASS}` : 'jp-codeact-RunItem'}
       data-run-id={run.run_id}
       data-status={run.status}
       data-replaced-by={run.replaced_by ?? undefined}
+      data-undone={run.undone?.at}
     >
       <div className="jp-codeact-runHead">
         <StatusChip run={run} />
@@ -435,11 +394,12 @@ function RunItem({ run, now, actions, exporting }: IRunProps): JSX.Element {
         </span>
       </div>
       <RunMeta run={run} />
+      <UndoneLine run={run} />
       <Figures run={run} now={now} compact />
       <ControlChips run={run} />
       <FilesList run={run} max={5} />
       {run.end_reason ? <div className="jp-codeact-endReason">{run.end_reason}</div> : null}
-      <Actions run={run} actions={actions} exporting={exporting} />
+      <Actions run={run} actions={actions} exporting={exporting} undoing={undoing} />
     </li>
   );
 }

@@ -91,6 +91,16 @@ export class FakeNotebook implements INotebookCells {
     this.applied++;
   }
 
+  markUndone(marks: readonly { index: number; at: string }[]): void {
+    for (const { index, at } of marks) {
+      const meta = this.cells[index].metadata.codeact;
+      if (meta) {
+        this.cells[index].metadata.codeact = { ...meta, undone: at };
+      }
+    }
+    this.applied++;
+  }
+
   /** The user's own cell. */
   static user(id: string, source = ''): IFakeCell {
     return { id, source, metadata: {}, cell_type: 'code' };

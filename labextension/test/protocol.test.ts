@@ -136,6 +136,15 @@ describe('requests', () => {
       type: 'export_request',
       run_id: 'r-0001'
     });
+    expect(validate(request('undo_request', 'r-0001', false))).toBe(true);
+    expect(request('undo_request', 'r-0001', true)).toEqual({
+      protocol: 'codeact',
+      version: 1,
+      type: 'undo_request',
+      run_id: 'r-0001',
+      force: true
+    });
+    expect(request('undo_request', 'r-0001', false)).toEqual(fixture('undo_request.json'));
   });
 });
 

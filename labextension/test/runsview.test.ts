@@ -30,7 +30,8 @@ jest.mock('@jupyterlab/ui-components', () => {
     },
     downloadIcon: icon,
     searchIcon: icon,
-    stopIcon: icon
+    stopIcon: icon,
+    undoIcon: icon
   };
 });
 
@@ -56,6 +57,7 @@ function fakeModel(prompt: string | null, runs: IRunView[] = [liveRun()]): CodeA
     runs,
     live: runs.find(run => run.status === 'running'),
     exporting: new Set<string>(),
+    undoing: new Set<string>(),
     prompt,
     waitingForKernel: false,
     hasKernel: true,
@@ -65,7 +67,13 @@ function fakeModel(prompt: string | null, runs: IRunView[] = [liveRun()]): CodeA
 
 function viewOf(prompt: string | null): { view: RunsView; answers: string[] } {
   const answers: string[] = [];
-  const actions: IRunActions = { stop() {}, approve: answer => answers.push(answer), exportRun() {}, goTo() {} };
+  const actions: IRunActions = {
+    stop() {},
+    approve: answer => answers.push(answer),
+    exportRun() {},
+    undoRun() {},
+    goTo() {}
+  };
   const view = new RunsView(actions);
   view.model = fakeModel(prompt);
   return { view, answers };
@@ -168,5 +176,87 @@ describe("the live card's prompt", () => {
     expect(enter.preventDefault).toHaveBeenCalled();
     find(typed, 'jp-codeact-questionInput').props.onKeyDown({ key: 'a', preventDefault: jest.fn() });
     expect(answers).toEqual(['', '2025, the last full year', '2025, the last full year']);
+  });
+});
+
+describe("a run card's Undo", () => {
+  /** The past runs' cards, with the runs of `specs` (newest first); `undoing`: the runs awaiting an answer. */
+  function cards(specs: Partial<IRunView>[], undoing: string[] = []) {
+    const base = fixture('run_done.json').run;
+    const runs: IRunView[] = specs.map(spec => ({ ...base, received_at: Date.now(), text: '', replaced_by: null, ...spec }));
+    const undone: IRunView[] = [];
+    const actions: IRunActions = {
+      stop() {},
+      approve() {},
+      exportRun() {},
+      undoRun: run => undone.push(run),
+      goTo() {}
+    };
+    const view = new RunsView(actions);
+    const model = fakeModel(null, runs);
+    (model as Any).undoing = new Set(undoing);
+    view.model = model;
+    return { view, undone };
+  }
+
+  /** Each card's Undo button as HTML, by run id. */
+  function buttons(html: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const card of html.split('<li class="jp-codeact-RunItem').slice(1)) {
+      const id = /data-run-id="([^"]+)"/.exec(card)![1];
+      out[id] = /<button class="jp-codeact-undo"[^>]*>.*?<\/button>/.exec(card)![0];
+    }
+    return out;
+  }
+
+  const UNDONE = { at: '2026-12-02T13:40:00Z', from_step: 1, from_index: 0, forced: true };
+
+  it('is enabled only when the kernel can undo the run and no answer is awaited, and says why not', () => {
+    const { view } = cards(
+      [
+        { run_id: 'r-4', undoable: true },
+        { run_id: 'r-3', undoable: true },
+        { run_id: 'r-2', undoable: false, undone: UNDONE },
+        { run_id: 'r-1', undoable: false, undone: null }
+      ],
+      ['r-3']
+    );
+    const html = renderToStaticMarkup(render(view));
+    expect(buttons(html)).toEqual({
+      'r-4':
+        '<button class="jp-codeact-undo" title="Restore the variables and files as they were before this run (asks first)">Undo</button>',
+      'r-3': '<button class="jp-codeact-undo" disabled="" title="Waiting for the kernel: it answers when it is idle">Undoing…</button>',
+      'r-2': '<button class="jp-codeact-undo" disabled="" title="Undone">Undo</button>',
+      'r-1':
+        '<button class="jp-codeact-undo" disabled="" title="Nothing kept to undo it (run from the journal, or its snapshots were released)">Undo</button>'
+    });
+  });
+
+  it('is disabled on the live card, which says Running', () => {
+    const { view } = cards([{ ...fixture('run_running.json').run, undoable: true }]);
+    const html = renderToStaticMarkup(render(view));
+    expect(html).toContain('<button class="jp-codeact-undo" disabled="" title="Running">Undo</button>');
+  });
+
+  it('asks the panel to undo the run when pressed', () => {
+    const { view, undone } = cards([{ run_id: 'r-4', undoable: true }]);
+    const tree = expand(render(view), '', []);
+    find(tree, 'jp-codeact-undo').props.onClick();
+    expect(undone.map(run => run.run_id)).toEqual(['r-4']);
+  });
+
+  it('an undone run is greyed and says when, and that it was forced', () => {
+    const { view } = cards([
+      { run_id: 'r-2', undoable: false, undone: UNDONE },
+      { run_id: 'r-1', undoable: true, undone: null }
+    ]);
+    const html = renderToStaticMarkup(render(view));
+    const [undone, kept] = html.split('<li class="jp-codeact-RunItem').slice(1);
+    expect(undone).toMatch(/^ jp-codeact-undone" data-run-id="r-2"[^>]*data-undone="2026-12-02T13:40:00Z"/);
+    expect(undone).toMatch(
+      /<\/div><div class="jp-codeact-undoneLine"><span class="jp-codeact-undoneChip" title="Undone [^"]+, forced over changes made since the run: [^"]+" data-forced="true">undone (2026-12-0\d )?\d\d:\d\d:00<span class="jp-codeact-forced"> · forced<\/span><\/span><\/div>/
+    );
+    expect(kept).toMatch(/^" data-run-id="r-1"/);
+    expect(kept).not.toContain('jp-codeact-undone');
   });
 });

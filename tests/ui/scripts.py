@@ -57,4 +57,11 @@ REACH = {"match": "shares of the products", "turns": [
     {"text": "**`shares`** holds each product's share of the quantity: a 2/7, b 5/7."},
 ]}
 
-SCRIPTS = [REVENUE, SLOW, FIFTY, STUBBORN, DISPLAY_UPDATE, CONTROLLED, REACH]
+#: One step that changes the user's list in place and writes a file: the panel's Undo puts both back.
+UNDO = {"match": "Append 4 to nums", "turns": [
+    {"text": "Append to the list, then write the file.",
+     "code": "nums.append(4)\nopen('out.txt', 'w').write('x')\nprint(nums)"},
+    {"text": "**Done:** `nums` ends with 4 and `out.txt` holds `x`."},
+]}
+
+SCRIPTS = [REVENUE, SLOW, FIFTY, STUBBORN, DISPLAY_UPDATE, CONTROLLED, REACH, UNDO]

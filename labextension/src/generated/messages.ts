@@ -474,6 +474,10 @@ export interface UndoMessage {
    */
   refused: boolean;
   /**
+   * What the user changed since the runs (names in backticks, relative paths), when that is why it was refused: `force` restores anyway. Empty otherwise.
+   */
+  changed: string[];
+  /**
    * What was restored and what could not be, grouped: the text `%codeact undo` prints.
    */
   report: string;

@@ -3344,7 +3344,7 @@ return errors === 0;
 validate68.evaluated = {"props":{"protocol":true,"version":true,"type":true,"message":true},"dynamicProps":false,"dynamicItems":false};
 
 const validateUndoMessage = validate69;
-const schema77 = {"description":"kernel -> frontend: an undo was done or refused (the reply to `undo_request`, and sent on the kernel's comm after `%codeact undo`). A frontend marks the cells in `undone` (a badge, greyed) and keeps them.","type":"object","required":["protocol","version","type","run_ids","refused","report","undone"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"undo"},"run_ids":{"type":"array","items":{"type":"string"},"description":"The runs undone (in part with --step), newest first; empty when refused."},"refused":{"type":"boolean","description":"Nothing was touched: the user changed names or files since the runs (the report lists them; force restores anyway), or nothing could be undone."},"report":{"type":"string","description":"What was restored and what could not be, grouped: the text `%codeact undo` prints."},"undone":{"type":"array","items":{"$ref":"#/$defs/UndoneCells"}}}};
+const schema77 = {"description":"kernel -> frontend: an undo was done or refused (the reply to `undo_request`, and sent on the kernel's comm after `%codeact undo`). A frontend marks the cells in `undone` (a badge, greyed) and keeps them.","type":"object","required":["protocol","version","type","run_ids","refused","changed","report","undone"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"undo"},"run_ids":{"type":"array","items":{"type":"string"},"description":"The runs undone (in part with --step), newest first; empty when refused."},"refused":{"type":"boolean","description":"Nothing was touched: the user changed names or files since the runs (the report lists them; force restores anyway), or nothing could be undone."},"changed":{"type":"array","items":{"type":"string"},"description":"What the user changed since the runs (names in backticks, relative paths), when that is why it was refused: `force` restores anyway. Empty otherwise."},"report":{"type":"string","description":"What was restored and what could not be, grouped: the text `%codeact undo` prints."},"undone":{"type":"array","items":{"$ref":"#/$defs/UndoneCells"}}}};
 const schema80 = {"description":"The cells of one run an undo marks as undone: those whose `metadata.codeact.index` is at least `from_index`.","type":"object","required":["run_id","from_index","at"],"properties":{"run_id":{"type":"string","minLength":1},"from_index":{"type":"integer","minimum":0,"description":"0 for the whole run; for `--step N` the index of step N's cell."},"at":{"type":"string","description":"When it was undone: ISO 8601, UTC."}}};
 
 function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -3360,7 +3360,7 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_ids === undefined) && (missing0 = "run_ids"))) || ((data.refused === undefined) && (missing0 = "refused"))) || ((data.report === undefined) && (missing0 = "report"))) || ((data.undone === undefined) && (missing0 = "undone"))){
+if(((((((((data.protocol === undefined) && (missing0 = "protocol")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.run_ids === undefined) && (missing0 = "run_ids"))) || ((data.refused === undefined) && (missing0 = "refused"))) || ((data.changed === undefined) && (missing0 = "changed"))) || ((data.report === undefined) && (missing0 = "report"))) || ((data.undone === undefined) && (missing0 = "undone"))){
 validate69.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
@@ -3443,11 +3443,29 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.report !== undefined){
+if(data.changed !== undefined){
+let data6 = data.changed;
 const _errs12 = errors;
-if(typeof data.report !== "string"){
-validate69.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(errors === _errs12){
+if(Array.isArray(data6)){
+var valid4 = true;
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+const _errs14 = errors;
+if(typeof data6[i1] !== "string"){
+validate69.errors = [{instancePath:instancePath+"/changed/" + i1,schemaPath:"#/properties/changed/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+var valid4 = _errs14 === errors;
+if(!valid4){
+break;
+}
+}
+}
+else {
+validate69.errors = [{instancePath:instancePath+"/changed",schemaPath:"#/properties/changed/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
 }
 var valid0 = _errs12 === errors;
 }
@@ -3455,89 +3473,101 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.undone !== undefined){
-let data7 = data.undone;
-const _errs14 = errors;
-if(errors === _errs14){
-if(Array.isArray(data7)){
-var valid4 = true;
-const len1 = data7.length;
-for(let i1=0; i1<len1; i1++){
-let data8 = data7[i1];
+if(data.report !== undefined){
 const _errs16 = errors;
-const _errs17 = errors;
-if(errors === _errs17){
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-let missing1;
-if((((data8.run_id === undefined) && (missing1 = "run_id")) || ((data8.from_index === undefined) && (missing1 = "from_index"))) || ((data8.at === undefined) && (missing1 = "at"))){
-validate69.errors = [{instancePath:instancePath+"/undone/" + i1,schemaPath:"#/$defs/UndoneCells/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+if(typeof data.report !== "string"){
+validate69.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-else {
-if(data8.run_id !== undefined){
-let data9 = data8.run_id;
-const _errs19 = errors;
-if(errors === _errs19){
-if(typeof data9 === "string"){
-if(func1(data9) < 1){
-validate69.errors = [{instancePath:instancePath+"/undone/" + i1+"/run_id",schemaPath:"#/$defs/UndoneCells/properties/run_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
+var valid0 = _errs16 === errors;
 }
 else {
-validate69.errors = [{instancePath:instancePath+"/undone/" + i1+"/run_id",schemaPath:"#/$defs/UndoneCells/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
+var valid0 = true;
 }
-}
-var valid6 = _errs19 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data8.from_index !== undefined){
-let data10 = data8.from_index;
+if(valid0){
+if(data.undone !== undefined){
+let data9 = data.undone;
+const _errs18 = errors;
+if(errors === _errs18){
+if(Array.isArray(data9)){
+var valid5 = true;
+const len2 = data9.length;
+for(let i2=0; i2<len2; i2++){
+let data10 = data9[i2];
+const _errs20 = errors;
 const _errs21 = errors;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-validate69.errors = [{instancePath:instancePath+"/undone/" + i1+"/from_index",schemaPath:"#/$defs/UndoneCells/properties/from_index/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
 if(errors === _errs21){
-if((typeof data10 == "number") && (isFinite(data10))){
-if(data10 < 0 || isNaN(data10)){
-validate69.errors = [{instancePath:instancePath+"/undone/" + i1+"/from_index",schemaPath:"#/$defs/UndoneCells/properties/from_index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+let missing1;
+if((((data10.run_id === undefined) && (missing1 = "run_id")) || ((data10.from_index === undefined) && (missing1 = "from_index"))) || ((data10.at === undefined) && (missing1 = "at"))){
+validate69.errors = [{instancePath:instancePath+"/undone/" + i2,schemaPath:"#/$defs/UndoneCells/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
 return false;
 }
-}
-}
-var valid6 = _errs21 === errors;
-}
 else {
-var valid6 = true;
-}
-if(valid6){
-if(data8.at !== undefined){
+if(data10.run_id !== undefined){
+let data11 = data10.run_id;
 const _errs23 = errors;
-if(typeof data8.at !== "string"){
-validate69.errors = [{instancePath:instancePath+"/undone/" + i1+"/at",schemaPath:"#/$defs/UndoneCells/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid6 = _errs23 === errors;
-}
-else {
-var valid6 = true;
-}
-}
-}
-}
-}
-else {
-validate69.errors = [{instancePath:instancePath+"/undone/" + i1,schemaPath:"#/$defs/UndoneCells/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+if(errors === _errs23){
+if(typeof data11 === "string"){
+if(func1(data11) < 1){
+validate69.errors = [{instancePath:instancePath+"/undone/" + i2+"/run_id",schemaPath:"#/$defs/UndoneCells/properties/run_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
-var valid4 = _errs16 === errors;
-if(!valid4){
+else {
+validate69.errors = [{instancePath:instancePath+"/undone/" + i2+"/run_id",schemaPath:"#/$defs/UndoneCells/properties/run_id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid7 = _errs23 === errors;
+}
+else {
+var valid7 = true;
+}
+if(valid7){
+if(data10.from_index !== undefined){
+let data12 = data10.from_index;
+const _errs25 = errors;
+if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
+validate69.errors = [{instancePath:instancePath+"/undone/" + i2+"/from_index",schemaPath:"#/$defs/UndoneCells/properties/from_index/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs25){
+if((typeof data12 == "number") && (isFinite(data12))){
+if(data12 < 0 || isNaN(data12)){
+validate69.errors = [{instancePath:instancePath+"/undone/" + i2+"/from_index",schemaPath:"#/$defs/UndoneCells/properties/from_index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid7 = _errs25 === errors;
+}
+else {
+var valid7 = true;
+}
+if(valid7){
+if(data10.at !== undefined){
+const _errs27 = errors;
+if(typeof data10.at !== "string"){
+validate69.errors = [{instancePath:instancePath+"/undone/" + i2+"/at",schemaPath:"#/$defs/UndoneCells/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid7 = _errs27 === errors;
+}
+else {
+var valid7 = true;
+}
+}
+}
+}
+}
+else {
+validate69.errors = [{instancePath:instancePath+"/undone/" + i2,schemaPath:"#/$defs/UndoneCells/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid5 = _errs20 === errors;
+if(!valid5){
 break;
 }
 }
@@ -3547,10 +3577,11 @@ validate69.errors = [{instancePath:instancePath+"/undone",schemaPath:"#/properti
 return false;
 }
 }
-var valid0 = _errs14 === errors;
+var valid0 = _errs18 === errors;
 }
 else {
 var valid0 = true;
+}
 }
 }
 }
@@ -3568,7 +3599,7 @@ return false;
 validate69.errors = vErrors;
 return errors === 0;
 }
-validate69.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_ids":true,"refused":true,"report":true,"undone":true},"dynamicProps":false,"dynamicItems":false};
+validate69.evaluated = {"props":{"protocol":true,"version":true,"type":true,"run_ids":true,"refused":true,"changed":true,"report":true,"undone":true},"dynamicProps":false,"dynamicItems":false};
 
 const validateSyncRequest = validate70;
 const schema82 = {"description":"frontend -> kernel: send `runs`. Answered when the kernel is next idle.","type":"object","required":["protocol","version","type"],"properties":{"protocol":{"$ref":"#/properties/protocol"},"version":{"$ref":"#/properties/version"},"type":{"const":"sync"},"widgets":{"type":"boolean","description":"false: this frontend renders no ipywidgets (the `codeact run` command), so the kernel shows its status as static output. Absent means true."}}};
