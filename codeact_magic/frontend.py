@@ -188,6 +188,9 @@ class FrontendChannel(RunObserver):
                 report = self._undo(str(data.get("run_id") or ""), bool(data.get("force")))
             except UsageError as refused:
                 report = UndoReport([], True, str(refused))
+            except Exception as error:  # noqa: BLE001 - the panel waits for a reply: it gets the error, in one line
+                self.log.error("codeact: the panel's undo failed", exc_info=True)
+                report = UndoReport([], True, f"The undo failed: {type(error).__name__}: {error}")
             self.send(protocol.undo_message(report), comm)
 
     # -- the sender thread: heartbeats and the streamed text ---------------------------------------------------------

@@ -211,8 +211,8 @@ def export_message(run: Run, notebook: dict[str, Any]) -> dict[str, Any]:
 def undo_message(report: Any) -> dict[str, Any]:
     """``undo``: an undo was done or refused (:class:`codeact_magic.undo.UndoReport`): the runs undone, the report
     printed, and the cells each run's frontend marks undone."""
-    return message("undo", run_ids=list(report.run_ids), refused=bool(report.refused), report=report.text,
-                   undone=[dict(u) for u in report.undone])
+    return message("undo", run_ids=list(report.run_ids), refused=bool(report.refused),
+                   changed=list(report.changed), report=report.text, undone=[dict(u) for u in report.undone])
 
 
 def error_message(text: str) -> dict[str, Any]:

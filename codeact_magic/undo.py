@@ -52,12 +52,15 @@ class UndoReport:
         What to print: what was restored and what could not be, grouped.
     undone : list of dict
         ``{"run_id", "from_index", "at"}`` for each run undone: its cells from that index on are marked.
+    changed : list of str
+        What the user changed since the runs (`` `name` ``, relative paths), when that is why it was refused.
     """
 
     run_ids: list[str]
     refused: bool
     text: str
     undone: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    changed: list[str] = dataclasses.field(default_factory=list)
 
 
 def _plan(runs: Sequence[Run], store: UndoStore, run_id: str | None, step: int | None) -> list[tuple[Run, int]]:
@@ -294,7 +297,7 @@ def undo(runs: Sequence[Run], store: UndoStore, namespace: MutableMapping[str, A
     if changed and not force:
         listed = ", ".join(changed[:12]) + (f" and {len(changed) - 12} more" if len(changed) > 12 else "")
         return UndoReport([], True, f"Not undone: you changed {listed} since run {ids}; "
-                                    "%codeact undo --force restores them anyway.")
+                                    "%codeact undo --force restores them anyway.", changed=changed)
     restore = _Restore(namespace)
     at = utcnow()
     undone = []

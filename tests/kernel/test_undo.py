@@ -298,14 +298,14 @@ def request_undo(kernel, comm: str, run_id: str, force: bool) -> dict:
 
 def test_an_isolated_runs_returned_names_are_undone_and_its_sandbox_files_left_alone(kernel, server):
     kernel.execute("import pandas as pd\norders = pd.DataFrame({'amount': [5, 7]})")
-    server.enqueue(turn("Change it.", "orders['double'] = orders.amount * 2\ntotal = int(orders.double.sum())\n"
+    server.enqueue(turn("Change it.", "orders['double'] = orders.amount * 2\ngrand_total = int(orders.double.sum())\n"
                                       "orders.to_csv('orders.csv')"), turn("Total 24."))
-    result = kernel.execute("%%codeact --isolated --allow-network --with orders --return total,orders\nDouble them.")
+    result = kernel.execute("%%codeact --isolated --allow-network --with orders --return grand_total,orders\nDouble them.")
     assert result.status == "ok", result.text
     record = kernel.value(f"{RUNS}[-1].to_json()")
-    assert kernel.value("total") == 24 and kernel.value("list(orders.columns)") == ["amount", "double"]
+    assert kernel.value("grand_total") == 24 and kernel.value("list(orders.columns)") == ["amount", "double"]
     assert record["steps"][0]["undo"] is None  # the step ran in the sandbox: nothing of the user's was touched
     text = undo(kernel)
-    assert kernel.value("list(orders.columns)") == ["amount"] and kernel.value("'total' in dir()") is False
-    assert "Variables restored: `orders`" in text and "Variables removed (the run made them): `total`" in text
+    assert kernel.value("list(orders.columns)") == ["amount"] and kernel.value("'grand_total' in dir()") is False
+    assert "Variables restored: `orders`" in text and "Variables removed (the run made them): `grand_total`" in text
     assert os.path.exists(os.path.join(record["isolation"]["workdir"], "orders.csv"))
