@@ -96,7 +96,7 @@ class ApprovingExecutor:
         The number of the first step it will be asked about (a follow-up's steps go on from the run's).
     more_risks : callable, optional
         ``more_risks(code) -> list of Risk``, called before the risky check asks: what else counts as risky (the
-        names and files the step's undo cannot cover, :meth:`codeact_magic.snapshots.UndoWatch.prepare`).
+        names and files the step's undo cannot cover, :meth:`codeact_magic.control.UndoWatch.prepare`).
 
     Attributes
     ----------

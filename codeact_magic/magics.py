@@ -176,6 +176,8 @@ class CodeActMagics(Magics, CodeActConfig):
                                       send_images=False if args.no_images else None)
 
     def _run(self, args: Any, cell: str, line_form: bool = False) -> None:
+        if args.step is not None:
+            raise UsageError("--step is an option of `%codeact undo`, not of a run.")
         if args.command and not line_form:
             words = " ".join(args.command)
             raise UsageError(f"The task goes in the cell body, not on the %%codeact line: put %%codeact (and its "

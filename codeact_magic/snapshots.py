@@ -25,6 +25,7 @@ the executor that takes the snapshots) tells the model in the observation, and `
 from __future__ import annotations
 
 import dataclasses
+import filecmp
 import os
 import shutil
 from pathlib import Path
@@ -52,12 +53,16 @@ class FileImage:
         Where its copy is kept (a file or directory under ``.codeact/undo/<run id>/``), or the symlink's target.
     nbytes : int
         Bytes the copy takes.
+    state : tuple or None
+        Its :func:`~codeact_magic.copies.path_state` when it was kept: a path the step left as it was (the same
+        state, and for a file the same bytes) is let go after the step.
     """
 
     path: str
     kind: str | None
     stored: str | None = None
     nbytes: int = 0
+    state: tuple | None = None
 
 
 @dataclasses.dataclass
@@ -255,7 +260,7 @@ class UndoStore:
             return
         kind = stat[0]
         if kind == "symlink":
-            kept.files[path] = FileImage(path, kind, os.readlink(path))
+            kept.files[path] = FileImage(path, kind, os.readlink(path), state=stat)
             return
         size = stat[1] if kind == "file" else tree_bytes(path, self.budget())
         if size > max(0, self.budget() - self.held) and not self._room(run.run_id, size):
@@ -265,6 +270,9 @@ class UndoStore:
         stored = run.folder / str(kept.step) / f"{index}-{os.path.basename(path) or 'root'}"
         try:
             stored.parent.mkdir(parents=True, exist_ok=True)
+            ignore = run.folder.parent / ".gitignore"
+            if not ignore.exists():  # pre-images are copies of the user's data: keep them out of a git working tree
+                ignore.write_text("# codeact-magic undo: pre-images of the files runs changed; git ignores them\n*\n")
             if kind == "dir":
                 shutil.copytree(path, stored, symlinks=True)
             else:
@@ -274,13 +282,18 @@ class UndoStore:
             kept.cannot.append({"what": shown, "kind": "not readable",
                                 "reason": f"not readable: {error.strerror or error}"})
             return
-        kept.files[path] = FileImage(path, kind, str(stored), size)
+        kept.files[path] = FileImage(path, kind, str(stored), size, stat)
         kept.nbytes += size
 
     def finish_step(self, kept: Kept, namespace: Mapping[str, Any], hidden: Mapping[str, Any] | None = None) -> None:
-        """After the step: keep the earlier objects of the names it changed that the prediction missed."""
+        """After the step: keep the earlier objects of the names it changed that the prediction missed, and let go of
+        what it predicted but left as it was (a name holding the same object, a path in the same state with the same
+        bytes), so that undo neither holds it nor puts it back over a later change of the user's."""
         before, kept._before = kept._before or {}, None
         now = user_names(namespace, hidden)
+        for name in list(kept.bindings):
+            if name not in kept.copies and kept.bindings[name] is namespace.get(name, ABSENT):
+                del kept.bindings[name]
         for name in sorted(set(before) | set(now)):
             if name in kept.bindings:
                 continue
@@ -288,6 +301,13 @@ class UndoStore:
             if old is not new:
                 kept.bindings[name] = old
                 kept.unpredicted.append(name)
+        for path, image in list(kept.files.items()):
+            if image.kind != "dir" and path_state(path) == image.state and (
+                    image.kind != "file" or filecmp.cmp(image.stored or "", path, shallow=False)):
+                if image.kind == "file":
+                    os.unlink(image.stored or "")
+                kept.nbytes -= image.nbytes
+                del kept.files[path]
 
     def keep_end(self, run_id: str, names: Any, namespace: Mapping[str, Any], cwd: str | os.PathLike) -> None:
         """Keep, as step 0, the objects ``names`` hold before the run's end rebinds them (``--return``)."""

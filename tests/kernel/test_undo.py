@@ -309,3 +309,11 @@ def test_an_isolated_runs_returned_names_are_undone_and_its_sandbox_files_left_a
     assert kernel.value("list(orders.columns)") == ["amount"] and kernel.value("'grand_total' in dir()") is False
     assert "Variables restored: `orders`" in text and "Variables removed (the run made them): `grand_total`" in text
     assert os.path.exists(os.path.join(record["isolation"]["workdir"], "orders.csv"))
+
+
+def test_step_is_refused_on_a_run_and_undo_takes_no_task_words(kernel, server):
+    result = kernel.execute("%%codeact --step 2\nDo something.")
+    assert result.status == "error" and "--step is an option of `%codeact undo`" in result.error["evalue"]
+    result = kernel.execute("%codeact undo everything")
+    assert result.status == "error" and result.error["evalue"] == "Usage: %codeact undo [--run ID] [--step N] [--force]"
+    assert server.requests == []

@@ -174,3 +174,25 @@ def test_bad_requests_are_one_line_errors():
 
 def test_absent_is_not_a_value():
     assert ABSENT is not None and repr(ABSENT)
+
+
+def test_what_the_step_left_as_it_was_is_let_go_and_its_pre_images_gitignored(tmp_path):
+    (tmp_path / "same.txt").write_text("unchanged")
+    (tmp_path / "edit.txt").write_text("before")
+    store, run = UndoStore(lambda: 10**9), Run(task="t")
+    namespace = {"x": 1, "y": [1]}
+    code = "if flag:\n    x = 2\n    open('same.txt', 'w').write('changed')\nopen('edit.txt', 'w')\ny = [2]"
+    step(store, run, code, namespace, tmp_path,
+         lambda ns: (ns.__setitem__("y", [2]), (tmp_path / "edit.txt").write_text("after")))
+    record = run.steps[0].undo
+    assert record["kept"] == ["y"]  # x still holds the same object: nothing to put back
+    assert record["files"] == ["edit.txt"]  # same.txt was not touched: its pre-image is gone
+    assert store.held == len("before")
+    folder = tmp_path / ".codeact" / "undo"
+    assert (folder / ".gitignore").read_text().endswith("*\n")
+    assert sorted(p.name for p in (folder / run.run_id).rglob("*") if p.is_file()) == ["1-edit.txt"]
+    ended(store, run, namespace)
+    namespace["x"] = "the user's, after the run"
+    undo([run], store, namespace)  # not refused: the run did not change x
+    assert namespace["x"] == "the user's, after the run" and namespace["y"] == [1]
+    assert (tmp_path / "edit.txt").read_text() == "before" and (tmp_path / "same.txt").read_text() == "unchanged"
