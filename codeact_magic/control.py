@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,9 @@ class UndoWatch:
         if kept is None or kept.code != code or kept.step != len(self.run.steps) + 1:
             kept = self._take(code)
         self._prepared = None
+        if kept.cannot:  # the user is told too, before the step runs (the cell's output, not the step's)
+            print(f"codeact: step {kept.step} cannot be fully undone: "
+                  + "; ".join(f"{c['what']} ({c['reason']})" for c in kept.cannot), file=sys.stderr)
         result = self.inner.execute(code, timeout)
         self.store.finish_step(kept, self.shell.user_ns, getattr(self.shell, "user_ns_hidden", None))
         result.undo = kept.record(self.cwd)

@@ -13,11 +13,15 @@ from standin import turn
 RUNS = "get_ipython().magics_manager.registry['CodeActMagics'].runs"
 
 
-def run(kernel, server, *steps: str, task: str = "Change things.", options: str = "") -> dict:
-    """A run whose model runs ``steps`` (one per turn) and then answers; returns its record."""
+def run(kernel, server, *steps: str, task: str = "Change things.", options: str = "",
+        stderr: list[str] | None = None) -> dict:
+    """A run whose model runs ``steps`` (one per turn) and then answers; returns its record (and appends the cell's
+    stderr to ``stderr``)."""
     server.enqueue(*[turn(f"Step {i + 1}.", code) for i, code in enumerate(steps)], turn("Done."))
     result = kernel.execute(f"%%codeact {options}\n{task}".replace("%%codeact \n", "%%codeact\n"))
     assert result.status == "ok", result.text
+    if stderr is not None:
+        stderr.append(result.stderr)
     return kernel.value(f"{RUNS}[-1].to_json()")
 
 
@@ -156,13 +160,18 @@ def test_run_undoes_that_run_and_every_later_one_newest_first(kernel, server):
 
 
 def test_an_object_over_the_budget_is_declared_before_its_step_and_told_to_the_model(kernel, server):
+    kernel_stderr: list[str] = []
     kernel.execute("import numpy as np\nbig = np.zeros(2_000_000)\nsmall = [1]\n"
                    "%config CodeActMagics.undo_max_bytes = 1_000_000")
     try:
-        record = run(kernel, server, "big[:] = 1.0\nsmall.append(2)")
+        record = run(kernel, server, "big[:] = 1.0\nsmall.append(2)", stderr=kernel_stderr)
     finally:
         kernel.execute("%config CodeActMagics.undo_max_bytes = 2**30")
     step = record["steps"][0]
+    # the user is told before the step runs, in the %%codeact cell's own output (not among the step's outputs)
+    assert "codeact: step 1 cannot be fully undone: `big` (16 MB, over the 1.0 MB undo budget (undo_max_bytes))" \
+        in kernel_stderr[-1]
+    assert not any("cannot be fully undone" in str(o) for o in step["outputs"])
     assert step["undo"]["cannot"] == [{"what": "`big`", "kind": "over the budget",
                                        "reason": "16 MB, over the 1.0 MB undo budget (undo_max_bytes)"}]
     assert step["undo"]["copied"] == ["small"]
