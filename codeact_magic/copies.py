@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+import stat
 import sys
 import types
 import weakref
@@ -119,7 +120,7 @@ def path_state(path: str) -> tuple[str, int, int] | None:
         st = os.lstat(path)
     except OSError:
         return None
-    kind = "symlink" if os.path.islink(path) else "dir" if os.path.isdir(path) else "file"
+    kind = "symlink" if stat.S_ISLNK(st.st_mode) else "dir" if stat.S_ISDIR(st.st_mode) else "file"
     return kind, (st.st_size if kind == "file" else 0), st.st_mtime_ns
 
 

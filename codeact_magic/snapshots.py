@@ -36,7 +36,7 @@ from .copies import (ABSENT, UNCOPIED, copy_bytes, copy_of, identity, immutable,
 from .files import human_size
 from .undoscan import Prediction, predict
 
-__all__ = ["FileImage", "Kept", "RunKept", "UndoStore"]
+__all__ = ["FileImage", "Kept", "RunKept", "UndoStore", "created_files"]
 
 
 @dataclasses.dataclass
@@ -230,7 +230,7 @@ class UndoStore:
             if value is ABSENT or immutable(value) or isinstance(value, UNCOPIED):
                 continue
             left = max(0, self.budget() - self.held)
-            size, whole = copy_bytes(value, max(left, self.budget()))
+            size, whole = copy_bytes(value, self.budget())
             if size > left and not self._room(run_id, size):
                 kept.cannot.append({"what": f"`{name}`", "kind": "over the budget",
                                     "reason": _over(size, self.budget(), whole)})
@@ -328,16 +328,22 @@ class UndoStore:
         kept = self.runs.get(run.run_id)
         if kept is None or kept.released:
             return
-        files_created = [os.path.join(kept.cwd, c["path"]) for s in run.steps
-                         for c in (s.files or {}).get("changes", []) if c.get("change") == "created"]
         for step in kept.steps.values():
             for name in step.names():
                 value = namespace.get(name, ABSENT)
                 kept.after_names[name] = None if value is ABSENT else identity(value)
             for path in step.files:
                 kept.after_files[path] = path_state(path)
-        for path in files_created:
-            kept.after_files[path] = path_state(path)
+        for paths in created_files(run, kept.cwd).values():
+            for path in paths:
+                kept.after_files[path] = path_state(path)
+
+
+def created_files(run: Any, cwd: str, from_step: int = 1) -> dict[int, list[str]]:
+    """Step number (from ``from_step`` on) -> the absolute paths the files-touched scan saw that step of ``run``
+    create, relative paths joined to ``cwd``."""
+    return {s.index: [os.path.join(cwd, c["path"]) for c in (s.files or {}).get("changes", [])
+                      if c.get("change") == "created"] for s in run.steps if s.index >= from_step}
 
 
 def _over(size: int, budget: int, whole: bool = True) -> str:

@@ -33,7 +33,7 @@ from IPython.core.error import UsageError
 
 from .records import Run, RunStatus, utcnow
 from .copies import ABSENT, path_state, relative, same
-from .snapshots import Kept, RunKept, UndoStore
+from .snapshots import Kept, RunKept, UndoStore, created_files
 
 __all__ = ["UndoReport", "undo"]
 
@@ -115,12 +115,6 @@ def _steps(kept: RunKept | None, run: Run, from_step: int) -> list[Kept]:
     return [kept.steps[n] for n in sorted(numbers, key=lambda n: float("inf") if n == 0 else n, reverse=True)]
 
 
-def _created(run: Run, from_step: int, cwd: str) -> dict[int, list[str]]:
-    """Step number -> the absolute paths the files-touched scan saw it create."""
-    return {s.index: [os.path.join(cwd, c["path"]) for c in (s.files or {}).get("changes", [])
-                      if c.get("change") == "created"] for s in run.steps if s.index >= from_step}
-
-
 def _changed(plan: list[tuple[Run, int]], store: UndoStore, namespace: Mapping[str, Any]) -> list[str]:
     """The names and files the plan would restore that are no longer as the runs left them."""
     names: dict[str, Any] = {}
@@ -129,11 +123,12 @@ def _changed(plan: list[tuple[Run, int]], store: UndoStore, namespace: Mapping[s
         kept = store.runs.get(run.run_id)
         if kept is None:
             continue
+        created = created_files(run, kept.cwd, from_step)
         for step in _steps(kept, run, from_step):
             for name in step.names():
                 if name in kept.after_names:
                     names.setdefault(name, kept.after_names[name])
-            for path in [*step.files, *_created(run, from_step, kept.cwd).get(step.step, [])]:
+            for path in [*step.files, *created.get(step.step, [])]:
                 if path in kept.after_files:
                     files.setdefault(path, (kept.after_files[path], kept.cwd))
     changed = [f"`{n}`" for n, identity in sorted(names.items()) if not same(namespace.get(n, ABSENT), identity)]
@@ -170,7 +165,7 @@ class _Restore:
         if item not in items:
             items.append(item)
 
-    def step(self, kept: Kept, run: Run, created: list[str], cwd: str) -> None:
+    def step(self, kept: Kept, created: list[str], cwd: str) -> None:
         where = "the run's end" if kept.step == 0 else f"step {kept.step}"
         uncopied = {c["what"].strip("`") for c in kept.cannot if c["what"].startswith("`")}
         for name, value in kept.bindings.items():
@@ -304,9 +299,9 @@ def undo(runs: Sequence[Run], store: UndoStore, namespace: MutableMapping[str, A
     for run, from_step in plan:
         kept = store.runs.get(run.run_id)
         cwd = kept.cwd if kept is not None else os.getcwd()
-        created = _created(run, from_step, cwd)
+        created = created_files(run, cwd, from_step)
         for kept_step in _steps(kept, run, from_step):
-            restore.step(kept_step, run, created.get(kept_step.step, []), cwd)
+            restore.step(kept_step, created.get(kept_step.step, []), cwd)
         restore.unpredicted(run, from_step, kept, cwd)
         index = _first_index(run, from_step)
         run.undone = {"at": at, "from_step": from_step, "from_index": index, "forced": bool(force and changed)}
