@@ -156,6 +156,9 @@ def test_undo_asks_first_restores_the_list_and_the_file_and_greys_the_runs_cells
     nb.wait_ready()
     wait_undone(nb, 3)
     nb.run_item("done").first.locator(".jp-codeact-undoneChip").wait_for(timeout=30_000)
+    # the reloaded page draws its cells one after another: read the badges once every cell of the file is there
+    page.wait_for_function("([root, n]) => document.querySelectorAll(`${root} .jp-Notebook .jp-Cell`).length === n",
+                           arg=[".jp-NotebookPanel:not(.lm-mod-hidden)", len(saved)], timeout=30_000)
     assert [c["badge"] for c in undone_cells(nb)] == [None, None, "undone", "undone", "undone", None, None]
     assert [c.metadata.get("codeact", {}).get("undone") for c in nb.read_file().cells][2:5] == marks
     time.sleep(0.5)
